@@ -1,0 +1,168 @@
+import { z } from "zod";
+import { Duration } from "./duration.js";
+
+/**
+ * The services a probe agent checks, one schema per check kind. Each entry is one endpoint of the
+ * operator's mail system; its `kind` picks the module in probes/kinds/ that checks it.
+ */
+
+const Port = z.number({ error: "expected a port number" }).int().min(1).max(65535);
+
+/**
+ * TLS for one endpoint. Verification is on by default; a private CA (`caFile`) or no verification
+ * (`verify: false`) is an explicit choice per endpoint, never a global switch.
+ */
+export const TlsOptions = z.strictObject({
+  mode: z.enum(["none", "starttls", "implicit"]),
+  verify: z.boolean().default(true),
+  caFile: z.string().min(1).optional(),
+  servername: z.string().min(1).optional(),
+});
+export type TlsOptions = z.infer<typeof TlsOptions>;
+
+const common = {
+  name: z.string().regex(/^[a-z0-9][a-z0-9_.-]*$/i, "expected a name of letters, digits, '.', '_' or '-'"),
+  segments: z.array(z.string()).min(1).optional(),
+  vantagePoints: z.array(z.string()).min(1).optional(),
+  interval: Duration.optional(),
+  timeout: Duration.optional(),
+};
+
+const socketService = {
+  ...common,
+  host: z.string().min(1),
+  port: Port.optional(),
+};
+
+/** MX on port 25: banner, EHLO, STARTTLS and the certificate. */
+export const SmtpService = z.strictObject({
+  ...socketService,
+  kind: z.literal("smtp"),
+  tls: TlsOptions.default({ mode: "starttls", verify: true }),
+  ehloName: z.string().min(1).optional(),
+});
+
+/** Submission (587 STARTTLS or 465 TLS): the probe account can AUTH, and AUTH is required (7.1.13). */
+export const SubmissionService = z.strictObject({
+  ...socketService,
+  kind: z.literal("submission"),
+  tls: TlsOptions.default({ mode: "starttls", verify: true }),
+  account: z.string(),
+  foreignRecipient: z.email({ error: "expected an e-mail address in a domain the operator does not host" }),
+  ehloName: z.string().min(1).optional(),
+});
+
+/** Open-relay test of an MX (7.1.14): an unauthenticated relay attempt must be refused before DATA. */
+export const RelayService = z.strictObject({
+  ...socketService,
+  kind: z.literal("relay"),
+  tls: TlsOptions.default({ mode: "starttls", verify: true }),
+  from: z.email(),
+  foreignRecipient: z.email(),
+  ehloName: z.string().min(1).optional(),
+});
+
+/** IMAP (143 STARTTLS or 993 TLS): login with the probe account, select the mailbox. */
+export const ImapService = z.strictObject({
+  ...socketService,
+  kind: z.literal("imap"),
+  tls: TlsOptions.default({ mode: "implicit", verify: true }),
+  account: z.string(),
+  mailbox: z.string().default("INBOX"),
+});
+
+/** POP3 (110 STLS or 995 TLS): login with the probe account, STAT. */
+export const Pop3Service = z.strictObject({
+  ...socketService,
+  kind: z.literal("pop3"),
+  tls: TlsOptions.default({ mode: "implicit", verify: true }),
+  account: z.string(),
+});
+
+/** A form login to a webmail, with the probe account, and what the answer must look like. */
+export const WebmailLogin = z.strictObject({
+  url: z.url(),
+  account: z.string(),
+  usernameField: z.string().default("username"),
+  passwordField: z.string().default("password"),
+  extraFields: z.record(z.string(), z.string()).default({}),
+  expectStatus: z.array(z.number().int().min(100).max(599)).default([200, 302, 303]),
+  contains: z.string().optional(),
+});
+
+/** Webmail over HTTP(S): status, optional content match, optional login. */
+export const WebmailService = z.strictObject({
+  ...common,
+  kind: z.literal("webmail"),
+  url: z.url(),
+  tls: z.strictObject({ verify: z.boolean().default(true), caFile: z.string().optional() }).default({ verify: true }),
+  expectStatus: z.array(z.number().int().min(100).max(599)).default([200]),
+  contains: z.string().optional(),
+  login: WebmailLogin.optional(),
+});
+
+/** The check kinds, in one list: the schema, the docs and the module registry all follow it. */
+export const CHECK_KINDS = ["smtp", "submission", "relay", "imap", "pop3", "webmail"] as const;
+export type CheckKindName = (typeof CHECK_KINDS)[number];
+
+const byKind = {
+  smtp: SmtpService,
+  submission: SubmissionService,
+  relay: RelayService,
+  imap: ImapService,
+  pop3: Pop3Service,
+  webmail: WebmailService,
+} as const;
+
+/**
+ * One service entry. Parsed by its `kind` first so an unknown kind is reported as such, not as a
+ * pile of mismatches against every other kind's schema.
+ */
+export const Service = z.unknown().transform((raw, ctx) => {
+  const kind = (raw as { kind?: unknown } | null)?.kind;
+  const schema = typeof kind === "string" ? byKind[kind as CheckKindName] : undefined;
+  if (!schema) {
+    const got = kind === undefined ? "nothing" : JSON.stringify(kind);
+    ctx.addIssue({
+      code: "custom",
+      path: ["kind"],
+      message: `unknown check kind ${got}; expected one of ${CHECK_KINDS.join(", ")}`,
+    });
+    return z.NEVER;
+  }
+  const r = (schema as z.ZodType).safeParse(raw);
+  if (!r.success) {
+    for (const issue of r.error.issues) ctx.addIssue({ ...issue, code: "custom", message: issue.message });
+    return z.NEVER;
+  }
+  return withDefaultPort(r.data as ParsedService);
+});
+
+type ParsedService =
+  | z.infer<typeof SmtpService>
+  | z.infer<typeof SubmissionService>
+  | z.infer<typeof RelayService>
+  | z.infer<typeof ImapService>
+  | z.infer<typeof Pop3Service>
+  | z.infer<typeof WebmailService>;
+
+const DEFAULT_PORTS: Record<Exclude<CheckKindName, "webmail">, { plain: number; implicit: number }> = {
+  smtp: { plain: 25, implicit: 465 },
+  submission: { plain: 587, implicit: 465 },
+  relay: { plain: 25, implicit: 465 },
+  imap: { plain: 143, implicit: 993 },
+  pop3: { plain: 110, implicit: 995 },
+};
+
+type WithPort<S> = S extends { kind: "webmail" } ? S : Omit<S, "port"> & { port: number };
+
+/** A validated service, its port resolved from the kind and TLS mode when not given. */
+export type ServiceConfig = WithPort<ParsedService>;
+
+function withDefaultPort(s: ParsedService): ServiceConfig {
+  if (s.kind === "webmail") return s;
+  const ports = DEFAULT_PORTS[s.kind];
+  return { ...s, port: s.port ?? (s.tls.mode === "implicit" ? ports.implicit : ports.plain) } as ServiceConfig;
+}
+/** A validated service of one kind. */
+export type ServiceOf<K extends CheckKindName> = Extract<ServiceConfig, { kind: K }>;

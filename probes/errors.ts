@@ -1,0 +1,131 @@
+/**
+ * Every way a probe can fail, in one closed list. The code is a Prometheus label value and a column in
+ * the collector's store, so it must stay bounded: add a code here (with its meaning) rather than
+ * inventing one at a call site. Stages are closed for the same reason.
+ */
+
+/** Error codes with the sentence an operator reads in logs, reports and runbooks. */
+export const ERROR_CODES = {
+  dns: "the host name could not be resolved",
+  connect: "the TCP connection was refused or the host is unreachable",
+  timeout: "no answer within the check's timeout",
+  closed: "the server closed the connection unexpectedly",
+  protocol: "the server's reply was not understood (garbage or another protocol)",
+  tls: "the TLS handshake failed",
+  "tls-unavailable": "STARTTLS/STLS is not offered",
+  "cert-expired": "the server certificate has expired",
+  "cert-not-yet-valid": "the server certificate is not valid yet",
+  "cert-hostname": "the server certificate does not name the host",
+  "cert-untrusted": "the server certificate is not signed by a trusted CA",
+  "smtp-4xx": "the SMTP server answered with a transient (4xx) failure",
+  "smtp-5xx": "the SMTP server answered with a permanent (5xx) failure",
+  "auth-unavailable": "the server does not offer authentication",
+  auth: "the probe account's login was refused",
+  "auth-not-required": "mail to a foreign domain was accepted without authentication (SPEC 7.1.13)",
+  "open-relay": "the server relays mail for anyone (SPEC 7.1.14)",
+  mailbox: "the mailbox could not be opened or read",
+  "http-status": "the web server answered with an unexpected HTTP status",
+  "content-mismatch": "the page does not contain the expected text",
+  internal: "the probe itself failed (a bug in mailsla: please report it)",
+} as const;
+
+/** A closed error code: see {@link ERROR_CODES}. */
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** All error codes, for schemas and for pre-initialising metric label sets. */
+export const ERROR_CODE_LIST = Object.keys(ERROR_CODES) as ErrorCode[];
+
+/** The protocol steps a check goes through; the stage of a failure is one of these. */
+export const STAGES = [
+  "connect",
+  "tls",
+  "banner",
+  "ehlo",
+  "starttls",
+  "auth",
+  "mail",
+  "rcpt",
+  "data",
+  "quit",
+  "greeting",
+  "capability",
+  "login",
+  "select",
+  "stat",
+  "http",
+  "content",
+  "logout",
+] as const;
+
+/** One protocol step of a check: see {@link STAGES}. */
+export type Stage = (typeof STAGES)[number];
+
+/**
+ * The one error type checks throw. The check runner turns it into a failed result; nothing above the
+ * runner ever sees it. `responseCode` and `response` keep the server's own words for the operator.
+ */
+export class ProbeError extends Error {
+  override readonly name = "ProbeError";
+  constructor(
+    readonly code: ErrorCode,
+    readonly stage: Stage,
+    message: string,
+    readonly responseCode?: number,
+    readonly response?: string,
+  ) {
+    super(message);
+  }
+}
+
+const NODE_CODES: Record<string, ErrorCode> = {
+  ENOTFOUND: "dns",
+  EAI_AGAIN: "dns",
+  EAI_NONAME: "dns",
+  ECONNREFUSED: "connect",
+  EHOSTUNREACH: "connect",
+  ENETUNREACH: "connect",
+  EADDRNOTAVAIL: "connect",
+  ECONNRESET: "closed",
+  EPIPE: "closed",
+  ETIMEDOUT: "timeout",
+  ABORT_ERR: "timeout",
+  CERT_HAS_EXPIRED: "cert-expired",
+  CERT_NOT_YET_VALID: "cert-not-yet-valid",
+  ERR_TLS_CERT_ALTNAME_INVALID: "cert-hostname",
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: "cert-untrusted",
+  UNABLE_TO_GET_ISSUER_CERT: "cert-untrusted",
+  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: "cert-untrusted",
+  SELF_SIGNED_CERT_IN_CHAIN: "cert-untrusted",
+  DEPTH_ZERO_SELF_SIGNED_CERT: "cert-untrusted",
+  CERT_UNTRUSTED: "cert-untrusted",
+  CERT_SIGNATURE_FAILURE: "cert-untrusted",
+};
+
+/**
+ * Maps any thrown value to a ProbeError at the given stage, so library errors (node:net, node:tls,
+ * imapflow, fetch) end up in the closed code list. A ProbeError keeps its own code and stage.
+ */
+export function classifyError(err: unknown, stage: Stage): ProbeError {
+  if (err instanceof ProbeError) return err;
+  const e = (err ?? {}) as { code?: unknown; name?: unknown; message?: unknown; cause?: unknown; probeCode?: unknown };
+  const message = typeof e.message === "string" ? e.message : String(err);
+  if (typeof e.probeCode === "string" && e.probeCode in ERROR_CODES) {
+    return new ProbeError(e.probeCode as ErrorCode, stage, message);
+  }
+  const code = typeof e.code === "string" ? NODE_CODES[e.code] : undefined;
+  if (code) return new ProbeError(code, stage, message);
+  if (e.name === "AbortError" || e.name === "TimeoutError") return new ProbeError("timeout", stage, message);
+  if (/^ERR_SSL_|^ERR_TLS_/.test(String(e.code)) || /SSL|TLS/.test(message)) {
+    return new ProbeError("tls", stage, message);
+  }
+  if (e.cause !== undefined && e.cause !== err) return classifyError(e.cause, stage);
+  return new ProbeError("internal", stage, message);
+}
+
+/**
+ * An error that already knows its code but not its stage: low-level helpers (a line reader, a TLS
+ * upgrade) throw it and the enclosing `phase` supplies the stage.
+ */
+export function codedError(code: ErrorCode, message: string): Error {
+  return Object.assign(new Error(message), { probeCode: code });
+}

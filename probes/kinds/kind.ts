@@ -1,0 +1,38 @@
+import type { Clock } from "../clock.js";
+import type { Stage } from "../errors.js";
+import type { CheckOutcome } from "../result.js";
+import type { CheckKindName, ServiceOf } from "../../config/services.js";
+import type { Secret } from "../../config/secret.js";
+
+/** Credentials of a probe account, resolved from the configuration. */
+export interface Credentials {
+  username: string;
+  password: Secret;
+}
+
+/**
+ * What a check module gets besides its service: the abort signal (timeout or shutdown), the clock,
+ * `phase` to time a protocol step and attribute its failure, and the probe accounts.
+ */
+export interface CheckContext {
+  signal: AbortSignal;
+  clock: Clock;
+  /**
+   * Runs one protocol step, records its duration under `stage`, and turns any error thrown inside
+   * into a ProbeError of that stage (a ProbeError thrown inside keeps its own code and stage).
+   */
+  phase<T>(stage: Stage, step: () => Promise<T>): Promise<T>;
+  /** Looks up a probe account by its name in the configuration. */
+  account(name: string): Credentials;
+  /** The name this agent greets with (EHLO) when the service does not set one. */
+  ehloName: string;
+}
+
+/**
+ * One check kind: a module in probes/kinds/ registered in the map in kinds/index.ts. `run` throws a
+ * ProbeError (or anything, classified at the current stage) when the check fails.
+ */
+export interface CheckKind<K extends CheckKindName> {
+  kind: K;
+  run(service: ServiceOf<K>, ctx: CheckContext): Promise<CheckOutcome>;
+}
