@@ -81,7 +81,9 @@ export function loadConfigFile(path: string): Readonly<Config> {
   try {
     text = readFileSync(path, "utf8");
   } catch (err) {
-    throw new ConfigError(path, [`cannot read the file (${(err as NodeJS.ErrnoException).code ?? String(err)})`]);
+    throw new ConfigError(path, [
+      `cannot read the file (${(err as NodeJS.ErrnoException).code ?? String(err)})`,
+    ]);
   }
   return parseConfigText(text, path);
 }

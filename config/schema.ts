@@ -10,7 +10,9 @@ import { Service } from "./services.js";
  * are checked here so nothing later meets a dangling name.
  */
 
-const Name = z.string().regex(/^[a-z0-9][a-z0-9_.-]*$/i, "expected a name of letters, digits, '.', '_' or '-'");
+const Name = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9_.-]*$/i, "expected a name of letters, digits, '.', '_' or '-'");
 
 /** The operator whose promise is measured: its time zone defines calendar days, months and years. */
 export const Operator = z.strictObject({
@@ -77,15 +79,31 @@ type Raw = z.infer<typeof Config>;
 function unique(names: string[], path: (string | number)[], what: string, ctx: z.RefinementCtx) {
   const seen = new Set<string>();
   names.forEach((n, i) => {
-    if (seen.has(n)) ctx.addIssue({ code: "custom", path: [...path, i, "name"], message: `duplicate ${what} "${n}"` });
+    if (seen.has(n))
+      ctx.addIssue({ code: "custom", path: [...path, i, "name"], message: `duplicate ${what} "${n}"` });
     seen.add(n);
   });
 }
 
 function checkReferences(c: Raw, ctx: z.RefinementCtx): void {
-  unique(c.segments.map((s) => s.name), ["segments"], "segment", ctx);
-  unique(c.vantagePoints.map((v) => v.name), ["vantagePoints"], "vantage point", ctx);
-  unique(c.services.map((s) => s.name), ["services"], "service", ctx);
+  unique(
+    c.segments.map((s) => s.name),
+    ["segments"],
+    "segment",
+    ctx,
+  );
+  unique(
+    c.vantagePoints.map((v) => v.name),
+    ["vantagePoints"],
+    "vantage point",
+    ctx,
+  );
+  unique(
+    c.services.map((s) => s.name),
+    ["services"],
+    "service",
+    ctx,
+  );
   const users = c.segments.reduce((n, s) => n + s.users, 0);
   if (users > c.operator.totalUsers) {
     ctx.addIssue({
@@ -106,7 +124,11 @@ function checkReferences(c: Raw, ctx: z.RefinementCtx): void {
   c.services.forEach((s, i) => {
     s.segments?.forEach((name, j) => {
       if (!segments.has(name)) {
-        ctx.addIssue({ code: "custom", path: ["services", i, "segments", j], message: `unknown segment "${name}"` });
+        ctx.addIssue({
+          code: "custom",
+          path: ["services", i, "segments", j],
+          message: `unknown segment "${name}"`,
+        });
       }
     });
     s.vantagePoints?.forEach((name, j) => {

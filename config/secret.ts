@@ -36,7 +36,11 @@ export const SecretRef = z
     if ("env" in ref) {
       const v = process.env[ref.env];
       if (v === undefined || v === "") {
-        ctx.addIssue({ code: "custom", message: `environment variable ${ref.env} is not set`, path: ["env"] });
+        ctx.addIssue({
+          code: "custom",
+          message: `environment variable ${ref.env} is not set`,
+          path: ["env"],
+        });
         return z.NEVER;
       }
       return new Secret(v);
@@ -45,7 +49,11 @@ export const SecretRef = z
       return new Secret(readFileSync(ref.file, "utf8").replace(/\r?\n$/, ""));
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code ?? String(err);
-      ctx.addIssue({ code: "custom", message: `cannot read secret file ${ref.file} (${code})`, path: ["file"] });
+      ctx.addIssue({
+        code: "custom",
+        message: `cannot read secret file ${ref.file} (${code})`,
+        path: ["file"],
+      });
       return z.NEVER;
     }
   });

@@ -6,7 +6,8 @@ import { Duration } from "./duration.js";
  * operator's mail system; its `kind` picks the module in probes/kinds/ that checks it.
  */
 
-const Port = z.number({ error: "expected a port number" }).int().min(1).max(65535);
+const PORT_RANGE = "expected a port number between 1 and 65535";
+const Port = z.number({ error: PORT_RANGE }).int(PORT_RANGE).min(1, PORT_RANGE).max(65535, PORT_RANGE);
 
 /**
  * TLS for one endpoint. Verification is on by default; a private CA (`caFile`) or no verification
@@ -95,7 +96,9 @@ export const WebmailService = z.strictObject({
   ...common,
   kind: z.literal("webmail"),
   url: z.url(),
-  tls: z.strictObject({ verify: z.boolean().default(true), caFile: z.string().optional() }).default({ verify: true }),
+  tls: z
+    .strictObject({ verify: z.boolean().default(true), caFile: z.string().optional() })
+    .default({ verify: true }),
   expectStatus: z.array(z.number().int().min(100).max(599)).default([200]),
   contains: z.string().optional(),
   login: WebmailLogin.optional(),
@@ -132,7 +135,7 @@ export const Service = z.unknown().transform((raw, ctx) => {
   }
   const r = (schema as z.ZodType).safeParse(raw);
   if (!r.success) {
-    for (const issue of r.error.issues) ctx.addIssue({ ...issue, code: "custom", message: issue.message });
+    for (const issue of r.error.issues) ctx.addIssue(issue as Parameters<typeof ctx.addIssue>[0]);
     return z.NEVER;
   }
   return withDefaultPort(r.data as ParsedService);
@@ -162,7 +165,10 @@ export type ServiceConfig = WithPort<ParsedService>;
 function withDefaultPort(s: ParsedService): ServiceConfig {
   if (s.kind === "webmail") return s;
   const ports = DEFAULT_PORTS[s.kind];
-  return { ...s, port: s.port ?? (s.tls.mode === "implicit" ? ports.implicit : ports.plain) } as ServiceConfig;
+  return {
+    ...s,
+    port: s.port ?? (s.tls.mode === "implicit" ? ports.implicit : ports.plain),
+  } as ServiceConfig;
 }
 /** A validated service of one kind. */
 export type ServiceOf<K extends CheckKindName> = Extract<ServiceConfig, { kind: K }>;
