@@ -107,10 +107,20 @@ const NODE_CODES: Record<string, ErrorCode> = {
  */
 export function classifyError(err: unknown, stage: Stage): ProbeError {
   if (err instanceof ProbeError) return err;
-  const e = (err ?? {}) as { code?: unknown; name?: unknown; message?: unknown; cause?: unknown; probeCode?: unknown };
+  const e = (err ?? {}) as {
+    code?: unknown;
+    name?: unknown;
+    message?: unknown;
+    cause?: unknown;
+    probeCode?: unknown;
+    responseCode?: unknown;
+    response?: unknown;
+  };
   const message = typeof e.message === "string" ? e.message : String(err);
   if (typeof e.probeCode === "string" && e.probeCode in ERROR_CODES) {
-    return new ProbeError(e.probeCode as ErrorCode, stage, message);
+    const responseCode = typeof e.responseCode === "number" ? e.responseCode : undefined;
+    const response = typeof e.response === "string" ? e.response : undefined;
+    return new ProbeError(e.probeCode as ErrorCode, stage, message, responseCode, response);
   }
   const code = typeof e.code === "string" ? NODE_CODES[e.code] : undefined;
   if (code) return new ProbeError(code, stage, message);
@@ -124,8 +134,13 @@ export function classifyError(err: unknown, stage: Stage): ProbeError {
 
 /**
  * An error that already knows its code but not its stage: low-level helpers (a line reader, a TLS
- * upgrade) throw it and the enclosing `phase` supplies the stage.
+ * upgrade, an SMTP reply) throw it and the enclosing `phase` supplies the stage. `reply` keeps the
+ * server's reply code and text, which `classifyError` carries into the ProbeError.
  */
-export function codedError(code: ErrorCode, message: string): Error {
-  return Object.assign(new Error(message), { probeCode: code });
+export function codedError(
+  code: ErrorCode,
+  message: string,
+  reply?: { responseCode: number; response: string },
+): Error {
+  return Object.assign(new Error(message), { probeCode: code }, reply);
 }
