@@ -68,11 +68,19 @@ export async function runCheck(
   try {
     if (!kind) throw new Error(`no check module for kind "${service.kind}"`);
     const outcome = await Promise.race([kind.run(service as never, ctx), rejectOnAbort(ctx.signal)]);
-    return { ...base, ok: true, durationSeconds: (clock.monotonic() - t0) / 1000, ...outcome };
-  } catch (err) {
-    const e = classifyError(err, stage);
     return {
       ...base,
+      phases: { ...phases },
+      ok: true,
+      durationSeconds: (clock.monotonic() - t0) / 1000,
+      ...outcome,
+    };
+  } catch (err) {
+    const e = classifyError(err, stage);
+    // A snapshot: a step still running when the timeout won the race must not change a returned result.
+    return {
+      ...base,
+      phases: { ...phases },
       ok: false,
       durationSeconds: (clock.monotonic() - t0) / 1000,
       error: {
