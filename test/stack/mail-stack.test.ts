@@ -1,0 +1,267 @@
+/**
+ * Tests of the test stack itself, against the real Postfix and Dovecot: mail flows, relaying rules,
+ * daemon stop/start, certificate swaps, postconf knobs and a clean stop().
+ */
+import { readdir, readFile } from "node:fs/promises";
+import net from "node:net";
+import tls from "node:tls";
+import { ImapFlow } from "imapflow";
+import nodemailer from "nodemailer";
+import { SMTPServer } from "smtp-server";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startMailStack, type MailStack, type StackUser } from "./mail-stack.js";
+import { isAlive, requireBinaries, waitFor } from "./proc.js";
+
+let stack: MailStack;
+
+beforeAll(async () => {
+  stack = await startMailStack();
+});
+
+afterAll(async () => {
+  await stack?.stop();
+});
+
+interface SendOptions {
+  port: number;
+  to: string;
+  subject: string;
+  auth?: StackUser;
+  secure?: boolean;
+  /** Defaults to the file's stack; another stack has another CA. */
+  via?: MailStack;
+}
+
+/** Sends one message; `port` decides the service (smtp without auth, submission with STARTTLS + AUTH). */
+async function send(opts: SendOptions) {
+  const s = opts.via ?? stack;
+  const transport = nodemailer.createTransport({
+    host: s.host,
+    port: opts.port,
+    secure: opts.secure ?? false,
+    requireTLS: !opts.secure,
+    auth: opts.auth ? { user: opts.auth.user, pass: opts.auth.pass } : undefined,
+    tls: { ca: [s.caPem], servername: s.hostname },
+  });
+  try {
+    const from = opts.auth?.user ?? s.users.probe2.user;
+    return await transport.sendMail({ from, to: opts.to, subject: opts.subject, text: "hello\r\n" });
+  } finally {
+    transport.close();
+  }
+}
+
+/** Waits until a file in the user's Maildir/new contains `subject`; resolves with its contents. */
+async function waitForDelivery(localPart: string, subject: string, s = stack): Promise<string> {
+  const dir = `${s.maildir(localPart)}/new`;
+  return waitFor(`"${subject}" in ${dir}`, async () => {
+    for (const name of await readdir(dir)) {
+      const text = await readFile(`${dir}/${name}`, "utf8");
+      if (text.includes(subject)) return text;
+    }
+    return undefined;
+  });
+}
+
+/** Resolves with the TLS error code a verifying client gets on an implicit-TLS port ("ok" if none). */
+function tlsOutcome(port: number): Promise<string> {
+  return new Promise((resolve) => {
+    const socket = tls.connect({ host: stack.host, port, ca: [stack.caPem], servername: stack.hostname });
+    socket.once("secureConnect", () => {
+      socket.destroy();
+      resolve("ok");
+    });
+    socket.once("error", (err: NodeJS.ErrnoException) => resolve(err.code ?? err.message));
+  });
+}
+
+/** Resolves with the error code of a plain TCP connection attempt ("connected" if it succeeds). */
+function connectOutcome(port: number): Promise<string> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: stack.host, port });
+    socket.once("connect", () => {
+      socket.destroy();
+      resolve("connected");
+    });
+    socket.once("error", (err: NodeJS.ErrnoException) => resolve(err.code ?? err.message));
+  });
+}
+
+function imapClient(user: StackUser): ImapFlow {
+  return new ImapFlow({
+    host: stack.host,
+    port: stack.ports.imaps,
+    secure: true,
+    auth: { user: user.user, pass: user.pass },
+    tls: { ca: [stack.caPem], servername: stack.hostname },
+    logger: false,
+  });
+}
+
+/** Starts an smtp-server sink on ports.sink; resolves with the messages it receives and a close(). */
+async function startSink(): Promise<{ received: string[]; close(): Promise<void> }> {
+  const received: string[] = [];
+  const server = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ["STARTTLS"],
+    logger: false,
+    onData(stream, _session, callback) {
+      const chunks: Buffer[] = [];
+      stream.on("data", (c: Buffer) => chunks.push(c));
+      stream.on("end", () => {
+        received.push(Buffer.concat(chunks).toString("utf8"));
+        callback();
+      });
+    },
+  });
+  await new Promise<void>((resolve) => server.listen(stack.ports.sink, stack.host, resolve));
+  return { received, close: () => new Promise((resolve) => server.close(() => resolve())) };
+}
+
+describe("mail flow", () => {
+  it("delivers submission (STARTTLS + AUTH) to alice's Maildir and serves it over IMAP", async () => {
+    const info = await send({
+      port: stack.ports.submission,
+      to: stack.users.alice.user,
+      subject: "flow-1",
+      auth: stack.users.probe1,
+    });
+    expect(info.response).toMatch(/^250 /);
+    expect(await waitForDelivery("alice", "flow-1")).toContain("Subject: flow-1");
+
+    const client = imapClient(stack.users.alice);
+    await client.connect();
+    try {
+      await client.mailboxOpen("INBOX");
+      const subjects: string[] = [];
+      for await (const msg of client.fetch("1:*", { envelope: true }))
+        subjects.push(msg.envelope?.subject ?? "");
+      expect(subjects).toContain("flow-1");
+    } finally {
+      await client.logout();
+    }
+  });
+
+  it("accepts mail on the implicit-TLS submissions port", async () => {
+    const info = await send({
+      port: stack.ports.submissions,
+      secure: true,
+      to: stack.users.probe2.user,
+      subject: "flow-2",
+      auth: stack.users.probe1,
+    });
+    expect(info.response).toMatch(/^250 /);
+    await waitForDelivery("probe2", "flow-2");
+  });
+
+  it("refuses unauthenticated relaying on smtp, relays authenticated mail to the sink", async () => {
+    const to = `someone@${stack.foreignDomain}`;
+    const refused = send({ port: stack.ports.smtp, to, subject: "relay-denied" });
+    await expect(refused).rejects.toMatchObject({ responseCode: 554, command: "RCPT TO" });
+
+    const sink = await startSink();
+    try {
+      await send({ port: stack.ports.submission, to, subject: "relay-ok", auth: stack.users.probe1 });
+      await waitFor("the sink to receive relay-ok", () => sink.received.some((m) => m.includes("relay-ok")));
+    } finally {
+      await sink.close();
+    }
+  });
+
+  it("postconf knob: relaying for mynetworks lets unauthenticated mail relay; restoring closes it", async () => {
+    const sink = await startSink();
+    const before = await stack.postconfGet(["smtpd_relay_restrictions"]);
+    try {
+      await stack.postconf({ smtpd_relay_restrictions: "permit_mynetworks, reject_unauth_destination" });
+      await send({ port: stack.ports.smtp, to: `x@${stack.foreignDomain}`, subject: "open-relay" });
+      await waitFor("the sink to receive open-relay", () =>
+        sink.received.some((m) => m.includes("open-relay")),
+      );
+    } finally {
+      await stack.postconf(before);
+      await sink.close();
+    }
+    const refused = send({ port: stack.ports.smtp, to: `y@${stack.foreignDomain}`, subject: "closed-again" });
+    await expect(refused).rejects.toMatchObject({ responseCode: 554 });
+  });
+
+  it("postconf surfaces a setting smtpd refuses (a bare 'permit' relay rule) instead of a silent port", async () => {
+    try {
+      await expect(stack.postconf({ smtpd_relay_restrictions: "permit" })).rejects.toThrow(
+        /does not greet after reload[\s\S]*reject_unauth_destination/,
+      );
+    } finally {
+      await stack.resetPostconf();
+    }
+    await send({ port: stack.ports.smtp, to: stack.users.alice.user, subject: "after-reset" });
+  });
+});
+
+describe("daemon control", () => {
+  it("stopDovecot refuses IMAP connections, startDovecot brings it back", async () => {
+    await stack.stopDovecot();
+    expect(await connectOutcome(stack.ports.imap)).toBe("ECONNREFUSED");
+    await expect(imapClient(stack.users.alice).connect()).rejects.toMatchObject({ code: "ECONNREFUSED" });
+    await stack.startDovecot();
+    const client = imapClient(stack.users.alice);
+    await client.connect();
+    await client.logout();
+  });
+
+  it("stopPostfix refuses SMTP connections, startPostfix brings it back", async () => {
+    await stack.stopPostfix();
+    expect(await connectOutcome(stack.ports.smtp)).toBe("ECONNREFUSED");
+    expect(await connectOutcome(stack.ports.submission)).toBe("ECONNREFUSED");
+    await stack.startPostfix();
+    await send({ port: stack.ports.smtp, to: stack.users.alice.user, subject: "after-restart" });
+    await waitForDelivery("alice", "after-restart");
+  });
+});
+
+describe("certificates", () => {
+  const cases = [
+    ["expired", "CERT_HAS_EXPIRED"],
+    ["wrong-name", "ERR_TLS_CERT_ALTNAME_INVALID"],
+    ["valid", "ok"],
+  ] as const;
+  for (const [kind, outcome] of cases) {
+    it(`useCertificate("${kind}") makes imaps, pop3s and submissions answer ${outcome}`, async () => {
+      await stack.useCertificate(kind);
+      expect(stack.certificate).toBe(kind);
+      for (const port of [stack.ports.imaps, stack.ports.pop3s, stack.ports.submissions]) {
+        expect([port, await tlsOutcome(port)]).toEqual([port, outcome]);
+      }
+    });
+  }
+});
+
+describe("harness", () => {
+  it("runs two stacks side by side with distinct directories and ports", async () => {
+    const other = await startMailStack();
+    try {
+      expect(other.dir).not.toBe(stack.dir);
+      const mine = new Set(Object.values(stack.ports));
+      expect(Object.values(other.ports).filter((p) => mine.has(p))).toEqual([]);
+      await send({ via: other, port: other.ports.smtp, to: other.users.alice.user, subject: "second-stack" });
+      await waitForDelivery("alice", "second-stack", other);
+    } finally {
+      await other.stop();
+    }
+  });
+
+  it("names the missing binary and the install command", () => {
+    expect(() => requireBinaries(["postfix", "no-such-binary-xyz"])).toThrow(
+      /no-such-binary-xyz.*run: sudo bash scripts\/install-deps\.sh/,
+    );
+  });
+
+  it("stop() leaves no Postfix or Dovecot process of the stack behind", async () => {
+    const { postfix, dovecot } = await stack.processes();
+    expect(postfix.length).toBeGreaterThan(1);
+    expect(dovecot.length).toBeGreaterThan(1);
+    await stack.stop();
+    expect([...postfix, ...dovecot].filter(isAlive)).toEqual([]);
+    await expect(readdir(stack.dir)).rejects.toMatchObject({ code: "ENOENT" });
+    expect(await connectOutcome(stack.ports.smtp)).toBe("ECONNREFUSED");
+  });
+});

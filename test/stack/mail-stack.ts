@@ -1,0 +1,306 @@
+/**
+ * The test stack: a private, real Postfix + Dovecot on loopback ports, with its own temporary
+ * directory, certificates and users, so the project's tests can probe real mail servers and inject
+ * faults into them. See docs/test-stack.md.
+ */
+import { chmod, mkdtemp, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { rmSync } from "node:fs";
+import { X509Certificate } from "node:crypto";
+import path from "node:path";
+import tls from "node:tls";
+import { DovecotInstance } from "./dovecot.js";
+import { allocatePorts, type PortLease } from "./ports.js";
+import { PostfixInstance } from "./postfix.js";
+import { isAlive, processTree, requireBinaries, waitFor } from "./proc.js";
+import { createTestCa, type CertKind, type ServerCert } from "./tls-ca.js";
+
+export type { CertKind, ServerCert } from "./tls-ca.js";
+
+/** A mailbox user; `user` is the full address and also the login for SMTP AUTH, IMAP and POP3. */
+export interface StackUser {
+  user: string;
+  pass: string;
+}
+
+/** Ports of the stack, all on 127.0.0.1 and chosen free per stack. */
+export interface StackPorts {
+  /** MX: no AUTH offered, STARTTLS offered, accepts only for probe.test. */
+  smtp: number;
+  /** Submission: STARTTLS offered, SASL AUTH (Dovecot) required to send. */
+  submission: number;
+  /** Submission with implicit TLS, AUTH required. */
+  submissions: number;
+  /** IMAP and POP3 in plain text with STARTTLS/STLS. */
+  imap: number;
+  pop3: number;
+  /** IMAP and POP3 with implicit TLS. */
+  imaps: number;
+  pop3s: number;
+  /** Nothing listens here: Postfix relays remote.test to 127.0.0.1:sink, where tests start their sink. */
+  sink: number;
+}
+
+/** A running stack; every member exists so tests can drive or break one part of the mail path. */
+export interface MailStack {
+  /** The stack's temporary directory (configs, queue, mail store, logs); removed by stop(). */
+  dir: string;
+  host: "127.0.0.1";
+  /** The name in the valid certificate and Postfix's myhostname: the TLS servername to use. */
+  hostname: "mx.probe.test";
+  /** The virtual mailbox domain, delivered by LMTP to Dovecot. */
+  domain: "probe.test";
+  /** Relayed, for authenticated users only, to 127.0.0.1:ports.sink. */
+  foreignDomain: "remote.test";
+  ports: StackPorts;
+  users: { probe1: StackUser; probe2: StackUser; alice: StackUser };
+  /** The test CA that signed every server certificate, for clients to trust. */
+  caFile: string;
+  caPem: string;
+  /** The server certificates useCertificate() can switch to (for comparing what a server presents). */
+  certificates: Record<CertKind, ServerCert>;
+  /** The certificate kind the daemons currently present. */
+  readonly certificate: CertKind;
+  /** The Maildir of a user of `domain` (new/, cur/, tmp/ inside exist from the start). */
+  maildir(localPart: string): string;
+  stopDovecot(): Promise<void>;
+  startDovecot(): Promise<void>;
+  stopPostfix(): Promise<void>;
+  startPostfix(): Promise<void>;
+  /** `postconf -e` the settings, backdate main.cf (not "hot"), reload Postfix. */
+  postconf(settings: Record<string, string>): Promise<void>;
+  /** Current values of main.cf parameters (to restore one after a test). */
+  postconfGet(names: string[]): Promise<Record<string, string>>;
+  /** Restores the generated main.cf (undoes every postconf) and reloads. */
+  resetPostconf(): Promise<void>;
+  /** `postqueue -f`: deliver deferred mail now rather than after the backoff time. */
+  flushQueue(): Promise<void>;
+  /** `postqueue -p` output. */
+  mailq(): Promise<string>;
+  /** `postsuper ARGS` (e.g. ["-H", "ALL"] releases held mail). */
+  postsuper(args: string[]): Promise<void>;
+  /** Installs that certificate in Postfix and Dovecot, reloads both, waits until new connections see it. */
+  useCertificate(kind: CertKind): Promise<void>;
+  /** Postfix's log, for debugging test failures. */
+  maillog(): Promise<string>;
+  /** Dovecot's log, for debugging test failures. */
+  dovecotLog(): Promise<string>;
+  /** Pids of the running Postfix and Dovecot process trees (masters first); empty when stopped. */
+  processes(): Promise<{ postfix: number[]; dovecot: number[] }>;
+  /** Stops both daemons, waits until their processes are gone, removes dir. Idempotent. */
+  stop(): Promise<void>;
+}
+
+/** Binaries the stack runs; checked up front so a missing package is named, not guessed. */
+export const REQUIRED_BINARIES = [
+  "postfix",
+  "postconf",
+  "postqueue",
+  "postsuper",
+  "dovecot",
+  "doveadm",
+  "/usr/lib/dovecot/imap",
+  "/usr/lib/dovecot/pop3",
+  "/usr/lib/dovecot/lmtp",
+  "openssl",
+  "script",
+] as const;
+
+const HOSTNAME = "mx.probe.test";
+const DOMAIN = "probe.test";
+const USERS = {
+  probe1: { user: `probe1@${DOMAIN}`, pass: "probe1pass" },
+  probe2: { user: `probe2@${DOMAIN}`, pass: "probe2pass" },
+  alice: { user: `alice@${DOMAIN}`, pass: "alicepass" },
+};
+
+/** Master pids of stacks not yet stopped, by directory, for the process-exit safety net. */
+const masterPids = new Map<string, number[]>();
+let exitHookInstalled = false;
+
+/**
+ * Starts a new stack (own directory, ports, CA, Postfix, Dovecot) and resolves when both accept
+ * logins. Call stop() in afterAll. Throws, naming the package, if a binary is missing.
+ */
+export async function startMailStack(): Promise<MailStack> {
+  requireBinaries(REQUIRED_BINARIES);
+  if (process.getuid?.() !== 0)
+    throw new Error("the test stack runs Postfix and Dovecot and must run as root");
+  const dir = await mkdtemp("/tmp/ms-");
+  await chmod(dir, 0o755);
+  let lease: PortLease | undefined;
+  let parts: Parts | undefined;
+  try {
+    lease = await allocatePorts(8);
+    parts = await createParts(dir, lease);
+    await parts.dovecot.start();
+    await parts.postfix.start();
+    return makeStack(dir, lease, parts);
+  } catch (err) {
+    await Promise.allSettled([parts?.postfix.stop(), parts?.dovecot.stop()]);
+    lease?.release();
+    await rm(dir, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+interface Parts {
+  ports: StackPorts;
+  postfix: PostfixInstance;
+  dovecot: DovecotInstance;
+  ca: Awaited<ReturnType<typeof createTestCa>>;
+  live: { certFile: string; keyFile: string };
+}
+
+/** Generates the CA, installs the valid certificate and writes both daemons' configs. */
+async function createParts(dir: string, lease: PortLease): Promise<Parts> {
+  const [smtp, submission, submissions, imap, imaps, pop3, pop3s, sink] = lease.ports as [
+    number,
+    ...number[],
+  ];
+  const ports = { smtp, submission, submissions, imap, imaps, pop3, pop3s, sink } as StackPorts;
+  const ca = await createTestCa(path.join(dir, "ca"), { hostname: HOSTNAME, wrongName: "other.example" });
+  const live = { certFile: path.join(dir, "ca", "live.crt"), keyFile: path.join(dir, "ca", "live.key") };
+  await installCert(ca.certs.valid, live);
+  const dovecot = new DovecotInstance({
+    ...{ root: path.join(dir, "dovecot"), mailRoot: path.join(dir, "mail"), domain: DOMAIN, ports, ...live },
+    name: `dovecot-${path.basename(dir)}`,
+    users: Object.values(USERS),
+  });
+  const postfix = new PostfixInstance({
+    ...{ root: path.join(dir, "postfix"), stackDir: dir, hostname: HOSTNAME, domain: DOMAIN, ports, ...live },
+    foreignDomain: "remote.test",
+    mailboxes: Object.values(USERS).map((u) => u.user),
+    lmtpSocket: dovecot.lmtpSocket,
+    authSocket: dovecot.authSocket,
+  });
+  await Promise.all([dovecot.writeConfig(), postfix.writeConfig()]);
+  return { ports, postfix, dovecot, ca, live };
+}
+
+/** Copies a certificate and key over the live files atomically (rename), key readable by root only. */
+async function installCert(from: ServerCert, to: { certFile: string; keyFile: string }): Promise<void> {
+  for (const [src, dst, mode] of [
+    [from.certFile, to.certFile, 0o644],
+    [from.keyFile, to.keyFile, 0o600],
+  ] as const) {
+    await writeFile(`${dst}.new`, await readFile(src), { mode });
+    await rename(`${dst}.new`, dst);
+  }
+}
+
+/** SHA-256 fingerprint of the certificate an implicit-TLS port presents now. */
+function presentedFingerprint(port: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = tls.connect({ host: "127.0.0.1", port, servername: HOSTNAME, rejectUnauthorized: false });
+    socket.setTimeout(2000, () => socket.destroy(new Error(`TLS handshake timeout on ${port}`)));
+    socket.once("error", reject);
+    socket.once("secureConnect", () => {
+      const fp = socket.getPeerX509Certificate()?.fingerprint256 ?? "";
+      socket.destroy();
+      resolve(fp);
+    });
+  });
+}
+
+function makeStack(dir: string, lease: PortLease, p: Parts): MailStack {
+  let certificate: CertKind = "valid";
+  let stopped = false;
+  const processes = async (): Promise<{ postfix: number[]; dovecot: number[] }> => {
+    const tree = async (pid: Promise<number | undefined>): Promise<number[]> => {
+      const master = await pid;
+      return master ? processTree(master) : [];
+    };
+    return { postfix: await tree(p.postfix.masterPid()), dovecot: await tree(p.dovecot.masterPid()) };
+  };
+  const rememberMasters = async (): Promise<void> => {
+    const pids = await Promise.all([p.postfix.masterPid(), p.dovecot.masterPid()]);
+    masterPids.set(
+      dir,
+      pids.filter((x): x is number => x !== undefined),
+    );
+  };
+  const stack: MailStack = {
+    dir,
+    host: "127.0.0.1",
+    hostname: HOSTNAME,
+    domain: DOMAIN,
+    foreignDomain: "remote.test",
+    ports: p.ports,
+    users: USERS,
+    caFile: p.ca.caFile,
+    caPem: p.ca.caPem,
+    certificates: p.ca.certs,
+    get certificate() {
+      return certificate;
+    },
+    maildir: (localPart) => path.join(dir, "mail", DOMAIN, localPart, "Maildir"),
+    stopDovecot: () => p.dovecot.stop(),
+    startDovecot: async () => {
+      await p.dovecot.start();
+      await rememberMasters();
+    },
+    stopPostfix: () => p.postfix.stop(),
+    startPostfix: async () => {
+      await p.postfix.start();
+      await rememberMasters();
+    },
+    postconf: (settings) => p.postfix.postconf(settings),
+    postconfGet: (names) => p.postfix.postconfGet(names),
+    resetPostconf: () => p.postfix.resetConfig(),
+    flushQueue: () => p.postfix.flush(),
+    mailq: () => p.postfix.mailq(),
+    postsuper: (args) => p.postfix.postsuper(args),
+    useCertificate: async (kind) => {
+      await installCert(p.ca.certs[kind], p.live);
+      certificate = kind;
+      await Promise.all([reloadIfRunning(p.postfix), reloadIfRunning(p.dovecot)]);
+      await waitForCertificate(p, kind);
+    },
+    maillog: () => p.postfix.log(),
+    dovecotLog: () => p.dovecot.log(),
+    processes,
+    stop: async () => {
+      if (stopped) return;
+      stopped = true;
+      const results = await Promise.allSettled([p.postfix.stop(), p.dovecot.stop()]);
+      masterPids.delete(dir);
+      lease.release();
+      await rm(dir, { recursive: true, force: true });
+      const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
+      if (failed) throw failed.reason;
+    },
+  };
+  installExitHook();
+  void rememberMasters();
+  return stack;
+}
+
+async function reloadIfRunning(d: { masterPid(): Promise<number | undefined>; reload(): Promise<void> }) {
+  if (await d.masterPid()) await d.reload();
+}
+
+/** Waits until every running implicit-TLS listener presents the certificate of `kind`. */
+async function waitForCertificate(p: Parts, kind: CertKind): Promise<void> {
+  const want = new X509Certificate(p.ca.certs[kind].certPem).fingerprint256;
+  const ports: number[] = [];
+  if (await p.postfix.masterPid()) ports.push(p.ports.submissions);
+  if (await p.dovecot.masterPid()) ports.push(p.ports.imaps, p.ports.pop3s);
+  for (const port of ports) {
+    await waitFor(
+      `the ${kind} certificate on port ${port}`,
+      async () => (await presentedFingerprint(port)) === want,
+    );
+  }
+}
+
+/** On process exit (e.g. a test file forgot stop()), SIGTERM the masters and remove the directories. */
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.once("exit", () => {
+    for (const [dir, pids] of masterPids) {
+      for (const pid of pids.filter(isAlive)) process.kill(pid, "SIGTERM");
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+}

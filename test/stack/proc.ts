@@ -1,0 +1,268 @@
+/**
+ * Small process and socket helpers for the test stack: running a command with a timeout and an error
+ * message that carries its stderr, polling for a condition, waiting for a TCP banner, finding binaries
+ * and watching process trees through /proc.
+ */
+import { execFile, type ExecFileException } from "node:child_process";
+import { accessSync, constants, readdirSync, readFileSync } from "node:fs";
+import net from "node:net";
+import path from "node:path";
+
+/** What a finished command printed, so callers can parse output without re-running it. */
+export interface RunResult {
+  stdout: string;
+  stderr: string;
+  code: number;
+}
+
+/** Options of {@link run}. */
+export interface RunOptions {
+  /** Kill the command after this many ms (default 15 s) so a hung daemon tool cannot hang a test. */
+  timeoutMs?: number;
+  /** Resolve with a non-zero exit code instead of throwing (for commands whose failure is information). */
+  allowFailure?: boolean;
+  env?: NodeJS.ProcessEnv;
+}
+
+/**
+ * Runs a command without a shell. Exists because daemon tools fail with terse exit codes: the thrown
+ * Error names the command line, the exit code or signal and includes stderr and stdout.
+ */
+export function run(cmd: string, args: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
+  const timeout = opts.timeoutMs ?? 15_000;
+  return new Promise((resolve, reject) => {
+    execFile(
+      cmd,
+      args,
+      { timeout, killSignal: "SIGKILL", maxBuffer: 16 * 1024 * 1024, env: opts.env ?? process.env },
+      (err, stdout, stderr) => {
+        const code = err ? (typeof err.code === "number" ? err.code : -1) : 0;
+        if (!err || (opts.allowFailure && typeof err.code === "number")) {
+          resolve({ stdout, stderr, code });
+          return;
+        }
+        const how = err.killed ? `timed out after ${timeout} ms` : `failed (${describeExit(err)})`;
+        const out = [
+          stderr.trim() && `stderr:\n${stderr.trim()}`,
+          stdout.trim() && `stdout:\n${stdout.trim()}`,
+        ];
+        reject(new Error([`${cmd} ${args.join(" ")} ${how}`, ...out].filter(Boolean).join("\n")));
+      },
+    );
+  });
+}
+
+function describeExit(err: ExecFileException): string {
+  if (typeof err.code === "number") return `exit code ${err.code}`;
+  if (err.signal) return `signal ${err.signal}`;
+  return err.message;
+}
+
+/** Options of {@link waitFor}. */
+export interface WaitOptions {
+  timeoutMs?: number;
+  intervalMs?: number;
+}
+
+/**
+ * Polls `check` until it returns something other than undefined/false. Exists so start-up code can
+ * wait for "really ready" instead of sleeping a guessed time; the timeout error says what was awaited
+ * and the last error seen.
+ */
+export async function waitFor<T>(
+  what: string,
+  check: () => Promise<T | undefined | false> | T | undefined | false,
+  opts: WaitOptions = {},
+): Promise<T> {
+  const deadline = Date.now() + (opts.timeoutMs ?? 10_000);
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value !== undefined && value !== false) return value;
+      last = undefined;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) {
+      const why = last instanceof Error ? `: ${last.message}` : "";
+      throw new Error(`timed out waiting for ${what}${why}`);
+    }
+    await sleep(opts.intervalMs ?? 20);
+  }
+}
+
+/** A promise-based sleep for polling loops. */
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/**
+ * Connects to host:port and resolves with the first line the server sends (e.g. "220 ..." or
+ * "* OK ..."). Exists to tell "port open" from "daemon greets": Dovecot accepts before auth is ready.
+ */
+export function readGreeting(host: string, port: number, timeoutMs = 2000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({ host, port });
+    let buf = "";
+    const done = (err: Error | undefined, line?: string): void => {
+      socket.destroy();
+      if (err) reject(err);
+      else resolve(line ?? "");
+    };
+    socket.setTimeout(timeoutMs, () =>
+      done(new Error(`no greeting from ${host}:${port} in ${timeoutMs} ms`)),
+    );
+    socket.on("error", (err) => done(err));
+    socket.on("data", (chunk: Buffer) => {
+      buf += chunk.toString("latin1");
+      const nl = buf.indexOf("\n");
+      if (nl >= 0) done(undefined, buf.slice(0, nl).trimEnd());
+    });
+    socket.on("end", () => done(new Error(`${host}:${port} closed without a greeting`)));
+  });
+}
+
+/** Resolves true if a TCP connection to host:port is accepted; for "is it down yet" checks. */
+export function canConnect(host: string, port: number, timeoutMs = 1000): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host, port });
+    socket.setTimeout(timeoutMs, () => finish(false));
+    socket.on("connect", () => finish(true));
+    socket.on("error", () => finish(false));
+    function finish(ok: boolean): void {
+      socket.destroy();
+      resolve(ok);
+    }
+  });
+}
+
+/** True if a process with this pid exists (signal 0); the basis of every "is it gone" check. */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return !isZombie(pid);
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+function isZombie(pid: number): boolean {
+  try {
+    return /^\d+ \(.*\) Z /s.test(readFileSync(`/proc/${pid}/stat`, "latin1"));
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The pid and all its descendants, read from /proc. Exists so stop() can verify that a daemon's whole
+ * tree is gone, not only its master (Postfix and Dovecot children outlive a killed master briefly).
+ */
+export function processTree(rootPid: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    const ppid = parentPid(Number(entry));
+    if (ppid === undefined) continue;
+    const list = children.get(ppid) ?? [];
+    list.push(Number(entry));
+    children.set(ppid, list);
+  }
+  const out: number[] = [];
+  const todo = isAlive(rootPid) ? [rootPid] : [];
+  while (todo.length > 0) {
+    const pid = todo.pop() as number;
+    out.push(pid);
+    todo.push(...(children.get(pid) ?? []));
+  }
+  return out;
+}
+
+function parentPid(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "latin1");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return Number(fields[1]);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Resolves true once none of the pids is alive, false on timeout: stop() must not return early. */
+export async function waitForExit(pids: readonly number[], timeoutMs = 10_000): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (pids.some(isAlive)) {
+    if (Date.now() > deadline) return false;
+    await sleep(15);
+  }
+  return true;
+}
+
+/**
+ * Stops a daemon's process tree and resolves once every process of it is gone. With `signalAll`, every
+ * process of the tree gets SIGTERM at once (Dovecot's children here outlive a terminated master by
+ * ~30 s, and its master waits ~1 s for them); otherwise only the master (Postfix's master signals its
+ * process group itself). Stragglers get SIGKILL after `graceMs`.
+ */
+export async function terminateTree(
+  pid: number,
+  opts: { signalAll: boolean; graceMs?: number },
+): Promise<void> {
+  const tree = processTree(pid);
+  for (const p of opts.signalAll ? tree : [pid]) signal(p, "SIGTERM");
+  if (await waitForExit(tree, opts.graceMs ?? 5000)) return;
+  const left = [...new Set([...tree, ...processTree(pid)])].filter(isAlive);
+  for (const p of left) signal(p, "SIGKILL");
+  if (!(await waitForExit(left, 5000)))
+    throw new Error(`processes ${left.filter(isAlive).join(", ")} survive SIGKILL`);
+}
+
+function signal(pid: number, sig: NodeJS.Signals): void {
+  try {
+    process.kill(pid, sig);
+  } catch {
+    // already gone
+  }
+}
+
+/** Where Debian puts the binaries the stack needs, searched in addition to $PATH. */
+const EXTRA_DIRS = ["/usr/sbin", "/sbin", "/usr/bin", "/bin", "/usr/lib/dovecot"];
+
+/** Absolute path of an executable (absolute names are checked as they are), or undefined. */
+export function findBinary(name: string): string | undefined {
+  const candidates = path.isAbsolute(name)
+    ? [name]
+    : [...(process.env.PATH ?? "").split(":"), ...EXTRA_DIRS].filter(Boolean).map((d) => path.join(d, name));
+  for (const file of candidates) {
+    try {
+      accessSync(file, constants.X_OK);
+      return file;
+    } catch {
+      // try the next one
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Throws if any of the binaries is missing, naming each and the fix. Exists so a machine without the
+ * Debian packages fails loudly with the remedy instead of skipping or failing obscurely.
+ */
+export function requireBinaries(names: readonly string[]): void {
+  const missing = names.filter((n) => findBinary(n) === undefined);
+  if (missing.length > 0) {
+    throw new Error(
+      `test stack: missing required binaries: ${missing.join(", ")}; run: sudo bash scripts/install-deps.sh`,
+    );
+  }
+}
+
+/** uid and gid of a system user (postfix, mail, ...), for chown of the directories daemons write. */
+export async function userIds(name: string): Promise<{ uid: number; gid: number }> {
+  const { stdout } = await run("id", [name]);
+  const uid = /uid=(\d+)/.exec(stdout)?.[1];
+  const gid = /gid=(\d+)/.exec(stdout)?.[1];
+  if (!uid || !gid) throw new Error(`cannot parse "id ${name}": ${stdout}`);
+  return { uid: Number(uid), gid: Number(gid) };
+}
