@@ -19,10 +19,9 @@ async function authenticatedSession(service: SubmissionService, ctx: CheckContex
     );
     await ctx.phase("mail", () => session.dialog.mailFrom(username));
     await ctx.phase("rcpt", () => session.dialog.rcptTo(service.foreignRecipient));
-    await session.dialog.leave();
     return { session, mechanism };
   } finally {
-    session.dialog.close();
+    await session.dialog.leave();
   }
 }
 
