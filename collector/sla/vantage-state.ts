@@ -1,0 +1,104 @@
+import { z } from "zod";
+import type { Interval } from "./intervals.js";
+
+/**
+ * Step 2 of DESIGN "From probe results to the indicators", per (service, vantage point): when was
+ * this vantage point failing the service, and when did it have a fresh result at all. One linear
+ * pass over time-ordered results; a year of one-minute results yields a few intervals, never one
+ * object per minute.
+ */
+
+/** One check result as the engine needs it: the collector maps stored probe results to this. */
+export const Observation = z.strictObject({
+  service: z.string().min(1),
+  vantage: z.string().min(1),
+  /** When the check started, Unix ms. */
+  at: z.number().int(),
+  ok: z.boolean(),
+});
+export type Observation = z.infer<typeof Observation>;
+
+/**
+ * The results of one (service, vantage point), column-wise and sorted by time: what a store reads
+ * with one ordered query, and compact enough for a year of one-minute results.
+ */
+export interface ObservationSeries {
+  readonly service: string;
+  readonly vantage: string;
+  readonly at: ArrayLike<number>;
+  /** Parallel to `at`: truthy when the check passed. */
+  readonly ok: ArrayLike<boolean | number>;
+}
+
+/** The thresholds that turn results into states (config `thresholds`, with the service's interval). */
+export interface VantageRules {
+  /** A run of at least this many failures makes the vantage point failing (gatus' FailureThreshold). */
+  readonly consecutiveFailures: number;
+  /** A result is fresh for this long: staleAfterIntervals x the service's check interval. */
+  readonly staleMs: number;
+  /** The clock, passed in: nothing is known at or after it. */
+  readonly now: number;
+}
+
+/** What one vantage point knew about one service. Both lists are in normal form. */
+export interface VantageState {
+  /** From the first failure of a qualifying run until the next success, or until results go stale or now. */
+  readonly failing: Interval[];
+  /** Covered by a fresh result: each result covers `[at, at + staleMs)`. Always contains `failing`. */
+  readonly fresh: Interval[];
+}
+
+/** Groups loose results into sorted series, for callers that hold objects rather than columns. */
+export function groupObservations(observations: Iterable<Observation>): ObservationSeries[] {
+  const groups = new Map<string, { service: string; vantage: string; rows: Observation[] }>();
+  for (const o of observations) {
+    const key = JSON.stringify([o.service, o.vantage]);
+    let g = groups.get(key);
+    if (!g) groups.set(key, (g = { service: o.service, vantage: o.vantage, rows: [] }));
+    g.rows.push(o);
+  }
+  return [...groups.values()].map(({ service, vantage, rows }) => {
+    rows.sort((a, b) => a.at - b.at);
+    return { service, vantage, at: rows.map((r) => r.at), ok: rows.map((r) => r.ok) };
+  });
+}
+
+/**
+ * Failing and fresh intervals of one series. A gap longer than `staleMs` between two results
+ * breaks a run: the vantage point stops failing when its last result goes stale, and after the gap
+ * a new run must reach `consecutiveFailures` again. Results at or after `now` are ignored.
+ */
+export function vantageState(series: ObservationSeries, rules: VantageRules): VantageState {
+  const { consecutiveFailures, staleMs, now } = rules;
+  const failing: Interval[] = [];
+  const fresh: Interval[] = [];
+  let runStart = 0;
+  let runLength = 0;
+  let freshStart = 0;
+  let freshEnd = -Infinity;
+  const closeRun = (end: number) => {
+    if (runLength >= consecutiveFailures && end > runStart) failing.push({ start: runStart, end });
+    runLength = 0;
+  };
+  for (let i = 0; i < series.at.length; i++) {
+    const t = series.at[i]!;
+    if (t >= now) break;
+    if (t < freshEnd - staleMs) {
+      throw new RangeError(
+        `results of ${series.service}/${series.vantage} are not sorted by time at index ${i}`,
+      );
+    }
+    if (t > freshEnd) {
+      closeRun(freshEnd);
+      if (freshEnd > freshStart) fresh.push({ start: freshStart, end: freshEnd });
+      freshStart = t;
+    }
+    freshEnd = t + staleMs;
+    if (series.ok[i]) closeRun(t);
+    else if (runLength++ === 0) runStart = t;
+  }
+  const end = Math.min(freshEnd, now);
+  closeRun(end);
+  if (end > freshStart) fresh.push({ start: freshStart, end });
+  return { failing, fresh };
+}
