@@ -2,11 +2,11 @@ import { randomUUID } from "node:crypto";
 import type { ServiceConfig } from "../config/services.js";
 import type { Clock } from "./clock.js";
 import { classifyError, codedError, type Stage } from "./errors.js";
-import type { CheckContext, CheckKind, Credentials } from "./kinds/kind.js";
+import type { AnyCheckKind, CheckContext, Credentials } from "./kinds/kind.js";
 import type { ProbeResult } from "./result.js";
 
 /** The check modules by kind; probes/kinds/index.ts builds the real one, tests may pass their own. */
-export type KindRegistry = ReadonlyMap<string, CheckKind<never>>;
+export type KindRegistry = ReadonlyMap<string, AnyCheckKind>;
 
 /** What the runner needs besides the service: identity, clock, accounts and the module registry. */
 export interface RunDeps {
@@ -64,7 +64,7 @@ export async function runCheck(
     startedAt,
     phases,
   };
-  const kind = deps.kinds.get(service.kind) as CheckKind<typeof service.kind> | undefined;
+  const kind = deps.kinds.get(service.kind);
   try {
     if (!kind) throw new Error(`no check module for kind "${service.kind}"`);
     const outcome = await Promise.race([kind.run(service as never, ctx), rejectOnAbort(ctx.signal)]);

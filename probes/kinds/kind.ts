@@ -36,3 +36,6 @@ export interface CheckKind<K extends CheckKindName> {
   kind: K;
   run(service: ServiceOf<K>, ctx: CheckContext): Promise<CheckOutcome>;
 }
+
+/** Any one of the check kinds: what the registry holds. */
+export type AnyCheckKind = { [K in CheckKindName]: CheckKind<K> }[CheckKindName];

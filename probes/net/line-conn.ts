@@ -161,7 +161,10 @@ function waitFor(socket: net.Socket, event: string, signal: AbortSignal): Promis
     };
     const onReady = () => (cleanup(), resolve());
     const onError = (err: Error) => (cleanup(), socket.destroy(), reject(err));
-    const onClose = () => (cleanup(), reject(codedError("closed", "the connection was closed during set-up")));
+    const onClose = () => (
+      cleanup(),
+      reject(codedError("closed", "the connection was closed during set-up"))
+    );
     const onAbort = () => {
       cleanup();
       socket.destroy();

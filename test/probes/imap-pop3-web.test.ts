@@ -15,19 +15,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Secret } from "../../config/secret.js";
 import { Service } from "../../config/services.js";
 import { systemClock } from "../../probes/clock.js";
-import { imapCheck } from "../../probes/kinds/imap.js";
-import { pop3Check } from "../../probes/kinds/pop3.js";
-import { webmailCheck } from "../../probes/kinds/webmail.js";
 import { ProbeResult } from "../../probes/result.js";
-import { runCheck, type KindRegistry } from "../../probes/run-check.js";
+import { KINDS } from "../../probes/kinds/index.js";
+import { runCheck } from "../../probes/run-check.js";
 import { CERT_KINDS, createTestCa, type CertKind, type TestCa } from "../stack/tls-ca.js";
 
 const PASSWORD = "pr0be-secret";
-const kinds = new Map<string, unknown>([
-  ["imap", imapCheck],
-  ["pop3", pop3Check],
-  ["webmail", webmailCheck],
-]) as KindRegistry;
+const kinds = KINDS;
 
 /**
  * Runs one check the way the agent does (through the schema and the runner, account "probe" with

@@ -8,16 +8,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Secret } from "../../config/secret.js";
 import { Service } from "../../config/services.js";
 import { systemClock } from "../../probes/clock.js";
-import { imapCheck } from "../../probes/kinds/imap.js";
-import { pop3Check } from "../../probes/kinds/pop3.js";
 import { ProbeResult } from "../../probes/result.js";
-import { runCheck, type KindRegistry } from "../../probes/run-check.js";
+import { KINDS } from "../../probes/kinds/index.js";
+import { runCheck } from "../../probes/run-check.js";
 import { startMailStack, type MailStack } from "../stack/mail-stack.js";
 
-const kinds = new Map<string, unknown>([
-  ["imap", imapCheck],
-  ["pop3", pop3Check],
-]) as KindRegistry;
+const kinds = KINDS;
 
 let stack: MailStack;
 

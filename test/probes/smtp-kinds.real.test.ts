@@ -9,11 +9,9 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { Secret } from "../../config/secret.js";
 import { Service } from "../../config/services.js";
 import { systemClock } from "../../probes/clock.js";
-import { relayCheck } from "../../probes/kinds/relay.js";
-import { smtpCheck } from "../../probes/kinds/smtp.js";
-import { submissionCheck } from "../../probes/kinds/submission.js";
 import { ProbeResult } from "../../probes/result.js";
-import { runCheck, type KindRegistry } from "../../probes/run-check.js";
+import { KINDS } from "../../probes/kinds/index.js";
+import { runCheck } from "../../probes/run-check.js";
 import { startMailStack, type MailStack } from "../stack/mail-stack.js";
 import { waitFor, waitForExit } from "../stack/proc.js";
 
@@ -25,11 +23,7 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-const kinds = new Map<string, unknown>([
-  ["smtp", smtpCheck],
-  ["submission", submissionCheck],
-  ["relay", relayCheck],
-]) as KindRegistry;
+const kinds = KINDS;
 
 type Name = "mx" | "submission" | "submissions" | "relay";
 

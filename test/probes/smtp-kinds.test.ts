@@ -8,18 +8,12 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { Secret } from "../../config/secret.js";
 import { Service } from "../../config/services.js";
 import { systemClock } from "../../probes/clock.js";
-import { relayCheck } from "../../probes/kinds/relay.js";
-import { smtpCheck } from "../../probes/kinds/smtp.js";
-import { submissionCheck } from "../../probes/kinds/submission.js";
 import { ProbeResult } from "../../probes/result.js";
-import { runCheck, type KindRegistry, type RunDeps } from "../../probes/run-check.js";
+import { KINDS } from "../../probes/kinds/index.js";
+import { runCheck, type RunDeps } from "../../probes/run-check.js";
 
 const deps: RunDeps = {
-  kinds: new Map<string, unknown>([
-    ["smtp", smtpCheck],
-    ["submission", submissionCheck],
-    ["relay", relayCheck],
-  ]) as KindRegistry,
+  kinds: KINDS,
   clock: systemClock,
   vantage: "test",
   accounts: { probe: { username: "probe1@probe.test", password: new Secret("probe-pw") } },
