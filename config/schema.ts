@@ -50,6 +50,8 @@ export const Agent = z.strictObject({
   timeout: Duration.default(30_000),
   jitter: z.number().min(0).max(1).default(0.1),
   concurrency: z.number().int().min(1).max(256).default(8),
+  /** Where the agent keeps its durable state (in-flight probe messages, results not yet delivered). */
+  stateDir: z.string().min(1).default("./var"),
 });
 
 /** The whole configuration file. */
@@ -67,6 +69,7 @@ export const Config = z
       timeout: 30_000,
       jitter: 0.1,
       concurrency: 8,
+      stateDir: "./var",
     }),
   })
   .superRefine((c, ctx) => checkReferences(c, ctx));
