@@ -165,3 +165,18 @@ export function describeIndicator(key: IndicatorKey): string {
   const target = i.target === undefined ? i.comparison : `${i.comparison} ${i.target} ${i.unit}`;
   return `SPEC ${i.clause} ${i.title} (${target})`;
 }
+
+/**
+ * Figures of the specification that are rules on the operator's conduct rather than monthly
+ * indicators, kept here so their numbers too are written once.
+ */
+export const RULES = {
+  maintenanceNotice: {
+    clause: "6.1.6",
+    title: "Advance notice of a planned interruption",
+    comparison: ">=",
+    target: 24,
+    unit: "hours",
+    source: "entered",
+  },
+} as const satisfies Record<string, Indicator>;

@@ -72,3 +72,9 @@ export function novemberInput(
 ): EngineInput {
   return { setup: s, now: DEC + DAY, series: allSeries(s, NOV - HOUR, DEC + HOUR, fails), ...extra };
 }
+
+/** The same series without the results at the instants `drop` selects: an agent that went quiet. */
+export function dropResults(s: ObservationSeries, drop: (t: number) => boolean): ObservationSeries {
+  const keep = Array.from(s.at, (_, i) => i).filter((i) => !drop(s.at[i]!));
+  return { ...s, at: keep.map((i) => s.at[i]!), ok: keep.map((i) => s.ok[i]!) };
+}

@@ -1,0 +1,198 @@
+import type { Config } from "../../config/schema.js";
+import type { DelaySample, InFlightMessage, LostMessage } from "./delivery.js";
+import { excusedTime, resolveMarks, type ForceMajeureMark, type ResolvedMarks } from "./force-majeure.js";
+import { incidentsOf, type Incident, type IncidentOverride } from "./incidents.js";
+import { intersect, subtract, union, type Interval } from "./intervals.js";
+import {
+  judgeWindows,
+  maintenanceCover,
+  type JudgedWindow,
+  type LateNoticeCountsAs,
+  type MaintenanceWindow,
+} from "./maintenance.js";
+import { segmentDownTime, servesSegment } from "./segment-faults.js";
+import type { SecurityVerdict } from "./security.js";
+import { serviceState, type ServiceState } from "./service-state.js";
+import { vantageState, type ObservationSeries, type VantageState } from "./vantage-state.js";
+
+/**
+ * Steps 1-4 of DESIGN "From probe results to the indicators" wired together: results to vantage
+ * states, to service states, to segment fault and maintenance, to incidents and force majeure. The
+ * outcome is a set of interval lists that every period computation only clips and measures.
+ */
+
+/** One service as the engine sees it. */
+export interface ServiceSetup {
+  readonly name: string;
+  readonly intervalMs: number;
+  /** Segments it serves; all when absent. */
+  readonly segments?: readonly string[];
+  /** Vantage points that probe it; all when absent. */
+  readonly vantagePoints?: readonly string[];
+}
+
+/** The static part of the engine's input: what the configuration says. */
+export interface EngineSetup {
+  /** The operator's IANA zone: calendar days, months and years (7.1.5). */
+  readonly timeZone: string;
+  readonly totalUsers: number;
+  readonly segments: readonly { readonly name: string; readonly users: number }[];
+  readonly vantagePoints: readonly string[];
+  readonly services: readonly ServiceSetup[];
+  readonly thresholds: {
+    readonly consecutiveFailures: number;
+    readonly quorum: number;
+    readonly staleAfterIntervals: number;
+  };
+  /** How down time in a window announced late (6.1.6) counts; "fault" by default. */
+  readonly lateNoticeCountsAs: LateNoticeCountsAs;
+}
+
+/** Everything the engine computes from: configuration, data, and the clock. */
+export interface EngineInput {
+  readonly setup: EngineSetup;
+  /** The clock, passed in: nothing at or after it is known, and a running period ends here. */
+  readonly now: number;
+  /** One series per (service, vantage point), from at least {@link lookbackMs} before the period. */
+  readonly series: readonly ObservationSeries[];
+  readonly maintenance?: readonly MaintenanceWindow[];
+  readonly forceMajeure?: readonly ForceMajeureMark[];
+  readonly overrides?: readonly IncidentOverride[];
+  readonly delays?: readonly DelaySample[];
+  readonly inFlight?: readonly InFlightMessage[];
+  readonly lost?: readonly LostMessage[];
+  readonly security?: readonly SecurityVerdict[];
+}
+
+/** The engine's view of a validated configuration. */
+export function setupFromConfig(
+  config: Config,
+  lateNoticeCountsAs: LateNoticeCountsAs = "fault",
+): EngineSetup {
+  return {
+    timeZone: config.operator.timeZone,
+    totalUsers: config.operator.totalUsers,
+    segments: config.segments,
+    vantagePoints: config.vantagePoints.map((v) => v.name),
+    services: config.services.map((s) => ({
+      name: s.name,
+      intervalMs: s.interval ?? config.agent.interval,
+      segments: s.segments,
+      vantagePoints: s.vantagePoints,
+    })),
+    thresholds: config.thresholds,
+    lateNoticeCountsAs,
+  };
+}
+
+/**
+ * How far before a period results must reach for its first instant to be judged right: a run of
+ * failures must be seen whole, and a result stays fresh for staleAfterIntervals intervals.
+ */
+export function lookbackMs(setup: EngineSetup): number {
+  const { consecutiveFailures, staleAfterIntervals } = setup.thresholds;
+  const longest = Math.max(0, ...setup.services.map((s) => s.intervalMs));
+  return (consecutiveFailures + staleAfterIntervals) * longest;
+}
+
+/** One segment's states; all lists in normal form. */
+export interface SegmentTimeline {
+  readonly segment: string;
+  readonly users: number;
+  /** The longest check interval among its services: how precisely a fault's ends are known. */
+  readonly resolutionMs: number;
+  /** Fault counted by the indicators (force majeure taken out). */
+  readonly fault: Interval[];
+  readonly maintenance: Interval[];
+  /** Fault time excused as force majeure (1.5). */
+  readonly excused: Interval[];
+  /** Within the range: some service's state unknown and the segment neither down nor in maintenance. */
+  readonly unknown: Interval[];
+}
+
+/** The classified history the period computations measure. */
+export interface Timeline {
+  readonly services: ServiceState[];
+  readonly down: ReadonlyMap<string, Interval[]>;
+  readonly segments: SegmentTimeline[];
+  /** Incidents of the fault before force majeure, so a mark on an incident can find it. */
+  readonly incidents: Incident[];
+  readonly windows: JudgedWindow[];
+  readonly marks: ResolvedMarks;
+  readonly warnings: string[];
+}
+
+function indexSeries(input: EngineInput): Map<string, ObservationSeries> {
+  const byKey = new Map<string, ObservationSeries>();
+  for (const s of input.series) {
+    const key = JSON.stringify([s.service, s.vantage]);
+    if (byKey.has(key)) throw new RangeError(`two series for ${s.service}/${s.vantage}: merge them first`);
+    byKey.set(key, s);
+  }
+  return byKey;
+}
+
+function serviceStates(input: EngineInput, range: Interval, warnings: string[]): ServiceState[] {
+  const { setup, now } = input;
+  const { consecutiveFailures, quorum, staleAfterIntervals } = setup.thresholds;
+  const bySeries = indexSeries(input);
+  const empty: VantageState = { failing: [], fresh: [] };
+  return setup.services.map((service) => {
+    const vantages = service.vantagePoints ?? setup.vantagePoints;
+    if (vantages.length < quorum) {
+      warnings.push(
+        `${service.name}: ${vantages.length} vantage point(s) < quorum ${quorum}, always unknown`,
+      );
+    }
+    const rules = { consecutiveFailures, staleMs: staleAfterIntervals * service.intervalMs, now };
+    const states = vantages.map((v) => {
+      const series = bySeries.get(JSON.stringify([service.name, v]));
+      return series ? vantageState(series, rules) : empty;
+    });
+    return serviceState(service.name, states, quorum, range);
+  });
+}
+
+/**
+ * Classifies everything known before `input.now`. `range` (the period, ended at now) bounds the
+ * unknown time; fault and incidents keep their true extent so incident ids do not depend on the period.
+ */
+export function buildTimeline(input: EngineInput, range: Interval): Timeline {
+  const { setup, now } = input;
+  const warnings: string[] = [];
+  const services = serviceStates(input, range, warnings);
+  const down = new Map(services.map((s) => [s.service, s.down]));
+  const unknownOf = new Map(services.map((s) => [s.service, s.unknown]));
+  const windows = judgeWindows(input.maintenance ?? [], setup.lateNoticeCountsAs);
+  const cover = (service: string, segment: string) => maintenanceCover(windows, service, segment);
+  const overrides = new Map((input.overrides ?? []).map((o) => [o.incidentId, o.affectedUsers]));
+
+  const split = setup.segments.map((seg) => segmentDownTime(seg.name, setup.services, down, cover));
+  const incidents = setup.segments.flatMap((seg, i) =>
+    incidentsOf(split[i]!.fault, {
+      segment: seg.name,
+      users: seg.users,
+      totalUsers: setup.totalUsers,
+      now,
+      overrides,
+    }),
+  );
+  const names = setup.segments.map((s) => s.name);
+  const marks = resolveMarks(input.forceMajeure ?? [], incidents, names, now);
+  for (const m of marks.unresolved)
+    warnings.push(`force majeure ${m.id}: no incident ${"incidentId" in m ? m.incidentId : ""}`);
+
+  const segments = setup.segments.map((seg, i): SegmentTimeline => {
+    const { fault: candidate, maintenance } = split[i]!;
+    const excused = intersect(candidate, excusedTime(marks, seg.name));
+    const fault = subtract(candidate, excused);
+    const serving = setup.services.filter((s) => servesSegment(s, seg.name));
+    const unknown = subtract(
+      union(...serving.map((s) => unknownOf.get(s.name) ?? [])),
+      union(candidate, maintenance),
+    );
+    const resolutionMs = Math.max(0, ...serving.map((s) => s.intervalMs));
+    return { segment: seg.name, users: seg.users, resolutionMs, fault, maintenance, excused, unknown };
+  });
+  return { services, down, segments, incidents, windows, marks, warnings };
+}
