@@ -1,0 +1,238 @@
+import { daysOf, monthRange, type CalendarDay } from "./calendar.js";
+import { delayStats, lossStats, type DelayStats, type Direction, type LossStats } from "./delivery.js";
+import { figure, type Figure } from "./figures.js";
+import { clip, overlaps, subtract, totalLength, union, type Interval } from "./intervals.js";
+import type { LateNoticeCountsAs } from "./maintenance.js";
+import {
+  forceMajeureReports,
+  incidentReports,
+  maintenanceReports,
+  type ForceMajeureReport,
+  type IncidentReport,
+  type MaintenanceReport,
+} from "./reports.js";
+import { securityState, type SecurityState } from "./security.js";
+import { buildTimeline, type EngineInput, type SegmentTimeline, type Timeline } from "./timeline.js";
+
+/**
+ * The monthly indicators of SPEC 7.1 from one classified timeline (DESIGN steps 5-9). Pure: the
+ * clock is `input.now`, and a period still running is measured up to it and marked partial.
+ */
+
+const MINUTE = 60_000;
+
+/** The period measured: `[start, effectiveEnd)`, where effectiveEnd = min(end, now). */
+export interface PeriodInfo {
+  readonly start: number;
+  readonly end: number;
+  readonly effectiveEnd: number;
+  /** `now` falls before the period's end: every value is "so far". */
+  readonly partial: boolean;
+  readonly timeZone: string;
+}
+
+/** Every measured monthly indicator; `availabilityUserWeighted` is 7.1.4 weighted like 7.1.2. */
+export interface MonthFigures {
+  readonly faultMinutes: Figure;
+  readonly maintenanceMinutes: Figure;
+  readonly availability: Figure;
+  readonly availabilityUserWeighted: Figure;
+  readonly faultFreeRate: Figure;
+  readonly sendDelayAverage: Figure;
+  readonly sendDelayMaximum: Figure;
+  readonly receiveDelayAverage: Figure;
+  readonly receiveDelayMaximum: Figure;
+  readonly lossRate: Figure;
+  readonly smtpAuthRequired: Figure;
+  readonly openRelayClosed: Figure;
+}
+
+/** One segment's minutes in the period (unweighted). */
+export interface SegmentSummary {
+  readonly segment: string;
+  readonly users: number;
+  readonly faultMinutes: number;
+  readonly maintenanceMinutes: number;
+  readonly forceMajeureMinutes: number;
+  readonly unknownMinutes: number;
+}
+
+/** How much of the period the monitoring could see (6.1.2): unknown is neither fault nor fault-free. */
+export interface Coverage {
+  /** Share of the period in which no segment's state was unknown; `null` for an empty period. */
+  readonly ratio: number | null;
+  readonly unknownMinutes: number;
+  readonly services: { service: string; ratio: number | null }[];
+}
+
+/** Everything computed for one period. */
+export interface PeriodResult {
+  readonly period: PeriodInfo;
+  readonly figures: MonthFigures;
+  readonly coverage: Coverage;
+  readonly segments: SegmentSummary[];
+  readonly incidents: IncidentReport[];
+  readonly maintenance: MaintenanceReport[];
+  readonly forceMajeure: { readonly weightedMinutes: number; readonly marks: ForceMajeureReport[] };
+  readonly delivery: Record<Direction, DelayStats & LossStats>;
+  readonly security: { smtpAuthRequired: SecurityState; openRelayClosed: SecurityState };
+  /** Operator-zone days of the period that a counted fault touches (7.1.5 detail). */
+  readonly faultDays: string[];
+  readonly lateNoticeCountsAs: LateNoticeCountsAs;
+  readonly warnings: string[];
+}
+
+/** The period ended at "now" if still running. */
+export function periodInfo(period: Interval, now: number, timeZone: string): PeriodInfo {
+  const effectiveEnd = Math.max(period.start, Math.min(period.end, now));
+  return { start: period.start, end: period.end, effectiveEnd, partial: now < period.end, timeZone };
+}
+
+/** Counted fault of the whole system: any segment in fault (7.1.4, 7.1.5). */
+export function systemFault(segments: readonly SegmentTimeline[], range: Interval): Interval[] {
+  return clip(union(...segments.map((s) => s.fault)), range);
+}
+
+/** Names of the days that a fault touches; both lists sorted, one sweep. */
+export function touchedDays(days: readonly CalendarDay[], fault: readonly Interval[]): string[] {
+  const out: string[] = [];
+  let f = 0;
+  for (const day of days) {
+    while (f < fault.length && fault[f]!.end <= day.start) f++;
+    if (f < fault.length && overlaps(fault[f]!, day)) out.push(day.date);
+  }
+  return out;
+}
+
+function timeFigures(t: Timeline, input: EngineInput, range: Interval, partial: boolean) {
+  const { totalUsers } = input.setup;
+  const periodMs = range.end - range.start;
+  const incidents = incidentReports(t, range, input.now);
+  const weightedFault = incidents.reduce((n, i) => n + i.weightedMinutes, 0);
+  const faultBound = incidents.reduce((n, i) => n + (2 * resolution(t, i.segment) * i.weight) / MINUTE, 0);
+  const weightedMaint = t.segments.reduce(
+    (n, s) => n + (totalLength(clip(s.maintenance, range)) * s.users) / totalUsers / MINUTE,
+    0,
+  );
+  const sysFault = systemFault(t.segments, range);
+  const sysMaint = subtract(clip(union(...t.segments.map((s) => s.maintenance)), range), sysFault);
+  const coarsest = Math.max(0, ...t.segments.map((s) => s.resolutionMs));
+  const sysBoundMs = 2 * sysFault.length * coarsest;
+  const running = periodMs - totalLength(sysMaint);
+  const ratio = (ms: number, of: number) => (of > 0 ? ms / of : null);
+  const complementOf = (r: number | null) => (r === null ? null : 1 - r);
+  const opts = (errorBound: number | null) => ({ partial, errorBound });
+  const figures = {
+    faultMinutes: figure("faultMinutes", weightedFault, opts(faultBound)),
+    maintenanceMinutes: figure("maintenanceMinutes", weightedMaint, opts(null)),
+    availability: figure(
+      "availability",
+      complementOf(ratio(totalLength(sysFault), periodMs)),
+      opts(ratio(sysBoundMs, periodMs)),
+    ),
+    availabilityUserWeighted: figure(
+      "availability",
+      complementOf(ratio(weightedFault * MINUTE, periodMs)),
+      opts(ratio(faultBound * MINUTE, periodMs)),
+    ),
+    faultFreeRate: figure(
+      "faultFreeRate",
+      complementOf(ratio(totalLength(sysFault), running)),
+      opts(ratio(sysBoundMs, running)),
+    ),
+  };
+  return { figures, incidents, sysFault };
+}
+
+function resolution(t: Timeline, segment: string): number {
+  return t.segments.find((s) => s.segment === segment)?.resolutionMs ?? 0;
+}
+
+function deliveryFigures(input: EngineInput, range: Interval, partial: boolean) {
+  const stats = (d: Direction) => ({
+    ...delayStats(d, input.delays ?? [], input.inFlight ?? [], range),
+    ...lossStats(d, input.delays ?? [], input.lost ?? [], range),
+  });
+  const delivery = { send: stats("send"), receive: stats("receive") };
+  const { send, receive } = delivery;
+  const at = (errorBound: number | null) => ({ partial, errorBound });
+  const figures = {
+    sendDelayAverage: figure("sendDelayAverage", send.average, at(send.averageBound)),
+    sendDelayMaximum: figure("sendDelayMaximum", send.maximum, at(send.maximumBound)),
+    receiveDelayAverage: figure("receiveDelayAverage", receive.average, at(receive.averageBound)),
+    receiveDelayMaximum: figure("receiveDelayMaximum", receive.maximum, at(receive.maximumBound)),
+    // 7.1.12 defines loss for mail received from a source server: the receive direction.
+    lossRate: figure("lossRate", receive.rate, at(0)),
+  };
+  return { figures, delivery };
+}
+
+function coverageOf(t: Timeline, range: Interval): Coverage {
+  const periodMs = range.end - range.start;
+  const share = (unknown: Interval[]) =>
+    periodMs > 0 ? 1 - totalLength(clip(unknown, range)) / periodMs : null;
+  const unknown = union(...t.segments.map((s) => s.unknown));
+  return {
+    ratio: share(unknown),
+    unknownMinutes: totalLength(clip(unknown, range)) / MINUTE,
+    services: t.services.map((s) => ({ service: s.service, ratio: share(s.unknown) })),
+  };
+}
+
+function segmentSummaries(t: Timeline, range: Interval): SegmentSummary[] {
+  const minutes = (list: Interval[]) => totalLength(clip(list, range)) / MINUTE;
+  return t.segments.map((s) => ({
+    segment: s.segment,
+    users: s.users,
+    faultMinutes: minutes(s.fault),
+    maintenanceMinutes: minutes(s.maintenance),
+    forceMajeureMinutes: minutes(s.excused),
+    unknownMinutes: minutes(s.unknown),
+  }));
+}
+
+/**
+ * Every measured monthly indicator for `period` (usually a calendar month; any span works).
+ * Results should reach {@link lookbackMs} before the period so its first minutes are judged right.
+ */
+export function computePeriod(input: EngineInput, period: Interval): PeriodResult {
+  const info = periodInfo(period, input.now, input.setup.timeZone);
+  const range = { start: info.start, end: info.effectiveEnd };
+  const t = buildTimeline(input, range);
+  const time = timeFigures(t, input, range, info.partial);
+  const delivery = deliveryFigures(input, range, info.partial);
+  const security = {
+    smtpAuthRequired: securityState("smtpAuthRequired", input.security ?? [], range),
+    openRelayClosed: securityState("openRelayClosed", input.security ?? [], range),
+  };
+  const marks = forceMajeureReports(t, range, input.now);
+  return {
+    period: info,
+    figures: {
+      ...time.figures,
+      ...delivery.figures,
+      smtpAuthRequired: figure("smtpAuthRequired", security.smtpAuthRequired.value, {
+        partial: info.partial,
+      }),
+      openRelayClosed: figure("openRelayClosed", security.openRelayClosed.value, { partial: info.partial }),
+    },
+    coverage: coverageOf(t, range),
+    segments: segmentSummaries(t, range),
+    incidents: time.incidents,
+    maintenance: maintenanceReports(t, input.setup, range),
+    forceMajeure: {
+      weightedMinutes: time.incidents.reduce((n, i) => n + i.forceMajeureMinutes * i.weight, 0),
+      marks,
+    },
+    delivery: delivery.delivery,
+    security,
+    faultDays: touchedDays(daysOf(range, input.setup.timeZone), time.sysFault),
+    lateNoticeCountsAs: input.setup.lateNoticeCountsAs,
+    warnings: t.warnings,
+  };
+}
+
+/** {@link computePeriod} for the calendar month "YYYY-MM" in the operator's zone. */
+export function computeMonth(input: EngineInput, month: string): PeriodResult {
+  return computePeriod(input, monthRange(month, input.setup.timeZone));
+}
