@@ -4,6 +4,7 @@
  */
 import { readdir, readFile } from "node:fs/promises";
 import net from "node:net";
+import path from "node:path";
 import tls from "node:tls";
 import { ImapFlow } from "imapflow";
 import nodemailer from "nodemailer";
@@ -73,6 +74,59 @@ function tlsOutcome(port: number): Promise<string> {
     });
     socket.once("error", (err: NodeJS.ErrnoException) => resolve(err.code ?? err.message));
   });
+}
+
+/** The plain-text exchange that upgrades each protocol to TLS: commands sent and the reply awaited. */
+const STARTTLS_DIALOGS = {
+  smtp: {
+    greeting: /^220 /m,
+    steps: [
+      ["EHLO probe\r\n", /^250 /m],
+      ["STARTTLS\r\n", /^220 /m],
+    ],
+  },
+  imap: { greeting: /^\* OK/m, steps: [["a STARTTLS\r\n", /^a OK/m]] },
+  pop3: { greeting: /^\+OK/m, steps: [["STLS\r\n", /^\+OK/m]] },
+} as const;
+
+/** Like tlsOutcome, for a STARTTLS/STLS port: talks the protocol up to the upgrade, then verifies. */
+async function starttlsOutcome(port: number, protocol: keyof typeof STARTTLS_DIALOGS): Promise<string> {
+  const socket = net.connect({ host: stack.host, port });
+  let buf = "";
+  socket.on("data", (c: Buffer) => (buf += c.toString("latin1")));
+  const expectReply = (re: RegExp) =>
+    waitFor(`${re} from port ${port}`, () => re.test(buf), { timeoutMs: 5000 }).then(() => (buf = ""));
+  const dialog = STARTTLS_DIALOGS[protocol];
+  await expectReply(dialog.greeting);
+  for (const [command, reply] of dialog.steps) {
+    socket.write(command);
+    await expectReply(reply);
+  }
+  socket.removeAllListeners("data");
+  return new Promise((resolve) => {
+    const secure = tls.connect({ socket, ca: [stack.caPem], servername: stack.hostname });
+    secure.once("secureConnect", () => {
+      secure.destroy();
+      resolve("ok");
+    });
+    secure.once("error", (err: NodeJS.ErrnoException) => {
+      socket.destroy();
+      resolve(err.code ?? err.message);
+    });
+  });
+}
+
+/** Pids whose command line or environment mentions `text` (e.g. the stack directory's name). */
+async function processesMentioning(text: string): Promise<number[]> {
+  const found: number[] = [];
+  for (const entry of await readdir("/proc")) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    const files = ["cmdline", "environ"].map((f) =>
+      readFile(`/proc/${entry}/${f}`, "latin1").catch(() => ""),
+    );
+    if ((await Promise.all(files)).some((t) => t.includes(text))) found.push(Number(entry));
+  }
+  return found.filter(isAlive);
 }
 
 /** Resolves with the error code of a plain TCP connection attempt ("connected" if it succeeds). */
@@ -225,12 +279,20 @@ describe("certificates", () => {
     ["valid", "ok"],
   ] as const;
   for (const [kind, outcome] of cases) {
-    it(`useCertificate("${kind}") makes imaps, pop3s and submissions answer ${outcome}`, async () => {
+    it(`useCertificate("${kind}") makes every TLS port answer ${outcome}`, async () => {
       await stack.useCertificate(kind);
       expect(stack.certificate).toBe(kind);
-      for (const port of [stack.ports.imaps, stack.ports.pop3s, stack.ports.submissions]) {
-        expect([port, await tlsOutcome(port)]).toEqual([port, outcome]);
-      }
+      const p = stack.ports;
+      const outcomes = {
+        imaps: await tlsOutcome(p.imaps),
+        pop3s: await tlsOutcome(p.pop3s),
+        submissions: await tlsOutcome(p.submissions),
+        smtp: await starttlsOutcome(p.smtp, "smtp"),
+        submission: await starttlsOutcome(p.submission, "smtp"),
+        imap: await starttlsOutcome(p.imap, "imap"),
+        pop3: await starttlsOutcome(p.pop3, "pop3"),
+      };
+      expect(new Set(Object.values(outcomes)), JSON.stringify(outcomes)).toEqual(new Set([outcome]));
     });
   }
 });
@@ -259,8 +321,11 @@ describe("harness", () => {
     const { postfix, dovecot } = await stack.processes();
     expect(postfix.length).toBeGreaterThan(1);
     expect(dovecot.length).toBeGreaterThan(1);
+    const name = path.basename(stack.dir);
+    expect((await processesMentioning(name)).length).toBeGreaterThanOrEqual(postfix.length + dovecot.length);
     await stack.stop();
     expect([...postfix, ...dovecot].filter(isAlive)).toEqual([]);
+    expect(await processesMentioning(name)).toEqual([]);
     await expect(readdir(stack.dir)).rejects.toMatchObject({ code: "ENOENT" });
     expect(await connectOutcome(stack.ports.smtp)).toBe("ECONNREFUSED");
   });

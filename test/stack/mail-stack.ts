@@ -11,7 +11,7 @@ import tls from "node:tls";
 import { DovecotInstance } from "./dovecot.js";
 import { allocatePorts, type PortLease } from "./ports.js";
 import { PostfixInstance } from "./postfix.js";
-import { isAlive, processTree, requireBinaries, waitFor } from "./proc.js";
+import { processTree, requireBinaries, waitFor } from "./proc.js";
 import { createTestCa, type CertKind, type ServerCert } from "./tls-ca.js";
 
 export type { CertKind, ServerCert } from "./tls-ca.js";
@@ -113,8 +113,8 @@ const USERS = {
   alice: { user: `alice@${DOMAIN}`, pass: "alicepass" },
 };
 
-/** Master pids of stacks not yet stopped, by directory, for the process-exit safety net. */
-const masterPids = new Map<string, number[]>();
+/** Synchronous clean-ups of stacks not yet stopped, by directory, for the process-exit safety net. */
+const exitCleanups = new Map<string, () => void>();
 let exitHookInstalled = false;
 
 /**
@@ -212,13 +212,6 @@ function makeStack(dir: string, lease: PortLease, p: Parts): MailStack {
     };
     return { postfix: await tree(p.postfix.masterPid()), dovecot: await tree(p.dovecot.masterPid()) };
   };
-  const rememberMasters = async (): Promise<void> => {
-    const pids = await Promise.all([p.postfix.masterPid(), p.dovecot.masterPid()]);
-    masterPids.set(
-      dir,
-      pids.filter((x): x is number => x !== undefined),
-    );
-  };
   const stack: MailStack = {
     dir,
     host: "127.0.0.1",
@@ -235,15 +228,9 @@ function makeStack(dir: string, lease: PortLease, p: Parts): MailStack {
     },
     maildir: (localPart) => path.join(dir, "mail", DOMAIN, localPart, "Maildir"),
     stopDovecot: () => p.dovecot.stop(),
-    startDovecot: async () => {
-      await p.dovecot.start();
-      await rememberMasters();
-    },
+    startDovecot: () => p.dovecot.start(),
     stopPostfix: () => p.postfix.stop(),
-    startPostfix: async () => {
-      await p.postfix.start();
-      await rememberMasters();
-    },
+    startPostfix: () => p.postfix.start(),
     postconf: (settings) => p.postfix.postconf(settings),
     postconfGet: (names) => p.postfix.postconfGet(names),
     resetPostconf: () => p.postfix.resetConfig(),
@@ -263,15 +250,20 @@ function makeStack(dir: string, lease: PortLease, p: Parts): MailStack {
       if (stopped) return;
       stopped = true;
       const results = await Promise.allSettled([p.postfix.stop(), p.dovecot.stop()]);
-      masterPids.delete(dir);
+      exitCleanups.delete(dir);
       lease.release();
       await rm(dir, { recursive: true, force: true });
       const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
       if (failed) throw failed.reason;
     },
   };
+  exitCleanups.set(dir, () => {
+    p.postfix.killNow();
+    p.dovecot.killNow();
+    lease.release();
+    rmSync(dir, { recursive: true, force: true });
+  });
   installExitHook();
-  void rememberMasters();
   return stack;
 }
 
@@ -293,14 +285,11 @@ async function waitForCertificate(p: Parts, kind: CertKind): Promise<void> {
   }
 }
 
-/** On process exit (e.g. a test file forgot stop()), SIGTERM the masters and remove the directories. */
+/** On process exit (e.g. a test file forgot stop()), signal the daemons and remove the directories. */
 function installExitHook(): void {
   if (exitHookInstalled) return;
   exitHookInstalled = true;
   process.once("exit", () => {
-    for (const [dir, pids] of masterPids) {
-      for (const pid of pids.filter(isAlive)) process.kill(pid, "SIGTERM");
-      rmSync(dir, { recursive: true, force: true });
-    }
+    for (const cleanup of exitCleanups.values()) cleanup();
   });
 }

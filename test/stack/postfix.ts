@@ -5,16 +5,20 @@
 import { chown, mkdir, readFile, utimes, writeFile } from "node:fs/promises";
 import path from "node:path";
 import {
-  isAlive,
+  livePid,
   processTree,
   readGreeting,
   run,
+  signalTree,
   terminateTree,
   userIds,
   waitFor,
   waitForExit,
+  type TerminateOptions,
 } from "./proc.js";
 
+/** Postfix's master signals its own process group on SIGTERM. */
+const STOP_SIGNALS: TerminateOptions = { master: "SIGTERM", children: false };
 /** What the Postfix instance is generated from; paths of sockets and certificates come from the stack. */
 export interface PostfixSettings {
   /** Root of this instance's files (etc/, spool/, data/, log/ are created inside). */
@@ -190,12 +194,13 @@ export class PostfixInstance {
 
   /** The master's pid, or undefined when it is not running. */
   async masterPid(): Promise<number | undefined> {
-    try {
-      const pid = Number((await readFile(this.pidFile, "utf8")).trim());
-      return pid > 0 && isAlive(pid) ? pid : undefined;
-    } catch {
-      return undefined;
-    }
+    return livePid(this.pidFile);
+  }
+
+  /** Signals the process tree like stop() without waiting: for process 'exit' handlers. */
+  killNow(): void {
+    const pid = livePid(this.pidFile);
+    if (pid) signalTree(pid, STOP_SIGNALS);
   }
 
   /** Starts the master and waits until the SMTP ports greet; on failure throws with the real reason. */
@@ -227,7 +232,7 @@ export class PostfixInstance {
   async stop(): Promise<void> {
     const pid = await this.masterPid();
     if (!pid) return;
-    await terminateTree(pid, { signalAll: false });
+    await terminateTree(pid, STOP_SIGNALS);
   }
 
   /**

@@ -8,6 +8,15 @@ import { accessSync, constants, readdirSync, readFileSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
 
+/**
+ * Prints a timestamped harness trace line to stderr when MAILSLA_STACK_DEBUG is set: for finding which
+ * step of a slow or flaky stack operation takes the time.
+ */
+export function debug(message: string): void {
+  if (process.env.MAILSLA_STACK_DEBUG)
+    process.stderr.write(`[stack ${new Date().toISOString()}] ${message}\n`);
+}
+
 /** What a finished command printed, so callers can parse output without re-running it. */
 export interface RunResult {
   stdout: string;
@@ -30,6 +39,7 @@ export interface RunOptions {
  */
 export function run(cmd: string, args: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
   const timeout = opts.timeoutMs ?? 15_000;
+  debug(`run ${cmd} ${args.join(" ")}`);
   return new Promise((resolve, reject) => {
     execFile(
       cmd,
@@ -74,15 +84,20 @@ export async function waitFor<T>(
   check: () => Promise<T | undefined | false> | T | undefined | false,
   opts: WaitOptions = {},
 ): Promise<T> {
-  const deadline = Date.now() + (opts.timeoutMs ?? 10_000);
+  const started = Date.now();
+  const deadline = started + (opts.timeoutMs ?? 10_000);
   let last: unknown;
   for (;;) {
     try {
       const value = await check();
-      if (value !== undefined && value !== false) return value;
+      if (value !== undefined && value !== false) {
+        debug(`waited ${Date.now() - started} ms for ${what}`);
+        return value;
+      }
       last = undefined;
     } catch (err) {
       last = err;
+      debug(`still waiting for ${what}: ${(err as Error).message}`);
     }
     if (Date.now() > deadline) {
       const why = last instanceof Error ? `: ${last.message}` : "";
@@ -199,23 +214,52 @@ export async function waitForExit(pids: readonly number[], timeoutMs = 10_000): 
   return true;
 }
 
+/** How {@link terminateTree} signals a tree: the master's signal and whether children get SIGTERM. */
+export interface TerminateOptions {
+  master: "SIGTERM" | "SIGKILL";
+  children: boolean;
+  /** SIGKILL whatever is left after this many ms (default 5000). */
+  graceMs?: number;
+}
+
 /**
- * Stops a daemon's process tree and resolves once every process of it is gone. With `signalAll`, every
- * process of the tree gets SIGTERM at once (Dovecot's children here outlive a terminated master by
- * ~30 s, and its master waits ~1 s for them); otherwise only the master (Postfix's master signals its
- * process group itself). Stragglers get SIGKILL after `graceMs`.
+ * Sends the signals of {@link terminateTree} without waiting and returns the tree's pids. Synchronous,
+ * so that a process 'exit' handler can use it.
  */
-export async function terminateTree(
-  pid: number,
-  opts: { signalAll: boolean; graceMs?: number },
-): Promise<void> {
+export function signalTree(pid: number, opts: TerminateOptions): number[] {
   const tree = processTree(pid);
-  for (const p of opts.signalAll ? tree : [pid]) signal(p, "SIGTERM");
-  if (await waitForExit(tree, opts.graceMs ?? 5000)) return;
+  signal(pid, opts.master);
+  if (opts.children) for (const p of tree.slice(1)) signal(p, "SIGTERM");
+  return tree;
+}
+
+/**
+ * Stops a daemon's process tree and resolves once every process of it is gone (stragglers, including
+ * children spawned meanwhile, get SIGKILL after the grace time). Exists because "the master exited"
+ * is not "the daemon is gone": Dovecot's children outlive a dead master here for ~30 s.
+ */
+export async function terminateTree(pid: number, opts: TerminateOptions): Promise<void> {
+  const started = Date.now();
+  const tree = signalTree(pid, opts);
+  if (await waitForExit(tree, opts.graceMs ?? 5000)) {
+    debug(`process tree of ${pid} (${tree.length} processes) gone after ${Date.now() - started} ms`);
+    return;
+  }
   const left = [...new Set([...tree, ...processTree(pid)])].filter(isAlive);
+  debug(`SIGKILL to ${left.join(", ")} of the tree of ${pid} after ${Date.now() - started} ms`);
   for (const p of left) signal(p, "SIGKILL");
   if (!(await waitForExit(left, 5000)))
     throw new Error(`processes ${left.filter(isAlive).join(", ")} survive SIGKILL`);
+}
+
+/** The pid in a daemon's pid file if that process is alive (not a zombie), else undefined. */
+export function livePid(pidFile: string): number | undefined {
+  try {
+    const pid = Number(readFileSync(pidFile, "utf8").trim());
+    return Number.isInteger(pid) && pid > 0 && isAlive(pid) ? pid : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function signal(pid: number, sig: NodeJS.Signals): void {
