@@ -34,8 +34,8 @@ const windowArb = fc
   .chain(({ at, noticeHours }) =>
     fc
       .record({ segments: subset(["north", "south"]), services: subset(["mx", "imap"]) })
-      .map((scope, i): MaintenanceWindow => ({
-        id: `w${i}`,
+      .map((scope): MaintenanceWindow => ({
+        id: `w${at[0]}`,
         start: at[0],
         end: at[1],
         announcedAt: at[0] - noticeHours * HOUR,
