@@ -110,10 +110,13 @@ function timeFigures(t: Timeline, input: EngineInput, range: Interval, partial: 
   const incidents = incidentReports(t, range, input.now);
   const weightedFault = incidents.reduce((n, i) => n + i.weightedMinutes, 0);
   const faultBound = incidents.reduce((n, i) => n + (2 * resolution(t, i.segment) * i.weight) / MINUTE, 0);
-  const weightedMaint = t.segments.reduce(
-    (n, s) => n + (totalLength(clip(s.maintenance, range)) * s.users) / totalUsers / MINUTE,
-    0,
-  );
+  let weightedMaint = 0;
+  let maintBound = 0;
+  for (const s of t.segments) {
+    const inRange = clip(s.maintenance, range);
+    weightedMaint += (totalLength(inRange) * s.users) / totalUsers / MINUTE;
+    maintBound += (2 * inRange.length * s.resolutionMs * s.users) / totalUsers / MINUTE;
+  }
   const sysFault = systemFault(t.segments, range);
   const sysMaint = subtract(clip(union(...t.segments.map((s) => s.maintenance)), range), sysFault);
   const coarsest = Math.max(0, ...t.segments.map((s) => s.resolutionMs));
@@ -124,7 +127,7 @@ function timeFigures(t: Timeline, input: EngineInput, range: Interval, partial: 
   const opts = (errorBound: number | null) => ({ partial, errorBound });
   const figures = {
     faultMinutes: figure("faultMinutes", weightedFault, opts(faultBound)),
-    maintenanceMinutes: figure("maintenanceMinutes", weightedMaint, opts(null)),
+    maintenanceMinutes: figure("maintenanceMinutes", weightedMaint, opts(maintBound)),
     availability: figure(
       "availability",
       complementOf(ratio(totalLength(sysFault), periodMs)),

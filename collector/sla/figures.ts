@@ -28,7 +28,11 @@ export interface Figure {
 const TOLERANCE = 1e-9;
 
 /** Whether a value meets its target; `null` when there is nothing to judge. */
-export function judge(comparison: Comparison, target: number | undefined, value: number | boolean | null) {
+export function judge(
+  comparison: Comparison,
+  target: number | undefined,
+  value: number | boolean | null,
+): boolean | null {
   if (value === null || comparison === "reported") return null;
   if (comparison === "required") return value === true;
   if (typeof value !== "number" || target === undefined) return null;

@@ -116,7 +116,10 @@ export function maintenanceReports(
 
 /** Each mark with the weighted fault minutes it excused inside `range`. */
 export function forceMajeureReports(timeline: Timeline, range: Interval, now: number): ForceMajeureReport[] {
-  const rows = new Map<string, ForceMajeureReport & { segments: string[]; weightedMinutes: number }>();
+  const rows = new Map<
+    string,
+    { id: string; reason: string; incidentId: string | null; segments: string[]; weightedMinutes: number }
+  >();
   for (const { mark, segment, span } of timeline.marks.spans) {
     let row = rows.get(mark.id);
     if (!row) {

@@ -137,7 +137,8 @@ function serviceStates(input: EngineInput, range: Interval, warnings: string[]):
   const { consecutiveFailures, quorum, staleAfterIntervals } = setup.thresholds;
   const bySeries = indexSeries(input);
   const empty: VantageState = { failing: [], fresh: [] };
-  return setup.services.map((service) => {
+  const used = new Set<string>();
+  const states = setup.services.map((service) => {
     const vantages = service.vantagePoints ?? setup.vantagePoints;
     if (vantages.length < quorum) {
       warnings.push(
@@ -146,11 +147,17 @@ function serviceStates(input: EngineInput, range: Interval, warnings: string[]):
     }
     const rules = { consecutiveFailures, staleMs: staleAfterIntervals * service.intervalMs, now };
     const states = vantages.map((v) => {
-      const series = bySeries.get(JSON.stringify([service.name, v]));
+      const key = JSON.stringify([service.name, v]);
+      const series = bySeries.get(key);
+      used.add(key);
       return series ? vantageState(series, rules) : empty;
     });
     return serviceState(service.name, states, quorum, range);
   });
+  for (const [key, s] of bySeries) {
+    if (!used.has(key)) warnings.push(`results of ${s.service}/${s.vantage} ignored: not a configured pair`);
+  }
+  return states;
 }
 
 /**

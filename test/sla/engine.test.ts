@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { computeMonth, computePeriod } from "../../collector/sla/engine.js";
 import { INDICATORS } from "../../collector/sla/indicators.js";
+import { lookbackMs, setupFromConfig } from "../../collector/sla/timeline.js";
+import { Config } from "../../config/schema.js";
 import { DAY, DEC, HOUR, MIN, NOV, dropResults, during, novemberInput, setup } from "./fixtures.js";
 
 const MONTH_MIN = 30 * 24 * 60; // November has 43,200 minutes
@@ -175,6 +177,36 @@ describe("worked scenarios, computed by hand", () => {
     expect(r.warnings[0]).toMatch(/mx: 1 vantage point\(s\) < quorum 2/);
     expect(r.figures.faultMinutes.value).toBe(0);
     expect(r.coverage.ratio).toBe(0);
+  });
+
+  it("warns about results of a (service, vantage point) the configuration does not have", () => {
+    const input = novemberInput(setup(), ab());
+    const stray = { ...input.series[0]!, service: "old-mx" };
+    const r = computeMonth({ ...input, series: [...input.series, stray] }, "2026-11");
+    expect(r.warnings).toEqual(["results of old-mx/a ignored: not a configured pair"]);
+  });
+
+  it("takes its setup from the validated configuration; results must reach back lookbackMs", () => {
+    const config = Config.parse({
+      operator: { name: "Op", totalUsers: 1000 },
+      segments: [{ name: "all", users: 1000 }],
+      vantagePoints: [{ name: "a" }, { name: "b" }],
+      services: [
+        { name: "mx", kind: "smtp", host: "mx.test", interval: "2m", vantagePoints: ["a", "b"] },
+        { name: "mx2", kind: "smtp", host: "mx2.test" },
+      ],
+    });
+    const s = setupFromConfig(config);
+    expect(s).toMatchObject({
+      timeZone: "Asia/Shanghai",
+      lateNoticeCountsAs: "fault",
+      vantagePoints: ["a", "b"],
+    });
+    expect(s.services).toMatchObject([
+      { name: "mx", intervalMs: 2 * MIN, vantagePoints: ["a", "b"] },
+      { name: "mx2", intervalMs: MIN },
+    ]);
+    expect(lookbackMs(s)).toBe((2 + 3) * 2 * MIN);
   });
 
   it("an empty period (now before it starts) measures nothing", () => {
