@@ -104,19 +104,25 @@ export function touchedDays(days: readonly CalendarDay[], fault: readonly Interv
   return out;
 }
 
-function timeFigures(t: Timeline, input: EngineInput, range: Interval, partial: boolean) {
-  const { totalUsers } = input.setup;
-  const periodMs = range.end - range.start;
-  const incidents = incidentReports(t, range, input.now);
-  const weightedFault = incidents.reduce((n, i) => n + i.weightedMinutes, 0);
-  const faultBound = incidents.reduce((n, i) => n + (2 * resolution(t, i.segment) * i.weight) / MINUTE, 0);
-  let weightedMaint = 0;
-  let maintBound = 0;
+/** 7.1.3 weighted minutes and their bound: Σ segment maintenance minutes × users / totalUsers. */
+function weightedMaintenance(t: Timeline, range: Interval, totalUsers: number) {
+  let minutes = 0;
+  let bound = 0;
   for (const s of t.segments) {
     const inRange = clip(s.maintenance, range);
-    weightedMaint += (totalLength(inRange) * s.users) / totalUsers / MINUTE;
-    maintBound += (2 * inRange.length * s.resolutionMs * s.users) / totalUsers / MINUTE;
+    minutes += (totalLength(inRange) * s.users) / totalUsers / MINUTE;
+    bound += (2 * inRange.length * s.resolutionMs * s.users) / totalUsers / MINUTE;
   }
+  return { minutes, bound };
+}
+
+function timeFigures(t: Timeline, input: EngineInput, range: Interval, partial: boolean) {
+  const periodMs = range.end - range.start;
+  const incidents = incidentReports(t, range, input.now);
+  const counted = incidents.filter((i) => i.faultMinutes > 0);
+  const fault = counted.reduce((n, i) => n + i.weightedMinutes, 0);
+  const faultBound = counted.reduce((n, i) => n + (2 * resolution(t, i.segment) * i.weight) / MINUTE, 0);
+  const maint = weightedMaintenance(t, range, input.setup.totalUsers);
   const sysFault = systemFault(t.segments, range);
   const sysMaint = subtract(clip(union(...t.segments.map((s) => s.maintenance)), range), sysFault);
   const coarsest = Math.max(0, ...t.segments.map((s) => s.resolutionMs));
@@ -124,10 +130,11 @@ function timeFigures(t: Timeline, input: EngineInput, range: Interval, partial: 
   const running = periodMs - totalLength(sysMaint);
   const ratio = (ms: number, of: number) => (of > 0 ? ms / of : null);
   const complementOf = (r: number | null) => (r === null ? null : 1 - r);
+  const minutes = (m: number) => (periodMs > 0 ? m : null);
   const opts = (errorBound: number | null) => ({ partial, errorBound });
   const figures = {
-    faultMinutes: figure("faultMinutes", weightedFault, opts(faultBound)),
-    maintenanceMinutes: figure("maintenanceMinutes", weightedMaint, opts(maintBound)),
+    faultMinutes: figure("faultMinutes", minutes(fault), opts(faultBound)),
+    maintenanceMinutes: figure("maintenanceMinutes", minutes(maint.minutes), opts(maint.bound)),
     availability: figure(
       "availability",
       complementOf(ratio(totalLength(sysFault), periodMs)),
@@ -135,7 +142,7 @@ function timeFigures(t: Timeline, input: EngineInput, range: Interval, partial: 
     ),
     availabilityUserWeighted: figure(
       "availability",
-      complementOf(ratio(weightedFault * MINUTE, periodMs)),
+      complementOf(ratio(fault * MINUTE, periodMs)),
       opts(ratio(faultBound * MINUTE, periodMs)),
     ),
     faultFreeRate: figure(
