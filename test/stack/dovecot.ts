@@ -18,6 +18,7 @@ import {
 
 /** See stop(): a killed master cannot respawn children, which shut down cleanly on SIGTERM. */
 const STOP_SIGNALS: TerminateOptions = { master: "SIGKILL", children: true };
+
 /** What the Dovecot instance is generated from. */
 export interface DovecotSettings {
   /** Root of this instance's files (dovecot.conf, users, run/, state/, log/). */
@@ -192,13 +193,8 @@ export class DovecotInstance {
   private async spawnMaster(): Promise<number | null> {
     const err = await open(this.stderrFile, "w");
     try {
-      const child = spawn(
-        "bash",
-        ["-c", CLOSE_FDS_AND_EXEC, "dovecot-start", "dovecot", "-c", this.confFile],
-        {
-          stdio: ["ignore", err.fd, err.fd],
-        },
-      );
+      const args = ["-c", CLOSE_FDS_AND_EXEC, "dovecot-start", "dovecot", "-c", this.confFile];
+      const child = spawn("bash", args, { stdio: ["ignore", err.fd, err.fd] });
       return await new Promise<number | null>((resolve, reject) => {
         child.once("error", reject);
         child.once("exit", resolve);
@@ -235,8 +231,8 @@ export class DovecotInstance {
   /**
    * Stops Dovecot: SIGKILL to the master and SIGTERM to its children at the same moment, then waits
    * until all are gone (~20 ms). A SIGTERMed master respawns children that die before it handles its
-   * own signal and then waits a fixed second for them; a killed master cannot. The children still
-   * shut down cleanly (open IMAP sessions get "* BYE").
+   * own signal and then waits a fixed second for them; a killed master cannot. Open client sessions
+   * are cut (for TLS sessions without a "* BYE": the login process that proxies TLS exits too).
    */
   async stop(): Promise<void> {
     const pid = await this.masterPid();

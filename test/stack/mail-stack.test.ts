@@ -272,6 +272,23 @@ describe("daemon control", () => {
   });
 });
 
+describe("fault knobs", () => {
+  it("defer_transports=lmtp and a stopped Dovecot keep mail queued until released and flushed", async () => {
+    await stack.postconf({ defer_transports: "lmtp" });
+    await send({ port: stack.ports.smtp, to: stack.users.probe1.user, subject: "knob-deferred" });
+    await stack.stopDovecot();
+    await send({ port: stack.ports.smtp, to: stack.users.probe1.user, subject: "knob-dovecot-down" });
+    expect(await stack.mailq()).toMatch(/probe1@probe\.test[\s\S]*probe1@probe\.test/);
+    expect(await readdir(`${stack.maildir("probe1")}/new`)).toEqual([]);
+
+    await stack.startDovecot();
+    await stack.postconf({ defer_transports: "" });
+    await stack.flushQueue();
+    await waitForDelivery("probe1", "knob-deferred");
+    await waitForDelivery("probe1", "knob-dovecot-down");
+  });
+});
+
 describe("certificates", () => {
   const cases = [
     ["expired", "CERT_HAS_EXPIRED"],

@@ -12,7 +12,7 @@ import { DovecotInstance } from "./dovecot.js";
 import { allocatePorts, type PortLease } from "./ports.js";
 import { PostfixInstance } from "./postfix.js";
 import { processTree, requireBinaries, waitFor } from "./proc.js";
-import { createTestCa, type CertKind, type ServerCert } from "./tls-ca.js";
+import { createTestCa, type CertKind, type ServerCert, type TestCa } from "./tls-ca.js";
 
 export type { CertKind, ServerCert } from "./tls-ca.js";
 
@@ -44,6 +44,7 @@ export interface StackPorts {
 export interface MailStack {
   /** The stack's temporary directory (configs, queue, mail store, logs); removed by stop(). */
   dir: string;
+  /** Every daemon listens on this address only. */
   host: "127.0.0.1";
   /** The name in the valid certificate and Postfix's myhostname: the TLS servername to use. */
   hostname: "mx.probe.test";
@@ -52,6 +53,7 @@ export interface MailStack {
   /** Relayed, for authenticated users only, to 127.0.0.1:ports.sink. */
   foreignDomain: "remote.test";
   ports: StackPorts;
+  /** Mailbox users of `domain`; any of them may send via submission and log in to IMAP/POP3. */
   users: { probe1: StackUser; probe2: StackUser; alice: StackUser };
   /** The test CA that signed every server certificate, for clients to trust. */
   caFile: string;
@@ -62,11 +64,18 @@ export interface MailStack {
   readonly certificate: CertKind;
   /** The Maildir of a user of `domain` (new/, cur/, tmp/ inside exist from the start). */
   maildir(localPart: string): string;
+  /** Stops Dovecot (IMAP/POP3 refused, Postfix's LMTP deliveries and SASL AUTH fail) until startDovecot. */
   stopDovecot(): Promise<void>;
+  /** Starts Dovecot again and resolves when logins work. */
   startDovecot(): Promise<void>;
+  /** Stops Postfix (SMTP connections refused) until startPostfix; the queue is kept. */
   stopPostfix(): Promise<void>;
+  /** Starts Postfix again and resolves when the SMTP ports greet. */
   startPostfix(): Promise<void>;
-  /** `postconf -e` the settings, backdate main.cf (not "hot"), reload Postfix. */
+  /**
+   * `postconf -e` the settings, backdate main.cf (not "hot"), reload Postfix and wait until the
+   * change is in effect. Throws, with Postfix's fatal log line, if smtpd refuses the result.
+   */
   postconf(settings: Record<string, string>): Promise<void>;
   /** Current values of main.cf parameters (to restore one after a test). */
   postconfGet(names: string[]): Promise<Record<string, string>>;
@@ -76,7 +85,7 @@ export interface MailStack {
   flushQueue(): Promise<void>;
   /** `postqueue -p` output. */
   mailq(): Promise<string>;
-  /** `postsuper ARGS` (e.g. ["-H", "ALL"] releases held mail). */
+  /** `postsuper ARGS` (e.g. ["-H", "ALL"] releases held mail, ["-d", "ALL"] empties the queue). */
   postsuper(args: string[]): Promise<void>;
   /** Installs that certificate in Postfix and Dovecot, reloads both, waits until new connections see it. */
   useCertificate(kind: CertKind): Promise<void>;
@@ -92,21 +101,14 @@ export interface MailStack {
 
 /** Binaries the stack runs; checked up front so a missing package is named, not guessed. */
 export const REQUIRED_BINARIES = [
-  "postfix",
-  "postconf",
-  "postqueue",
-  "postsuper",
-  "dovecot",
-  "doveadm",
-  "/usr/lib/dovecot/imap",
-  "/usr/lib/dovecot/pop3",
-  "/usr/lib/dovecot/lmtp",
-  "openssl",
-  "script",
+  ...["postfix", "postconf", "postqueue", "postsuper", "dovecot", "doveadm", "openssl", "script"],
+  ...["/usr/lib/dovecot/imap", "/usr/lib/dovecot/pop3", "/usr/lib/dovecot/lmtp"],
 ] as const;
 
+const HOST = "127.0.0.1";
 const HOSTNAME = "mx.probe.test";
 const DOMAIN = "probe.test";
+const FOREIGN_DOMAIN = "remote.test";
 const USERS = {
   probe1: { user: `probe1@${DOMAIN}`, pass: "probe1pass" },
   probe2: { user: `probe2@${DOMAIN}`, pass: "probe2pass" },
@@ -119,19 +121,19 @@ let exitHookInstalled = false;
 
 /**
  * Starts a new stack (own directory, ports, CA, Postfix, Dovecot) and resolves when both accept
- * logins. Call stop() in afterAll. Throws, naming the package, if a binary is missing.
+ * connections and logins. Call stop() in afterAll. Throws, naming the binary, if one is missing.
  */
 export async function startMailStack(): Promise<MailStack> {
   requireBinaries(REQUIRED_BINARIES);
   if (process.getuid?.() !== 0)
-    throw new Error("the test stack runs Postfix and Dovecot and must run as root");
+    throw new Error("the test stack runs Postfix and Dovecot: run the tests as root");
   const dir = await mkdtemp("/tmp/ms-");
   await chmod(dir, 0o755);
   let lease: PortLease | undefined;
   let parts: Parts | undefined;
   try {
     lease = await allocatePorts(8);
-    parts = await createParts(dir, lease);
+    parts = await createParts(dir, portsFrom(lease.ports));
     await parts.dovecot.start();
     await parts.postfix.start();
     return makeStack(dir, lease, parts);
@@ -143,81 +145,92 @@ export async function startMailStack(): Promise<MailStack> {
   }
 }
 
+/** Names the allocated ports, in a fixed order. */
+function portsFrom(list: readonly number[]): StackPorts {
+  const left = [...list];
+  const take = (): number => {
+    const port = left.shift();
+    if (port === undefined) throw new Error(`expected 8 ports, got ${list.length}`);
+    return port;
+  };
+  // properties are evaluated in source order
+  return {
+    smtp: take(),
+    submission: take(),
+    submissions: take(),
+    imap: take(),
+    imaps: take(),
+    pop3: take(),
+    pop3s: take(),
+    sink: take(),
+  };
+}
+
+/** The pieces of one stack, as makeStack wires them into a MailStack. */
 interface Parts {
   ports: StackPorts;
   postfix: PostfixInstance;
   dovecot: DovecotInstance;
-  ca: Awaited<ReturnType<typeof createTestCa>>;
+  ca: TestCa;
+  /** The certificate and key both daemons read; useCertificate overwrites them. */
   live: { certFile: string; keyFile: string };
 }
 
 /** Generates the CA, installs the valid certificate and writes both daemons' configs. */
-async function createParts(dir: string, lease: PortLease): Promise<Parts> {
-  const [smtp, submission, submissions, imap, imaps, pop3, pop3s, sink] = lease.ports as [
-    number,
-    ...number[],
-  ];
-  const ports = { smtp, submission, submissions, imap, imaps, pop3, pop3s, sink } as StackPorts;
+async function createParts(dir: string, ports: StackPorts): Promise<Parts> {
   const ca = await createTestCa(path.join(dir, "ca"), { hostname: HOSTNAME, wrongName: "other.example" });
   const live = { certFile: path.join(dir, "ca", "live.crt"), keyFile: path.join(dir, "ca", "live.key") };
   await installCert(ca.certs.valid, live);
   const dovecot = new DovecotInstance({
-    ...{ root: path.join(dir, "dovecot"), mailRoot: path.join(dir, "mail"), domain: DOMAIN, ports, ...live },
+    root: path.join(dir, "dovecot"),
+    mailRoot: path.join(dir, "mail"),
     name: `dovecot-${path.basename(dir)}`,
+    domain: DOMAIN,
+    ports,
     users: Object.values(USERS),
+    ...live,
   });
   const postfix = new PostfixInstance({
-    ...{ root: path.join(dir, "postfix"), stackDir: dir, hostname: HOSTNAME, domain: DOMAIN, ports, ...live },
-    foreignDomain: "remote.test",
+    root: path.join(dir, "postfix"),
+    stackDir: dir,
+    hostname: HOSTNAME,
+    domain: DOMAIN,
+    foreignDomain: FOREIGN_DOMAIN,
+    ports,
     mailboxes: Object.values(USERS).map((u) => u.user),
     lmtpSocket: dovecot.lmtpSocket,
     authSocket: dovecot.authSocket,
+    ...live,
   });
   await Promise.all([dovecot.writeConfig(), postfix.writeConfig()]);
   return { ports, postfix, dovecot, ca, live };
 }
 
 /** Copies a certificate and key over the live files atomically (rename), key readable by root only. */
-async function installCert(from: ServerCert, to: { certFile: string; keyFile: string }): Promise<void> {
-  for (const [src, dst, mode] of [
-    [from.certFile, to.certFile, 0o644],
-    [from.keyFile, to.keyFile, 0o600],
-  ] as const) {
-    await writeFile(`${dst}.new`, await readFile(src), { mode });
-    await rename(`${dst}.new`, dst);
-  }
-}
-
-/** SHA-256 fingerprint of the certificate an implicit-TLS port presents now. */
-function presentedFingerprint(port: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const socket = tls.connect({ host: "127.0.0.1", port, servername: HOSTNAME, rejectUnauthorized: false });
-    socket.setTimeout(2000, () => socket.destroy(new Error(`TLS handshake timeout on ${port}`)));
-    socket.once("error", reject);
-    socket.once("secureConnect", () => {
-      const fp = socket.getPeerX509Certificate()?.fingerprint256 ?? "";
-      socket.destroy();
-      resolve(fp);
-    });
-  });
+async function installCert(from: ServerCert, to: Parts["live"]): Promise<void> {
+  await writeFile(`${to.certFile}.new`, from.certPem, { mode: 0o644 });
+  await writeFile(`${to.keyFile}.new`, await readFile(from.keyFile), { mode: 0o600 });
+  await rename(`${to.certFile}.new`, to.certFile);
+  await rename(`${to.keyFile}.new`, to.keyFile);
 }
 
 function makeStack(dir: string, lease: PortLease, p: Parts): MailStack {
   let certificate: CertKind = "valid";
-  let stopped = false;
-  const processes = async (): Promise<{ postfix: number[]; dovecot: number[] }> => {
-    const tree = async (pid: Promise<number | undefined>): Promise<number[]> => {
-      const master = await pid;
-      return master ? processTree(master) : [];
-    };
-    return { postfix: await tree(p.postfix.masterPid()), dovecot: await tree(p.dovecot.masterPid()) };
-  };
-  const stack: MailStack = {
+  let stopped: Promise<void> | undefined;
+  const tree = (pid: number | undefined): number[] => (pid ? processTree(pid) : []);
+  exitCleanups.set(dir, () => {
+    p.postfix.killNow();
+    p.dovecot.killNow();
+    lease.release();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  installExitHook();
+  return {
     dir,
-    host: "127.0.0.1",
+    host: HOST,
     hostname: HOSTNAME,
     domain: DOMAIN,
-    foreignDomain: "remote.test",
+    foreignDomain: FOREIGN_DOMAIN,
     ports: p.ports,
     users: USERS,
     caFile: p.ca.caFile,
@@ -238,51 +251,61 @@ function makeStack(dir: string, lease: PortLease, p: Parts): MailStack {
     mailq: () => p.postfix.mailq(),
     postsuper: (args) => p.postfix.postsuper(args),
     useCertificate: async (kind) => {
-      await installCert(p.ca.certs[kind], p.live);
       certificate = kind;
-      await Promise.all([reloadIfRunning(p.postfix), reloadIfRunning(p.dovecot)]);
-      await waitForCertificate(p, kind);
+      await swapCertificate(p, kind);
     },
     maillog: () => p.postfix.log(),
     dovecotLog: () => p.dovecot.log(),
-    processes,
-    stop: async () => {
-      if (stopped) return;
-      stopped = true;
-      const results = await Promise.allSettled([p.postfix.stop(), p.dovecot.stop()]);
-      exitCleanups.delete(dir);
-      lease.release();
-      await rm(dir, { recursive: true, force: true });
-      const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
-      if (failed) throw failed.reason;
-    },
+    processes: async () => ({
+      postfix: tree(await p.postfix.masterPid()),
+      dovecot: tree(await p.dovecot.masterPid()),
+    }),
+    stop: () => (stopped ??= stopStack(dir, lease, p)),
   };
-  exitCleanups.set(dir, () => {
-    p.postfix.killNow();
-    p.dovecot.killNow();
-    lease.release();
-    rmSync(dir, { recursive: true, force: true });
-  });
-  installExitHook();
-  return stack;
 }
 
-async function reloadIfRunning(d: { masterPid(): Promise<number | undefined>; reload(): Promise<void> }) {
-  if (await d.masterPid()) await d.reload();
+/**
+ * stop(): both daemons at once, then the ports and the directory (kept if MAILSLA_STACK_KEEP is set,
+ * for post-mortems); rethrows a daemon's stop error.
+ */
+async function stopStack(dir: string, lease: PortLease, p: Parts): Promise<void> {
+  const results = await Promise.allSettled([p.postfix.stop(), p.dovecot.stop()]);
+  exitCleanups.delete(dir);
+  lease.release();
+  if (process.env.MAILSLA_STACK_KEEP) process.stderr.write(`test stack: kept ${dir} (MAILSLA_STACK_KEEP)\n`);
+  else await rm(dir, { recursive: true, force: true });
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
+  if (failed) throw failed.reason;
 }
 
-/** Waits until every running implicit-TLS listener presents the certificate of `kind`. */
-async function waitForCertificate(p: Parts, kind: CertKind): Promise<void> {
+/** Installs the certificate, reloads the running daemons and waits until new connections get it. */
+async function swapCertificate(p: Parts, kind: CertKind): Promise<void> {
+  await installCert(p.ca.certs[kind], p.live);
+  const [postfixUp, dovecotUp] = [await p.postfix.masterPid(), await p.dovecot.masterPid()];
+  await Promise.all([postfixUp && p.postfix.reload(), dovecotUp && p.dovecot.reload()]);
   const want = new X509Certificate(p.ca.certs[kind].certPem).fingerprint256;
-  const ports: number[] = [];
-  if (await p.postfix.masterPid()) ports.push(p.ports.submissions);
-  if (await p.dovecot.masterPid()) ports.push(p.ports.imaps, p.ports.pop3s);
+  const ports = [
+    ...(postfixUp ? [p.ports.submissions] : []),
+    ...(dovecotUp ? [p.ports.imaps, p.ports.pop3s] : []),
+  ];
   for (const port of ports) {
-    await waitFor(
-      `the ${kind} certificate on port ${port}`,
-      async () => (await presentedFingerprint(port)) === want,
-    );
+    const presented = async (): Promise<boolean> => (await presentedFingerprint(port)) === want;
+    await waitFor(`the ${kind} certificate on port ${port}`, presented);
   }
+}
+
+/** SHA-256 fingerprint of the certificate an implicit-TLS port presents now. */
+function presentedFingerprint(port: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = tls.connect({ host: HOST, port, servername: HOSTNAME, rejectUnauthorized: false });
+    socket.setTimeout(2000, () => socket.destroy(new Error(`TLS handshake timeout on ${port}`)));
+    socket.once("error", reject);
+    socket.once("secureConnect", () => {
+      const fp = socket.getPeerX509Certificate()?.fingerprint256 ?? "";
+      socket.destroy();
+      resolve(fp);
+    });
+  });
 }
 
 /** On process exit (e.g. a test file forgot stop()), signal the daemons and remove the directories. */

@@ -19,6 +19,7 @@ import {
 
 /** Postfix's master signals its own process group on SIGTERM. */
 const STOP_SIGNALS: TerminateOptions = { master: "SIGTERM", children: false };
+
 /** What the Postfix instance is generated from; paths of sockets and certificates come from the stack. */
 export interface PostfixSettings {
   /** Root of this instance's files (etc/, spool/, data/, log/ are created inside). */
