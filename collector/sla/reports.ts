@@ -1,5 +1,5 @@
 import { incidentSpan, type Incident } from "./incidents.js";
-import { clip, intersect, totalLength, union, type Interval } from "./intervals.js";
+import { clip, intersect, overlaps, totalLength, union, type Interval } from "./intervals.js";
 import type { LateNoticeCountsAs } from "./maintenance.js";
 import { servesSegment } from "./segment-faults.js";
 import type { EngineSetup, Timeline } from "./timeline.js";
@@ -114,13 +114,14 @@ export function maintenanceReports(
   return rows;
 }
 
-/** Each mark with the weighted fault minutes it excused inside `range`. */
+/** Each mark touching `range`, with the weighted fault minutes it excused inside it. */
 export function forceMajeureReports(timeline: Timeline, range: Interval, now: number): ForceMajeureReport[] {
   const rows = new Map<
     string,
     { id: string; reason: string; incidentId: string | null; segments: string[]; weightedMinutes: number }
   >();
   for (const { mark, segment, span } of timeline.marks.spans) {
+    if (!overlaps(span, range)) continue;
     let row = rows.get(mark.id);
     if (!row) {
       const incidentId = "incidentId" in mark ? mark.incidentId : null;
