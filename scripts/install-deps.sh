@@ -25,6 +25,8 @@ want prometheus-blackbox-exporter prometheus-blackbox-exporter
 want /usr/lib/nagios/plugins/check_email_delivery monitoring-plugins-contrib
 want openssl openssl
 want script bsdutils
+want pdftotext poppler-utils
+want pdftoppm poppler-utils
 
 if [ ${#need[@]} -eq 0 ]; then
   echo "install-deps: everything is installed"
