@@ -17,7 +17,7 @@ export interface Indicator {
   comparison: Comparison;
   /** Target in `unit`; absent for indicators that are only reported. */
   target?: number;
-  unit: "minutes" | "ratio" | "days" | "seconds" | "hours" | "boolean" | "count";
+  unit: "minutes" | "ratio" | "days" | "seconds" | "hours" | "boolean" | "count" | "workingDays" | "months";
   /** Measured by probes, or entered by the operator. */
   source: "measured" | "entered";
 }
@@ -152,6 +152,79 @@ export const INDICATORS = {
     title: "Per-user sending limits",
     comparison: "required",
     unit: "boolean",
+    source: "entered",
+  },
+  // 7.2: customer service, entered by the operator each month and shown in the report. Working
+  // days are mainland-China working days (SPEC.md).
+  customerServiceHours: {
+    clause: "7.2.1",
+    title: "Staffed customer service (5x8 h)",
+    comparison: "required",
+    unit: "boolean",
+    source: "entered",
+  },
+  enquiryAnswerTime: {
+    clause: "7.2.2",
+    title: "Answer to e-mailed enquiries and complaints",
+    comparison: "<=",
+    target: 3,
+    unit: "workingDays",
+    source: "entered",
+  },
+  complaintResolutionTime: {
+    clause: "7.2.3",
+    title: "Average complaint resolution",
+    comparison: "<=",
+    target: 5,
+    unit: "workingDays",
+    source: "entered",
+  },
+  hotlineConnectionRate: {
+    clause: "7.2.4",
+    title: "Hotline connection rate",
+    comparison: ">=",
+    target: 0.8,
+    unit: "ratio",
+    source: "entered",
+  },
+  hotlineHumanRate: {
+    clause: "7.2.5",
+    title: "Hotline human connection rate (complaints)",
+    comparison: ">=",
+    target: 0.2,
+    unit: "ratio",
+    source: "entered",
+  },
+  complaintSatisfaction: {
+    clause: "7.2.6",
+    title: "Complaint-handling satisfaction",
+    comparison: ">=",
+    target: 0.8,
+    unit: "ratio",
+    source: "entered",
+  },
+  billingDataRetention: {
+    clause: "7.2.7",
+    title: "Billing data retention",
+    comparison: ">=",
+    target: 6,
+    unit: "months",
+    source: "entered",
+  },
+  complaintReplyRate: {
+    clause: "7.2.8",
+    title: "E-mail complaint reply rate",
+    comparison: ">=",
+    target: 0.8,
+    unit: "ratio",
+    source: "entered",
+  },
+  complaintHandlingRate: {
+    clause: "7.2.9",
+    title: "E-mail complaint handling rate",
+    comparison: ">=",
+    target: 0.8,
+    unit: "ratio",
     source: "entered",
   },
 } as const satisfies Record<string, Indicator>;
