@@ -1,5 +1,7 @@
 import { IANAZone } from "luxon";
 import { z } from "zod";
+import { Collector } from "./collector.js";
+import { checkDeliveryReferences, Delivery, Sink } from "./delivery.js";
 import { Duration } from "./duration.js";
 import { SecretRef } from "./secret.js";
 import { Service } from "./services.js";
@@ -71,8 +73,14 @@ export const Config = z
       concurrency: 8,
       stateDir: "./var",
     }),
+    collector: Collector.optional(),
+    sink: Sink.optional(),
+    deliveries: z.array(Delivery).default([]),
   })
-  .superRefine((c, ctx) => checkReferences(c, ctx));
+  .superRefine((c, ctx) => {
+    checkReferences(c, ctx);
+    checkDeliveryReferences(c, ctx);
+  });
 
 /** A validated configuration, defaults applied and secrets resolved. */
 export type Config = z.infer<typeof Config>;

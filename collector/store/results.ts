@@ -1,0 +1,166 @@
+import type Database from "better-sqlite3";
+import type { ObservationSeries } from "../sla/vantage-state.js";
+import type { ProbeResult } from "../../probes/result.js";
+
+/**
+ * Probe results in the ledger: check results (ProbeResult) and delivery results, each stored once
+ * by its id. The columns the engine filters and orders by are real columns; the whole payload is
+ * kept as JSON so nothing an agent measured is thrown away.
+ */
+
+/** A delivery result as ingested: its own schema lives with the delivery probes. */
+export type DeliveryPayload = { id: string; vantage?: string } & Record<string, unknown>;
+
+/** One validated record of an ingest batch. */
+export type IngestRecord =
+  { type: "check"; payload: ProbeResult } | { type: "delivery"; payload: DeliveryPayload };
+
+/** What one ingest transaction did. */
+export interface IngestCounts {
+  /** Records stored now. */
+  accepted: number;
+  /** Records already stored (a retry after a lost answer): ignored. */
+  duplicates: number;
+}
+
+/** A stored check result, in the columns the engine and the API read. */
+export interface StoredCheck {
+  id: string;
+  service: string;
+  vantage: string;
+  kind: string;
+  startedAt: number;
+  ok: boolean;
+  code: string | null;
+  stage: string | null;
+  durationSeconds: number;
+}
+
+/** A stored delivery result: its time column and the payload as the agent sent it. */
+export interface StoredDelivery {
+  id: string;
+  vantage: string;
+  at: number;
+  payload: DeliveryPayload;
+}
+
+/** A half-open time range `[from, to)` in Unix ms, optionally narrowed. */
+export interface ResultQuery {
+  from: number;
+  to: number;
+  service?: string;
+  vantage?: string;
+}
+
+const TIME_KEYS = ["at", "sentAt", "startedAt"] as const;
+
+/** The time a delivery result belongs to: the first of at/sentAt/startedAt, else its arrival. */
+export function deliveryTime(payload: DeliveryPayload, receivedAt: number): number {
+  for (const key of TIME_KEYS) {
+    const v = payload[key];
+    if (typeof v === "number" && Number.isFinite(v)) return Math.round(v);
+  }
+  return receivedAt;
+}
+
+/** Prepared statements over the result tables. */
+export class ResultTables {
+  private readonly insertCheck: Database.Statement;
+  private readonly insertSeries: Database.Statement;
+  private readonly insertDelivery: Database.Statement;
+
+  constructor(private readonly db: Database.Database) {
+    this.insertCheck = db.prepare(`INSERT OR IGNORE INTO check_results
+      (id, service, vantage, kind, started_at, ok, code, stage, duration_seconds, payload, received_at)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+    this.insertSeries = db.prepare("INSERT OR IGNORE INTO check_series (service, vantage) VALUES (?, ?)");
+    this.insertDelivery = db.prepare(`INSERT OR IGNORE INTO delivery_results
+      (id, vantage, at, payload, received_at) VALUES (?, ?, ?, ?, ?)`);
+  }
+
+  /** Inserts one record unless its id is stored; true when it was new. Call inside a transaction. */
+  insert(record: IngestRecord, vantage: string, receivedAt: number): boolean {
+    if (record.type === "check") {
+      const r = record.payload;
+      const info = this.insertCheck.run(
+        r.id,
+        r.check,
+        r.vantage,
+        r.kind,
+        r.startedAt,
+        r.ok ? 1 : 0,
+        r.error?.code ?? null,
+        r.error?.stage ?? null,
+        r.durationSeconds,
+        JSON.stringify(r),
+        receivedAt,
+      );
+      if (info.changes > 0) this.insertSeries.run(r.check, r.vantage);
+      return info.changes > 0;
+    }
+    const p = record.payload;
+    const at = deliveryTime(p, receivedAt);
+    return this.insertDelivery.run(p.id, vantage, at, JSON.stringify(p), receivedAt).changes > 0;
+  }
+
+  /** Check results in `[from, to)`, oldest first. */
+  checks(q: ResultQuery): StoredCheck[] {
+    const where = ["started_at >= @from", "started_at < @to"];
+    if (q.service !== undefined) where.push("service = @service");
+    if (q.vantage !== undefined) where.push("vantage = @vantage");
+    const rows = this.db
+      .prepare(
+        `SELECT id, service, vantage, kind, started_at AS startedAt, ok, code, stage,
+          duration_seconds AS durationSeconds FROM check_results
+          WHERE ${where.join(" AND ")} ORDER BY started_at, id`,
+      )
+      .all(q) as (Omit<StoredCheck, "ok"> & { ok: number })[];
+    return rows.map((r) => ({ ...r, ok: r.ok === 1 }));
+  }
+
+  /** The full ProbeResult as the agent sent it, or undefined. */
+  checkPayload(id: string): ProbeResult | undefined {
+    const row = this.db.prepare("SELECT payload FROM check_results WHERE id = ?").get(id) as
+      { payload: string } | undefined;
+    return row ? (JSON.parse(row.payload) as ProbeResult) : undefined;
+  }
+
+  /**
+   * The engine's input: one time-ordered, column-wise series per (service, vantage point) with
+   * results in `[from, to)`. One indexed range scan per series, so a year stays cheap.
+   */
+  observationSeries(from: number, to: number): ObservationSeries[] {
+    const pairs = this.db.prepare("SELECT service, vantage FROM check_series ORDER BY service, vantage");
+    const scan = this.db.prepare(`SELECT started_at, ok FROM check_results
+      WHERE service = ? AND vantage = ? AND started_at >= ? AND started_at < ? ORDER BY started_at`);
+    const out: ObservationSeries[] = [];
+    for (const { service, vantage } of pairs.all() as { service: string; vantage: string }[]) {
+      const at: number[] = [];
+      const ok: number[] = [];
+      for (const row of scan.raw().iterate(service, vantage, from, to) as Iterable<[number, number]>) {
+        at.push(row[0]);
+        ok.push(row[1]);
+      }
+      if (at.length > 0) out.push({ service, vantage, at: Float64Array.from(at), ok: Uint8Array.from(ok) });
+    }
+    return out;
+  }
+
+  /** Delivery results in `[from, to)`, oldest first. */
+  deliveries(q: Omit<ResultQuery, "service">): StoredDelivery[] {
+    const where = ["at >= @from", "at < @to", ...(q.vantage !== undefined ? ["vantage = @vantage"] : [])];
+    const rows = this.db
+      .prepare(
+        `SELECT id, vantage, at, payload FROM delivery_results WHERE ${where.join(" AND ")} ORDER BY at, id`,
+      )
+      .all(q) as { id: string; vantage: string; at: number; payload: string }[];
+    return rows.map((r) => ({ ...r, payload: JSON.parse(r.payload) as DeliveryPayload }));
+  }
+
+  /** Stored results by type (tests and the store-size metric). */
+  counts(): { checks: number; deliveries: number } {
+    const n = (table: string) =>
+      (this.db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
+    return { checks: n("check_results"), deliveries: n("delivery_results") };
+  }
+}

@@ -1,0 +1,92 @@
+import { z } from "zod";
+import { Duration } from "./duration.js";
+import type { Config } from "./schema.js";
+import { SecretRef, type Secret } from "./secret.js";
+
+/**
+ * The `collector` section of the configuration: where the collector listens, where agents push
+ * to, where its ledger lives, who may push (one token per vantage point) and who may administer.
+ * Optional in the file: an agent-only host needs none of it.
+ */
+
+const HostPort = z.string().regex(/^[^:]+:\d{1,5}$/, "expected host:port, e.g. 127.0.0.1:9470");
+const HttpUrl = z.url({ protocol: /^https?$/, error: "expected an http:// or https:// URL" });
+const Name = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9_.-]*$/i, "expected a name of letters, digits, '.', '_' or '-'");
+
+/** InfluxDB 1.x receiving an export of the time series for Grafana (never the ledger). */
+export const InfluxExport = z.strictObject({
+  url: HttpUrl,
+  database: Name.default("mailsla"),
+  username: z.string().min(1).optional(),
+  password: SecretRef.optional(),
+  /** Points per write request. */
+  batchSize: z.number().int().min(1).max(50_000).default(5000),
+  /** How long new points may wait before a write; the longest delay after a failure. */
+  flushInterval: Duration.default(1000),
+  maxRetryDelay: Duration.default(30_000),
+});
+export type InfluxExport = z.infer<typeof InfluxExport>;
+
+/** The collector's settings; `url` defaults to plain HTTP on `listen`. */
+export const Collector = z
+  .strictObject({
+    listen: HostPort.default("127.0.0.1:9470"),
+    /** What agents push to (a reverse proxy's https:// URL in production). */
+    url: HttpUrl.optional(),
+    /** The directory of the SQLite ledger (collector.sqlite). */
+    dataDir: z.string().min(1).default("./var/collector"),
+    /** One bearer token per vantage point: the token is the agent's identity. */
+    agentTokens: z.record(Name, SecretRef),
+    adminToken: SecretRef,
+    /** Records per ingest request; more is answered 413 and the agent halves its batch. */
+    maxBatch: z.number().int().min(1).max(100_000).default(1000),
+    /** Bytes per request body (413 beyond). */
+    maxBodyBytes: z
+      .number()
+      .int()
+      .min(1024)
+      .max(256 * 1024 * 1024)
+      .default(4 * 1024 * 1024),
+    influx: InfluxExport.optional(),
+  })
+  .superRefine((c, ctx) => distinctTokens(c.agentTokens, c.adminToken, ctx))
+  .transform((c) => ({ ...c, url: c.url ?? `http://${c.listen}` }));
+export type Collector = z.infer<typeof Collector>;
+
+/** Two agents sharing a token could push as each other, and the admin token must grant nothing else. */
+function distinctTokens(agents: Record<string, Secret>, admin: Secret, ctx: z.RefinementCtx): void {
+  const owner = new Map<string, string>();
+  for (const [vantage, secret] of Object.entries(agents)) {
+    const token = secret.reveal();
+    const other = owner.get(token);
+    if (other !== undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["agentTokens", vantage],
+        message: `same token as vantage point "${other}": each agent needs its own`,
+      });
+    }
+    if (token === admin.reveal()) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["agentTokens", vantage],
+        message: "same token as adminToken: an agent token must not grant admin rights",
+      });
+    }
+    owner.set(token, vantage);
+  }
+}
+
+/**
+ * Cross-references of the collector section against the rest of the file (tokens for known
+ * vantage points only), as `key.path: message` lines. Checked when the collector starts, since
+ * the section's schema cannot see its siblings.
+ */
+export function collectorProblems(config: Pick<Config, "vantagePoints">, c: Collector): string[] {
+  const known = new Set(config.vantagePoints.map((v) => v.name));
+  return Object.keys(c.agentTokens)
+    .filter((name) => !known.has(name))
+    .map((name) => `collector.agentTokens.${name}: unknown vantage point "${name}"`);
+}
