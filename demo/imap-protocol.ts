@@ -32,6 +32,7 @@ export class CommandReader {
   #buf: Buffer = Buffer.alloc(0);
   #scanFrom = 0;
   #asked = false;
+  #dead = false;
 
   constructor(
     private readonly onCommand: (text: string) => void,
@@ -41,6 +42,7 @@ export class CommandReader {
 
   /** Feeds bytes from the socket; complete commands go to `onCommand` in order. */
   push(chunk: Buffer): void {
+    if (this.#dead) return;
     this.#buf = this.#buf.length === 0 ? chunk : Buffer.concat([this.#buf, chunk]);
     for (;;) {
       const eol = this.#buf.indexOf("\r\n", this.#scanFrom);
@@ -48,7 +50,7 @@ export class CommandReader {
       const literal = LITERAL_AT_END.exec(this.#buf.toString("latin1", this.#scanFrom, eol));
       if (literal) {
         const end = eol + 2 + Number(literal[1]);
-        if (end > MAX_COMMAND_BYTES) return this.onTooLong();
+        if (end > MAX_COMMAND_BYTES) return this.#giveUp();
         if (this.#buf.length < end) {
           if (literal[2] === "" && !this.#asked) this.onContinue();
           this.#asked = true;
@@ -66,7 +68,14 @@ export class CommandReader {
   }
 
   #checkSize(): void {
-    if (this.#buf.length > MAX_COMMAND_BYTES) this.onTooLong();
+    if (this.#buf.length > MAX_COMMAND_BYTES) this.#giveUp();
+  }
+
+  /** Drops what was buffered and reads nothing more: the session closes the connection. */
+  #giveUp(): void {
+    this.#dead = true;
+    this.#buf = Buffer.alloc(0);
+    this.onTooLong();
   }
 }
 

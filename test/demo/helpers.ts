@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import https from "node:https";
 import net from "node:net";
 import tls from "node:tls";
-import { ImapFlow } from "imapflow";
+import { ImapFlow, type ImapFlowOptions } from "imapflow";
 import nodemailer from "nodemailer";
 import type { DemoTarget } from "../../demo/target.js";
 
@@ -133,7 +133,10 @@ export function mailer(target: DemoTarget, port: number, auth?: { user: string; 
 }
 
 /** An imapflow client for the demo IMAP port, as the probe account unless told otherwise. */
-export function imapClient(target: DemoTarget, opts: { pass?: string; loginMethod?: string } = {}): ImapFlow {
+export function imapClient(
+  target: DemoTarget,
+  opts: { pass?: string; loginMethod?: string; logger?: ImapFlowOptions["logger"] } = {},
+): ImapFlow {
   const { user, pass } = target.users.probe1;
   return new ImapFlow({
     host: target.host,
@@ -141,7 +144,7 @@ export function imapClient(target: DemoTarget, opts: { pass?: string; loginMetho
     secure: true,
     tls: { ca: demoCa(target), servername: target.servername },
     auth: { user, pass: opts.pass ?? pass, ...(opts.loginMethod ? { loginMethod: opts.loginMethod } : {}) },
-    logger: false,
+    logger: opts.logger ?? false,
     disableAutoIdle: true,
     greetingTimeout: 5000,
   });
@@ -186,4 +189,13 @@ export function probeMessage(to: string, token: string) {
     text: `probe body ${token}\n.leading dot line\n`,
     headers: { "X-Probe-Token": token },
   };
+}
+
+/** Rejects when `promise` takes longer than `ms`, so a missing event fails fast with a clear message. */
+export function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
