@@ -1,0 +1,67 @@
+import type { FastifyInstance } from "fastify";
+import { z } from "zod";
+import type { CollectorStore } from "../store/index.js";
+import { Errors } from "../errors.js";
+import { parseOr400 } from "./validate.js";
+
+/**
+ * Annotations of incidents: cause, force majeure with its reason (1.5), affected users (7.1.2).
+ * Incidents themselves are computed by the SLA engine and named `segment@start` (ISO, UTC); an
+ * annotation is keyed by that name, so it can be written before or after the engine lists it.
+ */
+
+const INCIDENT_ID = /^([^@\s]+)@(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z)$/;
+
+function idSchema(segments: readonly string[] | undefined) {
+  return z.strictObject({
+    id: z
+      .string()
+      .regex(INCIDENT_ID, "expected an incident id segment@YYYY-MM-DDTHH:MM:SS.mmmZ")
+      .refine((id) => !Number.isNaN(Date.parse(INCIDENT_ID.exec(id)?.[2] ?? "")), { error: "invalid time" })
+      .refine((id) => segments === undefined || segments.includes(INCIDENT_ID.exec(id)?.[1] ?? ""), {
+        error: "unknown segment",
+      }),
+  });
+}
+
+/** A change to an annotation: absent keeps, null clears. */
+const Patch = z
+  .strictObject({
+    cause: z.string().trim().min(1).max(2000).nullable().optional(),
+    forceMajeure: z
+      .strictObject({ reason: z.string().trim().min(1, "force majeure needs a reason (1.5)").max(2000) })
+      .nullable()
+      .optional(),
+    affectedUsers: z.number().int().nonnegative().nullable().optional(),
+  })
+  .refine((p) => Object.keys(p).length > 0, {
+    error: "nothing to change: give cause, forceMajeure or affectedUsers",
+  });
+
+/** Registers the incident-annotation routes (admin token checked by the caller's hook). */
+export function incidentRoutes(
+  app: FastifyInstance,
+  store: CollectorStore,
+  now: () => number,
+  segments?: readonly string[],
+): void {
+  const Id = idSchema(segments);
+  // Extension point: the engine's wiring adds the computed incidents of a month beside these.
+  app.get("/api/v1/incidents", async () => ({ annotations: store.annotations.list() }));
+  app.get("/api/v1/incidents/:id/annotation", async (req) => {
+    const { id } = parseOr400(Id, req.params);
+    const a = store.annotations.get(id);
+    if (!a) throw Errors.notFound(`incident ${id} has no annotation`);
+    return { annotation: a };
+  });
+  app.patch("/api/v1/incidents/:id/annotation", async (req) => {
+    const { id } = parseOr400(Id, req.params);
+    const patch = parseOr400(Patch, req.body);
+    return { annotation: store.annotations.patch(id, patch, now()) ?? null };
+  });
+  app.delete("/api/v1/incidents/:id/annotation", async (req, reply) => {
+    const { id } = parseOr400(Id, req.params);
+    if (!store.annotations.remove(id)) throw Errors.notFound(`incident ${id} has no annotation`);
+    return reply.code(204).send();
+  });
+}

@@ -1,0 +1,101 @@
+import { randomUUID } from "node:crypto";
+import type { FastifyInstance } from "fastify";
+import { z } from "zod";
+import { RULES } from "../sla/indicators.js";
+import type { CollectorStore } from "../store/index.js";
+import type { StoredWindow } from "../store/maintenance.js";
+import { Errors } from "../errors.js";
+import { parseOr400 } from "./validate.js";
+
+/**
+ * Maintenance windows (7.1.3) with the time customers were told (6.1.6): declare, list, cancel.
+ * Times are Unix ms or ISO 8601 with a zone. Declaring answers at once whether the notice met
+ * 6.1.6's 24 hours, so the operator learns of a late announcement before the month's report does.
+ */
+
+/** Unix ms, or an ISO 8601 date-time with an offset or Z. */
+export const Time = z.union([z.number().int(), z.iso.datetime({ offset: true }).transform(Date.parse)], {
+  error: "expected Unix ms or an ISO 8601 time with a zone",
+});
+
+/** The names a declaration may refer to (the configuration's), when known. */
+export interface KnownNames {
+  segments: readonly string[];
+  services: readonly string[];
+}
+
+function declaration(names: KnownNames | undefined, now: number) {
+  const known = (list: readonly string[] | undefined, what: string) =>
+    z
+      .string()
+      .min(1)
+      .refine((n) => list === undefined || list.includes(n), { error: `unknown ${what}` });
+  return z
+    .strictObject({
+      start: Time,
+      end: Time,
+      /** When customers were told; now when absent. Never in the future. */
+      announcedAt: Time.optional(),
+      segments: z.array(known(names?.segments, "segment")).min(1).optional(),
+      services: z.array(known(names?.services, "service")).min(1).optional(),
+      description: z.string().max(2000).optional(),
+    })
+    .refine((d) => d.end > d.start, { error: "a maintenance window must end after it starts", path: ["end"] })
+    .refine((d) => (d.announcedAt ?? now) <= now, {
+      error: "in the future: enter the time customers were actually told",
+      path: ["announcedAt"],
+    });
+}
+
+const Range = z.strictObject({
+  from: z.coerce.number().int().optional(),
+  to: z.coerce.number().int().optional(),
+});
+const Id = z.strictObject({ id: z.string().min(1) });
+
+/** A window with its notice judged against 6.1.6. */
+function withNotice(window: StoredWindow) {
+  const noticeHours = (window.start - window.announcedAt) / 3_600_000;
+  return { window, noticeHours, lateNotice: noticeHours < RULES.maintenanceNotice.target };
+}
+
+/** Registers the maintenance routes (admin token checked by the caller's hook). */
+export function maintenanceRoutes(
+  app: FastifyInstance,
+  store: CollectorStore,
+  now: () => number,
+  names?: KnownNames,
+): void {
+  app.post("/api/v1/maintenance", async (req, reply) => {
+    const at = now();
+    const d = parseOr400(declaration(names, at), req.body);
+    const window = store.maintenance.declare({
+      id: randomUUID(),
+      ...d,
+      announcedAt: d.announcedAt ?? at,
+      declaredAt: at,
+    });
+    return reply.code(201).send(withNotice(window));
+  });
+  app.get("/api/v1/maintenance", async (req) => {
+    const q = parseOr400(Range, req.query);
+    return { windows: store.maintenance.list(q.from, q.to).map(withNotice) };
+  });
+  app.get("/api/v1/maintenance/:id", async (req) => {
+    const { id } = parseOr400(Id, req.params);
+    const window = store.maintenance.get(id);
+    if (!window) throw Errors.notFound(`no maintenance window ${id}`);
+    return withNotice(window);
+  });
+  app.post("/api/v1/maintenance/:id/cancel", async (req) => {
+    const { id } = parseOr400(Id, req.params);
+    const r = store.maintenance.cancel(id, now());
+    if (r.status === "not-found") throw Errors.notFound(`no maintenance window ${id}`);
+    if (r.status === "already-cancelled") {
+      throw Errors.conflict(
+        `maintenance window ${id} was cancelled at ${new Date(r.window.cancelledAt!).toISOString()}`,
+      );
+    }
+    return withNotice(r.window);
+  });
+}

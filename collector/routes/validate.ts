@@ -1,0 +1,48 @@
+import type { z } from "zod";
+import { formatPath } from "../../config/load.js";
+import { Errors, type ApiError } from "../errors.js";
+
+/**
+ * Schema validation for request bodies and parameters, answering 400 with every problem as
+ * `key.path: what was expected` (e.g. `records[3].payload.startedAt: expected number`), the same
+ * wording the configuration uses, and the indices of the ingest records at fault.
+ */
+
+const MAX_LISTED = 10;
+
+function describe(issue: z.core.$ZodIssue): string {
+  if (issue.code === "unrecognized_keys") {
+    return `unknown key${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((k) => `"${k}"`).join(", ")}`;
+  }
+  return issue.message.replace(/^Invalid input: /, "").replace(/^Invalid input$/, "invalid value");
+}
+
+/** How a path is shown: `formatPath` by default; CSV bodies show line numbers instead. */
+export type PathNamer = (path: readonly PropertyKey[]) => string;
+
+/** The indices of records named by issue paths `records[i]...`, sorted. */
+function recordIndices(issues: readonly z.core.$ZodIssue[]): number[] {
+  const found = new Set<number>();
+  for (const { path } of issues) {
+    if (path[0] === "records" && typeof path[1] === "number") found.add(path[1]);
+  }
+  return [...found].sort((a, b) => a - b);
+}
+
+/** One 400 error listing the issues. */
+export function invalid(issues: readonly z.core.$ZodIssue[], name: PathNamer = formatPath): ApiError {
+  const lines = issues
+    .slice(0, MAX_LISTED)
+    .map((i) => (i.path.length > 0 ? `${name(i.path)}: ${describe(i)}` : describe(i)));
+  if (issues.length > MAX_LISTED) lines.push(`... and ${issues.length - MAX_LISTED} more`);
+  const records = recordIndices(issues);
+  const message = lines.join("; ");
+  return records.length > 0 ? Errors.invalidBody.forRecords(records, message) : Errors.invalidBody(message);
+}
+
+/** Parses `value` with `schema` or throws the 400 {@link invalid} builds. */
+export function parseOr400<S extends z.ZodType>(schema: S, value: unknown, name?: PathNamer): z.output<S> {
+  const r = schema.safeParse(value);
+  if (!r.success) throw invalid(r.error.issues, name);
+  return r.data;
+}

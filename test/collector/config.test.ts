@@ -1,0 +1,72 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { collectorProblems } from "../../config/collector.js";
+import { ConfigError, parseConfigText } from "../../config/load.js";
+import { collectorConfigYaml, TOKEN_ENV } from "./fixtures.js";
+
+const yaml = collectorConfigYaml({ listen: "127.0.0.1:9999", dataDir: "/tmp/x" });
+
+function errorOf(text: string): string {
+  try {
+    parseConfigText(text, "test.yaml");
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return (err as Error).message;
+  }
+  throw new Error("expected a ConfigError");
+}
+
+beforeEach(() => Object.assign(process.env, TOKEN_ENV));
+afterEach(() => {
+  for (const k of Object.keys(TOKEN_ENV)) delete process.env[k];
+});
+
+describe("collector configuration", () => {
+  it("applies defaults, derives the push URL from listen, and keeps tokens secret", () => {
+    const c = parseConfigText(yaml).collector!;
+    expect(c.url).toBe("http://127.0.0.1:9999");
+    expect(c.maxBatch).toBe(1000);
+    expect(c.maxBodyBytes).toBe(4 * 1024 * 1024);
+    expect(c.agentTokens.a?.reveal()).toBe(TOKEN_ENV.MAILSLA_TEST_TOKEN_A);
+    expect(JSON.stringify(c)).not.toContain(TOKEN_ENV.MAILSLA_TEST_TOKEN_A);
+    expect(collectorProblems(parseConfigText(yaml), c)).toEqual([]);
+    const noCollector = yaml.slice(0, yaml.indexOf("collector:"));
+    expect(parseConfigText(noCollector).collector).toBeUndefined();
+  });
+
+  it("reads the influx section with durations", () => {
+    const c = parseConfigText(
+      collectorConfigYaml({ listen: "127.0.0.1:1", dataDir: "/tmp/x", influxUrl: "http://127.0.0.1:8086" }),
+    ).collector!;
+    expect(c.influx).toMatchObject({
+      url: "http://127.0.0.1:8086",
+      database: "mailsla_test",
+      flushInterval: 100,
+    });
+  });
+
+  it("names the key path of each problem", () => {
+    expect(errorOf(yaml.replace('listen: "127.0.0.1:9999"', "listen: nine"))).toContain(
+      "collector.listen (line 8): expected host:port",
+    );
+    expect(
+      errorOf(yaml.replace("maxBatch", "x").replace("agentTokens:", "maxbatch: 5\n  agentTokens:")),
+    ).toContain('collector (line 8): unknown key "maxbatch"');
+    expect(errorOf(yaml.replace("b: { env: MAILSLA_TEST_TOKEN_B }", "b: s3cret"))).toContain(
+      "collector.agentTokens.b (line 12): expected { env: VARIABLE } or { file: /path/to/file }",
+    );
+  });
+
+  it("refuses shared tokens and tokens for unknown vantage points", () => {
+    process.env.MAILSLA_TEST_TOKEN_B = TOKEN_ENV.MAILSLA_TEST_TOKEN_A;
+    expect(errorOf(yaml)).toContain(
+      'collector.agentTokens.b (line 12): same token as vantage point "a": each agent needs its own',
+    );
+    process.env.MAILSLA_TEST_TOKEN_B = TOKEN_ENV.MAILSLA_TEST_ADMIN_TOKEN;
+    expect(errorOf(yaml)).toContain("collector.agentTokens.b (line 12): same token as adminToken");
+    process.env.MAILSLA_TEST_TOKEN_B = TOKEN_ENV.MAILSLA_TEST_TOKEN_B;
+    const config = parseConfigText(yaml.replace("    c: { env", "    zz: { env"));
+    expect(collectorProblems(config, config.collector!)).toEqual([
+      'collector.agentTokens.zz: unknown vantage point "zz"',
+    ]);
+  });
+});

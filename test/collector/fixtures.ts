@@ -1,0 +1,124 @@
+/**
+ * Shared pieces of the collector tests: valid probe results, a collector app on a temporary
+ * ledger with known tokens, and the configuration text a collector child process is started with.
+ */
+import { randomUUID } from "node:crypto";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { FastifyInstance } from "fastify";
+import { Registry } from "prom-client";
+import { buildCollector, type CollectorDeps } from "../../collector/app.js";
+import { openStore, type CollectorStore } from "../../collector/store/index.js";
+import { Secret } from "../../config/secret.js";
+import type { ProbeResult } from "../../probes/result.js";
+
+/** Agent tokens by vantage point, and the admin token, used by every collector test. */
+export const TOKENS = { a: "token-of-agent-a", b: "token-of-agent-b", c: "token-of-agent-c" } as const;
+export const ADMIN = "token-of-the-admin";
+
+/** A fresh temporary directory. */
+export function tempDir(prefix = "mailsla-collector-"): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/** A valid check result of vantage `vantage`; fields may be overridden. */
+export function checkResult(vantage: string, over: Partial<ProbeResult> = {}): ProbeResult {
+  return {
+    id: randomUUID(),
+    check: "mx",
+    kind: "smtp",
+    vantage,
+    startedAt: 1_700_000_000_000,
+    durationSeconds: 0.042,
+    ok: true,
+    phases: { connect: 0.001, banner: 0.02 },
+    ...over,
+  };
+}
+
+/** `n` results of one vantage point, one a minute from `start`, every fifth failing. */
+export function resultSeries(
+  vantage: string,
+  n: number,
+  start = 1_700_000_000_000,
+  check = "mx",
+): ProbeResult[] {
+  return Array.from({ length: n }, (_, i) =>
+    checkResult(vantage, {
+      check,
+      startedAt: start + i * 60_000,
+      ok: i % 5 !== 4,
+      ...(i % 5 === 4 ? { error: { code: "connect", stage: "connect", message: "ECONNREFUSED" } } : {}),
+    }),
+  );
+}
+
+/** A collector app on a temporary ledger. */
+export interface TestCollector {
+  app: FastifyInstance;
+  store: CollectorStore;
+  registry: Registry;
+  close(): Promise<void>;
+}
+
+/** Builds the app with the test tokens; `over` replaces any dependency. */
+export async function testCollector(over: Partial<CollectorDeps> = {}): Promise<TestCollector> {
+  const store = over.store ?? openStore(join(tempDir(), "collector.sqlite"));
+  const registry = over.registry ?? new Registry();
+  const app = buildCollector({
+    store,
+    registry,
+    agentTokens: Object.fromEntries(Object.entries(TOKENS).map(([v, t]) => [v, new Secret(t)])),
+    adminToken: new Secret(ADMIN),
+    maxBatch: 100,
+    maxBodyBytes: 64 * 1024,
+    names: { segments: ["north", "south"], services: ["mx", "imap"] },
+    ...over,
+  });
+  await app.ready();
+  return {
+    app,
+    store,
+    registry,
+    close: async () => {
+      await app.close();
+      store.close();
+    },
+  };
+}
+
+/** The Authorization header of a token. */
+export function bearer(token: string): { authorization: string } {
+  return { authorization: `Bearer ${token}` };
+}
+
+/** A mailsla configuration with a collector section (tokens from the environment). */
+export function collectorConfigYaml(o: { listen: string; dataDir: string; influxUrl?: string }): string {
+  const influx = o.influxUrl
+    ? `\n  influx: { url: "${o.influxUrl}", database: mailsla_test, flushInterval: 100ms }`
+    : "";
+  return `
+operator: { name: Test Mail, totalUsers: 1000 }
+segments: [{ name: north, users: 600 }, { name: south, users: 400 }]
+vantagePoints: [{ name: a }, { name: b }, { name: c }]
+services:
+  - { name: mx, kind: smtp, host: 127.0.0.1 }
+collector:
+  listen: "${o.listen}"
+  dataDir: "${o.dataDir}"
+  agentTokens:
+    a: { env: MAILSLA_TEST_TOKEN_A }
+    b: { env: MAILSLA_TEST_TOKEN_B }
+    c: { env: MAILSLA_TEST_TOKEN_C }
+  adminToken: { env: MAILSLA_TEST_ADMIN_TOKEN }${influx}
+`;
+}
+
+/** The environment {@link collectorConfigYaml} reads its tokens from. */
+export const TOKEN_ENV = {
+  MAILSLA_TEST_TOKEN_A: TOKENS.a,
+  MAILSLA_TEST_TOKEN_B: TOKENS.b,
+  MAILSLA_TEST_TOKEN_C: TOKENS.c,
+  MAILSLA_TEST_ADMIN_TOKEN: ADMIN,
+};
