@@ -3,6 +3,7 @@
  * RFC822.SIZE, the whole message, its header, selected header fields, its text, partial ranges).
  * ENVELOPE and BODYSTRUCTURE are not offered: they are answered with BAD, never with a guess.
  */
+import { flagList } from "./imap-folders.js";
 import { ImapError, imapDateTime, type Token } from "./imap-protocol.js";
 import type { StoredMessage } from "./mailstore.js";
 
@@ -147,9 +148,4 @@ export function headerFields(raw: Buffer): HeaderField[] {
     });
   }
   return fields;
-}
-
-/** Renders a flag list for FLAGS and PERMANENTFLAGS responses. */
-export function flagList(flags: Iterable<string>): string {
-  return `(${[...flags].join(" ")})`;
 }

@@ -6,7 +6,15 @@
  */
 import type tls from "node:tls";
 import { acceptTls, type Accept, type ServiceGate } from "./gate.js";
-import { flagList, parseFetchItems, renderFetch, setsSeen } from "./imap-fetch.js";
+import { parseFetchItems, renderFetch, setsSeen } from "./imap-fetch.js";
+import {
+  NAMESPACE_LINE,
+  canonicalFlag,
+  flagList,
+  listLines,
+  requireInbox,
+  statusLine,
+} from "./imap-folders.js";
 import {
   CommandReader,
   ImapError,
@@ -17,7 +25,8 @@ import {
   utf8,
   type Token,
 } from "./imap-protocol.js";
-import { compileSearch, type Candidate } from "./imap-search.js";
+import { compileSearch } from "./imap-search.js";
+import { MailboxView } from "./imap-view.js";
 import type { Authenticate, MailStore } from "./mailstore.js";
 
 /** What the IMAP service needs from the target. */
@@ -37,7 +46,6 @@ export function createImapAccept(deps: ImapDeps): Accept {
 
 const CAPS = "IMAP4rev1 LITERAL+ SASL-IR ID IDLE NAMESPACE UIDPLUS";
 const PRE_AUTH_CAPS = `${CAPS} AUTH=PLAIN`;
-const SYSTEM_FLAGS = ["\\Answered", "\\Flagged", "\\Deleted", "\\Seen", "\\Draft"];
 /** RFC 3501 asks for at least 30 minutes before an idle client is logged out. */
 const AUTOLOGOUT_MS = 30 * 60_000;
 
@@ -50,11 +58,7 @@ interface Command {
   run: Run;
 }
 interface Selected {
-  readOnly: boolean;
-  /** UIDs in sequence-number order, as this client knows them. */
-  view: number[];
-  /** Highest UID this client has been told about (EXISTS); newer ones are announced. */
-  maxUid: number;
+  view: MailboxView;
   unsubscribe: () => void;
 }
 
@@ -81,8 +85,16 @@ class ImapSession {
     ["ID", { states: ANY, run: () => this.#id() }],
     ["LOGIN", { states: ["new"], run: (_t, args) => this.#login(args) }],
     ["AUTHENTICATE", { states: ["new"], run: (tag, args) => this.#authenticate(tag, args) }],
-    ["NAMESPACE", { states: AUTHED, run: () => this.#namespace() }],
-    ["LIST", { states: AUTHED, run: (_t, args) => this.#list(args) }],
+    ["NAMESPACE", { states: AUTHED, run: () => this.#lines([NAMESPACE_LINE], "NAMESPACE") }],
+    ["LIST", { states: AUTHED, run: (_t, args) => this.#lines(listLines("LIST", args), "LIST") }],
+    ["LSUB", { states: AUTHED, run: (_t, args) => this.#lines(listLines("LSUB", args), "LSUB") }],
+    [
+      "STATUS",
+      {
+        states: AUTHED,
+        run: (_t, args) => this.#lines([statusLine(this.deps.store, this.#user, args)], "STATUS"),
+      },
+    ],
     ["SELECT", { states: AUTHED, run: (_t, args) => this.#select(args, false) }],
     ["EXAMINE", { states: AUTHED, run: (_t, args) => this.#select(args, true) }],
     ["IDLE", { states: AUTHED, run: (tag) => this.#idle(tag) }],
@@ -205,36 +217,24 @@ class ImapSession {
     return this.#logIn(authcid, password);
   }
 
-  #namespace(): string {
-    this.#send('* NAMESPACE (("" "/")) NIL NIL');
-    return "OK NAMESPACE completed";
-  }
-
-  #list(args: Token[]): string {
-    const pattern = utf8(str(args, 1, "a mailbox pattern"));
-    if (pattern === "") this.#send('* LIST (\\Noselect) "/" ""');
-    else if (globMatches(pattern, "INBOX")) this.#send('* LIST (\\HasNoChildren) "/" INBOX');
-    return "OK LIST completed";
+  /** Sends untagged lines computed elsewhere and completes the command. */
+  #lines(lines: readonly string[], name: string): string {
+    for (const l of lines) this.#send(l);
+    return `OK ${name} completed`;
   }
 
   #select(args: Token[], readOnly: boolean): string {
     const name = utf8(str(args, 0, "a mailbox name"));
     this.#deselect();
-    if (name.toUpperCase() !== "INBOX") throw new ImapError("NO", "[NONEXISTENT] No such mailbox");
-    const { store } = this.deps;
-    const view = store.messages(this.#user).map((m) => m.uid);
-    const maxUid = store.uidNext(this.#user) - 1;
-    const unsubscribe = store.onChange(this.#user, () => this.#idleTag !== undefined && this.#sync(true));
-    this.#selected = { readOnly, view, maxUid, unsubscribe };
-    this.#state = "selected";
-    this.#send(`* FLAGS ${flagList(SYSTEM_FLAGS)}`);
-    this.#send(
-      `* OK [PERMANENTFLAGS ${readOnly ? "()" : flagList([...SYSTEM_FLAGS, "\\*"])}] Flags permitted`,
+    requireInbox(name);
+    const view = new MailboxView(this.deps.store, this.#user, readOnly);
+    const unsubscribe = this.deps.store.onChange(
+      this.#user,
+      () => this.#idleTag !== undefined && this.#sync(true),
     );
-    this.#send(`* ${view.length} EXISTS`);
-    this.#send("* 0 RECENT");
-    this.#send(`* OK [UIDVALIDITY ${store.uidValidity}] UIDs valid`);
-    this.#send(`* OK [UIDNEXT ${store.uidNext(this.#user)}] Predicted next UID`);
+    this.#selected = { view, unsubscribe };
+    this.#state = "selected";
+    for (const line of view.selectLines()) this.#send(line);
     return `OK [${readOnly ? "READ-ONLY" : "READ-WRITE"}] ${readOnly ? "EXAMINE" : "SELECT"} completed`;
   }
 
@@ -260,30 +260,24 @@ class ImapSession {
   }
 
   #close(): string {
-    const selected = this.#mailbox();
-    if (!selected.readOnly) this.#removeDeleted(() => true);
+    const view = this.#view();
+    if (!view.readOnly) view.removeDeleted(() => true);
     this.#deselect();
     return "OK CLOSE completed";
   }
 
+  /** EXPUNGE and UID EXPUNGE (UIDPLUS); the EXPUNGE lines go out with the sync before the tagged OK. */
   #expunge(args: Token[], uid: boolean): string {
-    if (this.#mailbox().readOnly) throw new ImapError("NO", "[READ-ONLY] Mailbox is read-only");
-    const inSet = uid ? sequenceSet(str(args, 0, "a UID set"), this.#lastUid()) : () => true;
-    this.#removeDeleted(inSet);
+    const view = this.#writableView();
+    view.removeDeleted(uid ? sequenceSet(str(args, 0, "a UID set"), view.lastUid) : () => true);
     return "OK EXPUNGE completed";
   }
 
-  /** Removes \Deleted messages (of a UID set) from the store; every session learns it on its next sync. */
-  #removeDeleted(inSet: (uid: number) => boolean): void {
-    const doomed = this.#candidates()
-      .filter((c) => c.message.flags.has("\\Deleted") && inSet(c.message.uid))
-      .map((c) => c.message.uid);
-    this.deps.store.remove(this.#user, doomed);
-  }
-
   #search(args: Token[], uid: boolean): string {
-    const match = compileSearch(args, { maxSeq: this.#mailbox().view.length, maxUid: this.#lastUid() });
-    const hits = this.#candidates()
+    const view = this.#view();
+    const match = compileSearch(args, { maxSeq: view.exists, maxUid: view.lastUid });
+    const hits = view
+      .candidates()
       .filter(match)
       .map((c) => (uid ? c.message.uid : c.seq));
     this.#send(`* SEARCH${hits.map((h) => ` ${h}`).join("")}`);
@@ -291,10 +285,11 @@ class ImapSession {
   }
 
   #fetch(args: Token[], uid: boolean): string {
-    const targets = this.#pick(str(args, 0, "a sequence set"), uid);
+    const view = this.#view();
+    const targets = view.pick(str(args, 0, "a sequence set"), uid);
     if (args.length > 2) throw new ImapError("BAD", "FETCH modifiers are not supported");
     const items = parseFetchItems(args[1]);
-    const marksSeen = setsSeen(items) && !this.#mailbox().readOnly;
+    const marksSeen = setsSeen(items) && !view.readOnly;
     for (const { seq, message } of targets) {
       const flagsChanged = marksSeen && !message.flags.has("\\Seen");
       if (flagsChanged) message.flags.add("\\Seen");
@@ -304,8 +299,7 @@ class ImapSession {
   }
 
   #storeFlags(args: Token[], uid: boolean): string {
-    if (this.#mailbox().readOnly) throw new ImapError("NO", "[READ-ONLY] Mailbox is read-only");
-    const targets = this.#pick(str(args, 0, "a sequence set"), uid);
+    const targets = this.#writableView().pick(str(args, 0, "a sequence set"), uid);
     const op = /^([+-]?)FLAGS(\.SILENT)?$/i.exec(str(args, 1, "FLAGS, +FLAGS or -FLAGS"));
     if (!op) throw new ImapError("BAD", "Expected FLAGS, +FLAGS or -FLAGS");
     const flagArg = args[2];
@@ -322,49 +316,20 @@ class ImapSession {
     return "OK STORE completed";
   }
 
-  #mailbox(): Selected {
+  #view(): MailboxView {
     if (!this.#selected) throw new ImapError("BAD", "No mailbox selected");
-    return this.#selected;
+    return this.#selected.view;
   }
 
-  #lastUid(): number {
-    return this.#mailbox().view.at(-1) ?? 0;
+  #writableView(): MailboxView {
+    const view = this.#view();
+    if (view.readOnly) throw new ImapError("NO", "[READ-ONLY] Mailbox is read-only");
+    return view;
   }
 
-  /** The messages of this client's view still in the store, with their sequence numbers. */
-  #candidates(): Candidate[] {
-    const byUid = new Map(this.deps.store.messages(this.#user).map((m) => [m.uid, m]));
-    const out: Candidate[] = [];
-    this.#mailbox().view.forEach((uid, i) => {
-      const message = byUid.get(uid);
-      if (message) out.push({ seq: i + 1, message });
-    });
-    return out;
-  }
-
-  #pick(set: string, uid: boolean): Candidate[] {
-    const inSet = sequenceSet(set, uid ? this.#lastUid() : this.#mailbox().view.length);
-    return this.#candidates().filter((c) => inSet(uid ? c.message.uid : c.seq));
-  }
-
-  /** Tells the client what changed in the store since it last looked: EXPUNGEs (if allowed), then EXISTS. */
+  /** Tells the client what changed in the store since it last looked. */
   #sync(withExpunges: boolean): void {
-    const selected = this.#selected;
-    if (!selected) return;
-    const messages = this.deps.store.messages(this.#user);
-    if (withExpunges) {
-      const present = new Set(messages.map((m) => m.uid));
-      for (let i = selected.view.length - 1; i >= 0; i--) {
-        if (present.has(selected.view[i]!)) continue;
-        selected.view.splice(i, 1);
-        this.#send(`* ${i + 1} EXPUNGE`);
-      }
-    }
-    const fresh = messages.filter((m) => m.uid > selected.maxUid).map((m) => m.uid);
-    if (fresh.length === 0) return;
-    selected.view.push(...fresh);
-    selected.maxUid = fresh[fresh.length - 1]!;
-    this.#send(`* ${selected.view.length} EXISTS`);
+    for (const line of this.#selected?.view.sync(withExpunges) ?? []) this.#send(line);
   }
 
   #bye(reason: string): void {
@@ -377,22 +342,4 @@ class ImapSession {
     if (this.socket.destroyed || !this.socket.writable) return;
     this.socket.write(typeof data === "string" ? `${data}\r\n` : Buffer.concat([data, Buffer.from("\r\n")]));
   }
-}
-
-/** LIST wildcards: `*` matches anything, `%` anything but the hierarchy delimiter. */
-function globMatches(pattern: string, name: string): boolean {
-  const re = pattern
-    .replace(/[.+?^${}()|[\]\\]/g, "\\$&")
-    .replace(/\*/g, ".*")
-    .replace(/%/g, "[^/]*");
-  return new RegExp(`^${re}$`, "i").test(name);
-}
-
-/** System flags are case-insensitive and stored in their canonical spelling; \Recent cannot be set. */
-function canonicalFlag(token: Token | undefined): string {
-  if (typeof token !== "string" || token === "") throw new ImapError("BAD", "Expected a flag");
-  if (!token.startsWith("\\")) return token;
-  const flag = SYSTEM_FLAGS.find((f) => f.toLowerCase() === token.toLowerCase());
-  if (!flag) throw new ImapError("BAD", `Invalid flag ${token}`);
-  return flag;
 }

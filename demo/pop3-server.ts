@@ -1,6 +1,6 @@
 /**
  * The demo target's POP3 service (RFC 1939 with CAPA from RFC 2449, implicit TLS as on port 995):
- * USER/PASS, STAT, LIST, UIDL, RETR, DELE, RSET, NOOP, QUIT. It serves the same in-memory INBOX as
+ * USER/PASS, STAT, LIST, UIDL, RETR, TOP, DELE, RSET, NOOP, QUIT. It serves the same in-memory INBOX as
  * IMAP, so a message delivered by the demo MX can be read either way.
  */
 import type tls from "node:tls";
@@ -26,7 +26,15 @@ export function createPop3Accept(deps: Pop3Deps): Accept {
 const MAX_LINE = 1024;
 /** RFC 1939 asks for at least 10 minutes before an idle client is dropped. */
 const IDLE_MS = 10 * 60_000;
-const CAPA = ["USER", "UIDL", "RESP-CODES", "AUTH-RESP-CODE", "PIPELINING", "IMPLEMENTATION mailsla-demo"];
+const CAPA = [
+  "USER",
+  "UIDL",
+  "TOP",
+  "RESP-CODES",
+  "AUTH-RESP-CODE",
+  "PIPELINING",
+  "IMPLEMENTATION mailsla-demo",
+];
 
 class Pop3Session {
   #buf = "";
@@ -82,6 +90,8 @@ class Pop3Session {
         return this.#listing(n, (m) => `${this.deps.store.uidValidity}.${m.uid}`);
       case "RETR":
         return this.#retrieve(n);
+      case "TOP":
+        return this.#retrieve(n, Number(args[1]));
       case "DELE":
         return this.#dele(n);
       case "RSET":
@@ -134,11 +144,20 @@ class Pop3Session {
     this.#send(m ? `+OK ${n} ${value(m)}` : "-ERR No such message");
   }
 
-  #retrieve(n: number | undefined): void {
+  /** RETR, or TOP with `lines`: the header, the blank line, and that many lines of the body. */
+  #retrieve(n: number | undefined, lines?: number): void {
     const m = this.#message(n);
     if (!m) return this.#send("-ERR No such message");
     const text = m.raw.toString("latin1").replace(/\r?\n$/, "");
-    this.#multi(`${m.raw.length} octets`, text);
+    if (lines === undefined) return this.#multi(`${m.raw.length} octets`, text);
+    if (!Number.isInteger(lines) || lines < 0) return this.#send("-ERR TOP needs a message and a line count");
+    const split = text.indexOf("\r\n\r\n");
+    if (split < 0) return this.#multi("Top of message follows", text);
+    const body = text
+      .slice(split + 4)
+      .split("\r\n")
+      .slice(0, lines);
+    this.#multi("Top of message follows", [text.slice(0, split), "", ...body].join("\r\n"));
   }
 
   #dele(n: number | undefined): void {

@@ -52,6 +52,19 @@ describe("IMAP with imapflow", () => {
     await expect(bad.connect()).rejects.toMatchObject({ authenticationFailed: true });
   });
 
+  it("lists INBOX as the one folder (LIST, LSUB) and reports its STATUS", async () => {
+    await deliver();
+    const client = imapClient(target);
+    await client.connect();
+    const folders = await client.list();
+    expect(folders.map((f) => [f.path, f.subscribed])).toEqual([["INBOX", true]]);
+    const status = await client.status("INBOX", { messages: true, uidNext: true, unseen: true });
+    const box = await client.mailboxOpen("INBOX");
+    expect(status).toMatchObject({ messages: box.exists, uidNext: box.uidNext });
+    expect(status && status.unseen).toBeGreaterThan(0);
+    await client.logout();
+  });
+
   it("deletes a message (STORE \\Deleted, EXPUNGE) and the mailbox shrinks", async () => {
     const token = await deliver();
     const client = imapClient(target);

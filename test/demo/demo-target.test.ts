@@ -114,14 +114,14 @@ describe("submission", () => {
 });
 
 describe("POP3", () => {
-  it("lists, retrieves (dot-stuffed) and deletes a delivered message", async () => {
+  it("lists, retrieves (dot-stuffed, whole or TOP) and deletes a delivered message", async () => {
     const { user, pass } = target.users.probe1;
     const token = randomUUID();
     await mailer(target, target.ports.smtp).sendMail(probeMessage(user, token));
     const t = talk(await connectTls(target, target.ports.pop3));
     expect(await t.line()).toMatch(/^\+OK /);
     t.send("CAPA");
-    expect(await t.until(/^\.$/)).toEqual(expect.arrayContaining(["USER", "UIDL"]));
+    expect(await t.until(/^\.$/)).toEqual(expect.arrayContaining(["USER", "UIDL", "TOP"]));
     t.send(`USER ${user}`);
     expect(await t.line()).toBe("+OK");
     t.send(`PASS ${pass}`);
@@ -136,6 +136,12 @@ describe("POP3", () => {
     expect(lines[0]).toMatch(/^\+OK \d+ octets$/);
     expect(lines).toContain(`Subject: demo probe ${token}`);
     expect(lines).toContain("..leading dot line");
+    t.send(`TOP ${count} 0`);
+    const top = await t.until(/^\.$/);
+    expect(top).toContain(`Subject: demo probe ${token}`);
+    expect(top.slice(-2)).toEqual(["", "."]);
+    t.send(`TOP ${count} 1`);
+    expect((await t.until(/^\.$/)).slice(-3)).toEqual(["", `probe body ${token}`, "."]);
     t.send(`DELE ${count}`);
     expect(await t.line()).toBe(`+OK Message ${count} deleted`);
     t.send(`RETR ${count}`);
