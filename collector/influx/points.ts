@@ -36,21 +36,30 @@ export function checkPoint(r: ProbeResult): ExportPoint {
   };
 }
 
-const DELAY_KEYS = ["delaySeconds", "seconds"] as const;
+const str = (v: unknown): string | undefined => (typeof v === "string" && v !== "" ? v : undefined);
+const num = (v: unknown): number | undefined => (typeof v === "number" && Number.isFinite(v) ? v : undefined);
 
 /**
- * One delivery delay, when the payload carries one (`delaySeconds` or `seconds` and a `direction`).
- * Provisional until the delivery probes' result schema lands: other delivery payloads are stored
- * in the ledger but not exported.
+ * One delivery result (probes/delivery/result.ts): tags delivery, direction, outcome and vantage;
+ * fields the delay and its error bound (delivered, spam) or the age at which it was given up
+ * (lost), and `count` 1 so every outcome can be counted. Read by field name, so a payload without
+ * a `direction` (not a delivery probe result) is stored in the ledger but not exported.
  */
 export function deliveryPoint(p: DeliveryPayload, vantage: string, receivedAt: number): ExportPoint | null {
-  const key = DELAY_KEYS.find((k) => typeof p[k] === "number");
-  const direction = typeof p.direction === "string" && p.direction !== "" ? p.direction : undefined;
-  if (key === undefined || direction === undefined) return null;
-  const fields: ExportPoint["fields"] = { delay_seconds: p[key] as number };
-  if (typeof p.boundSeconds === "number") fields.bound_seconds = p.boundSeconds;
+  const direction = str(p.direction);
+  if (direction === undefined) return null;
   const tags: Record<string, string> = { vantage, direction };
-  if (typeof p.target === "string" && p.target !== "") tags.target = p.target;
+  for (const key of ["delivery", "outcome"] as const) {
+    const v = str(p[key]);
+    if (v !== undefined) tags[key] = v;
+  }
+  const fields: ExportPoint["fields"] = { count: 1 };
+  const delay = num(p.delaySeconds);
+  const bound = num(p.errorBoundSeconds);
+  const age = num(p.ageSeconds);
+  if (delay !== undefined) fields.delay_seconds = delay;
+  if (bound !== undefined) fields.bound_seconds = bound;
+  if (age !== undefined) fields.age_seconds = age;
   return { measurement: MEASUREMENTS.delivery, tags, fields, timestamp: deliveryTime(p, receivedAt) };
 }
 
