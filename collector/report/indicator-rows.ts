@@ -1,0 +1,105 @@
+import type { MonthFigures, PeriodResult } from "../sla/engine.js";
+import { figure, type Figure } from "../sla/figures.js";
+import { INDICATORS, type IndicatorKey } from "../sla/indicators.js";
+import type { YearResult } from "../sla/year.js";
+import { formatValue, NO_VALUE, showBound, showTarget, showValue } from "./format.js";
+import type { ResolvedEntry } from "./manual.js";
+import type { IndicatorRow, Verdict } from "./model-types.js";
+
+/**
+ * The indicator table of the report: every indicator of INDICATORS in clause order, measured ones
+ * from the engine's figures, entered ones judged here by the engine's own `figure()` so an entered
+ * value meets its target by the same rule as a measured one.
+ */
+
+function verdictOf(f: Figure, source: "measured" | "entered"): Verdict {
+  if (f.value === null) return source === "entered" ? "not entered" : "not measurable";
+  if (f.comparison === "reported") return "reported";
+  if (f.pass === null) return "not measurable";
+  return f.pass ? "pass" : "fail";
+}
+
+/** A figure as a row of the table. */
+export function rowOf(
+  f: Figure,
+  source: "measured" | "entered",
+  over: { key?: string; title?: string; note?: string | null } = {},
+): IndicatorRow {
+  const shown = f.value === null ? null : formatValue(f.value, f.unit);
+  return {
+    key: over.key ?? f.key,
+    clause: f.clause,
+    title: over.title ?? f.title,
+    source,
+    comparison: f.comparison,
+    target: f.target,
+    unit: f.unit,
+    value: f.value,
+    pass: f.pass,
+    errorBound: f.errorBound,
+    partial: f.partial,
+    verdict: verdictOf(f, source),
+    show: {
+      target: showTarget(f.comparison, f.target, f.unit),
+      value: f.value === null ? NO_VALUE[source] : showValue(f.value, f.unit),
+      number: shown?.text ?? "",
+      unit: shown?.unit ?? "",
+      bound: showBound(f.errorBound, f.unit),
+    },
+    note: over.note ?? null,
+  };
+}
+
+function measuredRows(key: IndicatorKey, month: PeriodResult, year: YearResult): IndicatorRow[] {
+  if (key === "faultFreeDays") {
+    const note = year.period.partial ? "year to date: days still to come count as fault-free" : null;
+    return [rowOf(year.faultFreeDays, "measured", { note })];
+  }
+  const f = month.figures[key as keyof MonthFigures];
+  if (!f) return [];
+  const rows = [rowOf(f, "measured")];
+  if (key === "availability") {
+    rows.push(
+      rowOf(month.figures.availabilityUserWeighted, "measured", {
+        key: "availabilityUserWeighted",
+        title: `${INDICATORS.availability.title}, user-weighted`,
+        note: "beside the strict figure: fault time weighted by affected users, as in 7.1.2",
+      }),
+    );
+  }
+  return rows;
+}
+
+/**
+ * Every indicator of SPEC.md 7.1 and 7.2 with its verdict. Entered values missing for the month
+ * are "not entered", never a pass.
+ */
+export function indicatorRows(
+  month: PeriodResult,
+  year: YearResult,
+  entered: ReadonlyMap<IndicatorKey, ResolvedEntry>,
+): IndicatorRow[] {
+  const rows: IndicatorRow[] = [];
+  for (const key of Object.keys(INDICATORS) as IndicatorKey[]) {
+    const i = INDICATORS[key];
+    if (i.source === "measured") {
+      rows.push(...measuredRows(key, month, year));
+      continue;
+    }
+    const e = entered.get(key);
+    rows.push(rowOf(figure(key, e?.value ?? null, { partial: false }), "entered", { note: e?.note ?? null }));
+  }
+  return rows;
+}
+
+/** How many indicators got each verdict: the headline of the report. */
+export function summarize(rows: readonly IndicatorRow[]) {
+  const count = (v: Verdict) => rows.filter((r) => r.verdict === v).length;
+  return {
+    pass: count("pass"),
+    fail: count("fail"),
+    notMeasurable: count("not measurable"),
+    notEntered: count("not entered"),
+    reported: count("reported"),
+  };
+}

@@ -1,0 +1,199 @@
+import type { Comparison } from "../sla/indicators.js";
+import type { LateNoticeCountsAs } from "../sla/maintenance.js";
+
+/**
+ * The shape of the monthly compliance report (issue 6): a plain object, serialisable as it is (the
+ * JSON format), that every other format renders. Every number a reader sees is here twice: the raw
+ * value, for machines, and its display text from format.ts, which is all the renderers print.
+ */
+
+/** How an indicator fared: `reported` for indicators without a target (7.1.11, 7.1.12). */
+export type Verdict = "pass" | "fail" | "not measurable" | "not entered" | "reported";
+
+/** One indicator of SPEC.md against its target. */
+export interface IndicatorRow {
+  /** Key in INDICATORS; `availabilityUserWeighted` for the weighted 7.1.4 shown beside the strict one. */
+  readonly key: string;
+  readonly clause: string;
+  readonly title: string;
+  readonly source: "measured" | "entered";
+  readonly comparison: Comparison;
+  readonly target: number | null;
+  readonly unit: string;
+  readonly value: number | boolean | null;
+  readonly pass: boolean | null;
+  readonly errorBound: number | null;
+  /** The period is still running: the value means "so far". */
+  readonly partial: boolean;
+  readonly verdict: Verdict;
+  readonly show: {
+    readonly target: string;
+    /** Value with its unit ("99.931 %") or "not measurable" / "not entered". */
+    readonly value: string;
+    /** The value's number alone and its unit, as the CSV columns hold them. */
+    readonly number: string;
+    readonly unit: string;
+    /** "± 2.00 min", or empty. */
+    readonly bound: string;
+  };
+  /** The operator's note on an entered value, or how to read a measured one. */
+  readonly note: string | null;
+}
+
+/** One incident behind 7.1.2, as it weighs in the month. */
+export interface IncidentRow {
+  readonly id: string;
+  readonly segment: string;
+  readonly start: number;
+  readonly end: number | null;
+  readonly faultMinutes: number;
+  readonly forceMajeureMinutes: number;
+  readonly affectedUsers: number;
+  readonly overridden: boolean;
+  readonly weight: number;
+  readonly weightedMinutes: number;
+  readonly forceMajeure: { id: string; reason: string }[];
+  readonly show: {
+    readonly start: string;
+    readonly end: string;
+    /** Start to end in one phrase, as the tables show it. */
+    readonly span: string;
+    readonly faultMinutes: string;
+    readonly forceMajeureMinutes: string;
+    readonly affectedUsers: string;
+    readonly weight: string;
+    readonly weightedMinutes: string;
+  };
+}
+
+/** One declared window behind 7.1.3, with its 6.1.6 notice judged. */
+export interface MaintenanceRow {
+  readonly id: string;
+  readonly start: number;
+  readonly end: number;
+  readonly cancelled: boolean;
+  readonly noticeHours: number;
+  readonly violation: "6.1.6" | null;
+  readonly countedAs: LateNoticeCountsAs;
+  readonly downWeightedMinutes: number;
+  readonly show: {
+    readonly start: string;
+    readonly end: string;
+    readonly span: string;
+    readonly announced: string;
+    readonly notice: string;
+    readonly downWeightedMinutes: string;
+  };
+}
+
+/** A force majeure mark (1.5), shown apart with its reason. */
+export interface ForceMajeureRow {
+  readonly id: string;
+  readonly reason: string;
+  readonly incidentId: string | null;
+  readonly segments: string[];
+  readonly weightedMinutes: number;
+  readonly show: { readonly weightedMinutes: string };
+}
+
+/** One direction of delivery (7.1.8 send, 7.1.9 receive, 7.1.12 loss). */
+export interface DeliveryRow {
+  readonly direction: "send" | "receive";
+  readonly clause: string;
+  readonly samples: number;
+  readonly inFlight: number;
+  readonly lost: number;
+  readonly show: { readonly average: string; readonly maximum: string; readonly lossRate: string };
+}
+
+/** Delivered probe messages per delay bucket; bucket edges include the 7.1.8/7.1.9 targets. */
+export interface DelayHistogram {
+  readonly labels: string[];
+  readonly send: number[];
+  readonly receive: number[];
+}
+
+/** One day of the month, for the daily chart. */
+export interface DayPoint {
+  readonly date: string;
+  readonly faultMinutes: number;
+  readonly maintenanceMinutes: number;
+}
+
+/** One month of the 12-month trend. */
+export interface TrendPoint {
+  readonly month: string;
+  readonly faultMinutes: number | null;
+  readonly maintenanceMinutes: number | null;
+  readonly availability: number | null;
+  readonly faultFreeRate: number | null;
+  readonly faultDays: number;
+  /** Share of the month the monitoring could see: a month without results reads 100 % available. */
+  readonly coverage: number | null;
+  readonly partial: boolean;
+  /** Every measured time figure of that month met its target. */
+  readonly pass: boolean | null;
+  readonly show: {
+    readonly faultMinutes: string;
+    readonly maintenanceMinutes: string;
+    readonly availability: string;
+    readonly faultFreeRate: string;
+    readonly coverage: string;
+  };
+}
+
+/** 7.1.5 for the report month's year: fault-free days and the fault-day budget. */
+export interface YearSummary {
+  readonly year: string;
+  readonly faultFreeDays: number;
+  readonly daysInYear: number;
+  readonly elapsedDays: number;
+  readonly faultDays: number;
+  readonly budget: number;
+  readonly budgetRemaining: number;
+  readonly partial: boolean;
+  readonly show: { readonly faultFreeDays: string; readonly target: string; readonly budget: string };
+}
+
+/** The whole report. */
+export interface ReportModel {
+  readonly schema: "mailsla.report/1";
+  readonly month: string;
+  readonly title: string;
+  readonly operator: { readonly name: string; readonly timeZone: string; readonly totalUsers: number };
+  readonly period: { readonly start: string; readonly end: string; readonly partial: boolean };
+  readonly generatedAt: string;
+  readonly summary: {
+    pass: number;
+    fail: number;
+    notMeasurable: number;
+    notEntered: number;
+    reported: number;
+  };
+  readonly indicators: IndicatorRow[];
+  readonly incidents: IncidentRow[];
+  readonly maintenance: MaintenanceRow[];
+  readonly lateNoticeCountsAs: LateNoticeCountsAs;
+  readonly forceMajeure: { readonly weightedMinutes: string; readonly marks: ForceMajeureRow[] };
+  readonly segments: {
+    segment: string;
+    users: string;
+    faultMinutes: string;
+    maintenanceMinutes: string;
+    forceMajeureMinutes: string;
+    unknownMinutes: string;
+  }[];
+  readonly coverage: {
+    readonly ratio: number | null;
+    readonly show: string;
+    readonly unknownMinutes: string;
+    readonly services: { service: string; show: string }[];
+  };
+  readonly delivery: DeliveryRow[];
+  readonly histogram: DelayHistogram;
+  readonly security: { check: string; clause: string; failingAtEnd: string[]; failedDuring: string[] }[];
+  readonly daily: DayPoint[];
+  readonly trend: TrendPoint[];
+  readonly year: YearSummary;
+  readonly warnings: string[];
+}

@@ -1,0 +1,94 @@
+import { monthOf } from "../sla/calendar.js";
+import type { DelaySample } from "../sla/delivery.js";
+import type { PeriodResult } from "../sla/engine.js";
+import type { YearResult } from "../sla/year.js";
+import {
+  dayPoints,
+  delayHistogram,
+  deliveryRows,
+  forceMajeureRows,
+  incidentRows,
+  maintenanceRows,
+  segmentRows,
+  trendPoints,
+  yearSummary,
+} from "./detail-rows.js";
+import { showMonth, showTime } from "./format.js";
+import { indicatorRows, summarize } from "./indicator-rows.js";
+import { resolveManual, type ManualIndicators } from "./manual.js";
+import type { ReportModel } from "./model-types.js";
+
+export type * from "./model-types.js";
+
+/**
+ * The monthly compliance report as data (issue 6): everything a manager needs to answer a
+ * regulator for one month, built from the engine's results only, so the report can never disagree
+ * with the dashboards, alerts or API that read the same engine.
+ */
+
+/** The operator the report is about (from the configuration's `operator`). */
+export interface ReportOperator {
+  readonly name: string;
+  readonly timeZone: string;
+  readonly totalUsers: number;
+}
+
+/** What the report is built from; `gatherReport` computes all of it from one engine input. */
+export interface ReportInput {
+  /** The month, as computed by `computeMonth`. */
+  readonly month: PeriodResult;
+  /** The month's calendar year, as computed by `computeYear` (7.1.5). */
+  readonly year: YearResult;
+  /** The 12 months ending with the report month, oldest first (the trend). */
+  readonly trend: readonly PeriodResult[];
+  /** Each calendar day of the month as its own period (the daily chart). */
+  readonly days: readonly PeriodResult[];
+  /** Delivered delay samples (at least those of the month): the delay distribution chart. */
+  readonly delays: readonly DelaySample[];
+  /** Values the operator entered for the month (7.1.1, 7.1.6, 7.1.7.2, 7.1.11, 7.1.15, 7.2.x). */
+  readonly manual: ManualIndicators;
+  readonly operator: ReportOperator;
+  /** When the report is made (the injected clock), shown on it. */
+  readonly generatedAt: number;
+}
+
+/** Builds the report model; pure. */
+export function buildReport(input: ReportInput): ReportModel {
+  const { month, operator } = input;
+  const tz = operator.timeZone;
+  const name = monthOf(month.period.start, tz);
+  const manual = resolveManual(input.manual);
+  const warnings = [...month.warnings, ...manual.warnings];
+  if (input.manual.month !== name) warnings.push(`entered values are for ${input.manual.month}, not ${name}`);
+  const indicators = indicatorRows(month, input.year, manual.values);
+  return {
+    schema: "mailsla.report/1",
+    month: name,
+    title: `${operator.name}: e-mail service compliance report, ${showMonth(name)}`,
+    operator: { name: operator.name, timeZone: tz, totalUsers: operator.totalUsers },
+    period: {
+      start: showTime(month.period.start, tz),
+      end: showTime(month.period.effectiveEnd, tz),
+      partial: month.period.partial,
+    },
+    generatedAt: showTime(input.generatedAt, tz),
+    summary: summarize(indicators),
+    indicators,
+    incidents: incidentRows(month),
+    maintenance: maintenanceRows(month),
+    lateNoticeCountsAs: month.lateNoticeCountsAs,
+    forceMajeure: forceMajeureRows(month),
+    ...segmentRows(month),
+    delivery: deliveryRows(month),
+    histogram: delayHistogram(month, input.delays),
+    security: (["smtpAuthRequired", "openRelayClosed"] as const).map((check) => ({
+      check,
+      clause: month.figures[check].clause,
+      ...month.security[check],
+    })),
+    daily: dayPoints(input.days),
+    trend: trendPoints(input.trend),
+    year: yearSummary(input.year),
+    warnings,
+  };
+}
