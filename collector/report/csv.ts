@@ -1,0 +1,45 @@
+import type { ReportModel } from "./model.js";
+
+/**
+ * The indicators as CSV, one row per indicator, for the spreadsheet a manager keeps per year:
+ * RFC 4180 (CRLF, quoted where needed), UTF-8 with a byte-order mark so Excel reads "±" right,
+ * and a leading apostrophe on any cell that a spreadsheet would run as a formula (an operator's note).
+ */
+
+/** The columns, in order. */
+export const CSV_COLUMNS = [
+  "month",
+  "clause",
+  "title",
+  "target",
+  "value",
+  "unit",
+  "verdict",
+  "error_bound",
+  "source",
+  "note",
+] as const;
+
+/** Quotes a cell when needed and defuses formulas. */
+export function csvCell(value: string): string {
+  const safe = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+  return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
+}
+
+/** The CSV text (with BOM). */
+export function renderCsv(model: ReportModel): string {
+  const rows = model.indicators.map((r) => [
+    model.month,
+    r.clause,
+    r.title,
+    r.show.target,
+    r.show.number,
+    r.show.unit,
+    r.verdict,
+    r.show.bound,
+    r.source,
+    r.note ?? "",
+  ]);
+  const lines = [[...CSV_COLUMNS], ...rows].map((r) => r.map(csvCell).join(","));
+  return `\uFEFF${lines.join("\r\n")}\r\n`;
+}

@@ -1,0 +1,154 @@
+import { RULES } from "../sla/indicators.js";
+import type { ReportModel, Verdict } from "./model.js";
+import type { Cell, Section, Tone } from "./sections.js";
+
+/** The sections about the indicators and what made them: incidents, maintenance, force majeure. */
+
+const TONE: Record<Verdict, Tone> = {
+  pass: "pass",
+  fail: "fail",
+  "not measurable": "warn",
+  "not entered": "muted",
+  reported: "plain",
+};
+
+/** Every indicator against its target, with the verdict counts as headline. */
+export function indicatorSection(m: ReportModel): Section {
+  const rows = m.indicators.map((r): Cell[] => [
+    { text: r.clause },
+    { text: r.title, ...(r.note ? { sub: r.note } : {}) },
+    { text: r.show.target },
+    { text: r.show.value, ...(r.show.bound ? { sub: r.show.bound } : {}), bold: r.value !== null },
+    { text: r.verdict, tone: TONE[r.verdict], bold: r.verdict === "fail" },
+  ]);
+  const s = m.summary;
+  const headline =
+    `${s.pass} pass, ${s.fail} fail, ${s.notMeasurable} not measurable, ` +
+    `${s.notEntered} not entered, ${s.reported} reported only.`;
+  return {
+    title: "Indicators (SPEC 7.1 measured and entered, 7.2 entered)",
+    blocks: [
+      { kind: "text", text: headline, tone: s.fail > 0 ? "fail" : "pass" },
+      {
+        kind: "table",
+        table: {
+          columns: [
+            { title: "Clause", width: 9 },
+            { title: "Indicator", width: 39 },
+            { title: "Target", width: 17, align: "right" },
+            { title: "Value", width: 20, align: "right" },
+            { title: "Verdict", width: 15 },
+          ],
+          rows,
+        },
+      },
+    ],
+  };
+}
+
+/** Incidents with durations, affected users and weights, under the daily chart. */
+export function incidentSection(m: ReportModel): Section {
+  const rows = m.incidents.map((i): Cell[] => [
+    { text: i.show.span, sub: i.id },
+    { text: i.segment },
+    {
+      text: i.show.faultMinutes,
+      ...(i.forceMajeureMinutes > 0 ? { sub: `+ ${i.show.forceMajeureMinutes} force majeure` } : {}),
+    },
+    { text: i.show.affectedUsers, ...(i.overridden ? { sub: "set by operator" } : {}) },
+    { text: i.show.weight },
+    { text: i.show.weightedMinutes, bold: true },
+  ]);
+  return {
+    title: "Incidents behind 7.1.2",
+    blocks: [
+      { kind: "chart", id: "daily" },
+      rows.length === 0
+        ? { kind: "text", text: "No incident in the month.", tone: "muted" }
+        : {
+            kind: "table",
+            table: {
+              columns: [
+                { title: "Incident", width: 30 },
+                { title: "Segment", width: 12 },
+                { title: "Fault", width: 16, align: "right" },
+                { title: "Affected users", width: 15, align: "right" },
+                { title: "Weight", width: 12, align: "right" },
+                { title: "Weighted", width: 15, align: "right" },
+              ],
+              rows,
+            },
+          },
+    ],
+  };
+}
+
+/** Maintenance windows with their notice judged (6.1.6). */
+export function maintenanceSection(m: ReportModel): Section {
+  const notice = RULES.maintenanceNotice;
+  const rows = m.maintenance.map((w): Cell[] => [
+    { text: w.show.span, sub: w.cancelled ? `${w.id} (cancelled)` : w.id },
+    { text: w.show.announced },
+    {
+      text: w.show.notice,
+      ...(w.violation ? { sub: `${w.violation} violation`, tone: "fail" as const, bold: true } : {}),
+    },
+    { text: w.countedAs },
+    { text: w.show.downWeightedMinutes, bold: true },
+  ]);
+  return {
+    title: `Maintenance behind 7.1.3 (notice of ${notice.target} ${notice.unit} required by ${notice.clause})`,
+    blocks: [
+      rows.length === 0
+        ? { kind: "text", text: "No maintenance window in the month.", tone: "muted" }
+        : {
+            kind: "table",
+            table: {
+              columns: [
+                { title: "Window", width: 34 },
+                { title: "Announced", width: 20 },
+                { title: "Notice", width: 16, align: "right" },
+                { title: "Counted as", width: 14 },
+                { title: "Weighted down", width: 16, align: "right" },
+              ],
+              rows,
+            },
+          },
+      {
+        kind: "text",
+        text: `Down time in a window announced late counts as ${m.lateNoticeCountsAs} (operator setting).`,
+        tone: "muted",
+      },
+    ],
+  };
+}
+
+/** Force majeure marks with their reasons, apart from the indicators (1.5). */
+export function forceMajeureSection(m: ReportModel): Section {
+  const rows = m.forceMajeure.marks.map((f): Cell[] => [
+    { text: f.id, sub: f.incidentId ?? `segments ${f.segments.join(", ")}` },
+    { text: f.reason },
+    { text: f.show.weightedMinutes, bold: true },
+  ]);
+  return {
+    title: "Force majeure (1.5), excluded from the indicators",
+    blocks: [
+      { kind: "text", text: `User-weighted fault minutes excluded: ${m.forceMajeure.weightedMinutes}.` },
+      ...(rows.length === 0
+        ? []
+        : [
+            {
+              kind: "table" as const,
+              table: {
+                columns: [
+                  { title: "Mark", width: 30 },
+                  { title: "Reason", width: 52 },
+                  { title: "Weighted", width: 18, align: "right" as const },
+                ],
+                rows,
+              },
+            },
+          ]),
+    ],
+  };
+}

@@ -1,0 +1,67 @@
+import type { ReportModel } from "./model.js";
+import {
+  forceMajeureSection,
+  incidentSection,
+  indicatorSection,
+  maintenanceSection,
+} from "./sections-figures.js";
+import {
+  coverageSection,
+  deliverySection,
+  headerFacts,
+  securitySection,
+  warningSection,
+  yearSection,
+} from "./sections-service.js";
+
+/**
+ * The report's content laid out once, as sections of text, tables and charts, in the order a
+ * manager reads it. The HTML e-mail, the text alternative and the PDF each draw these same
+ * sections, so they cannot drift apart in what they show, only in how.
+ */
+
+/** How a cell is coloured. */
+export type Tone = "pass" | "fail" | "muted" | "warn" | "plain";
+
+/** A table cell: text, with an optional second line in small print. */
+export interface Cell {
+  readonly text: string;
+  readonly sub?: string;
+  readonly tone?: Tone;
+  readonly bold?: boolean;
+}
+
+/** A table; `width` are relative column widths. */
+export interface Table {
+  readonly columns: { title: string; align?: "left" | "right"; width: number }[];
+  readonly rows: Cell[][];
+}
+
+/** A piece of a section. */
+export type Block =
+  | { kind: "text"; text: string; tone?: Tone }
+  | { kind: "table"; table: Table }
+  | { kind: "chart"; id: "daily" | "trend" | "delays" }
+  | { kind: "facts"; pairs: [string, string][] };
+
+/** A titled part of the report. */
+export interface Section {
+  readonly title: string;
+  readonly blocks: Block[];
+}
+
+/** The report as sections, in reading order. */
+export function reportSections(m: ReportModel): Section[] {
+  return [
+    { title: "Report", blocks: [{ kind: "facts", pairs: headerFacts(m) }] },
+    indicatorSection(m),
+    incidentSection(m),
+    maintenanceSection(m),
+    forceMajeureSection(m),
+    deliverySection(m),
+    securitySection(m),
+    coverageSection(m),
+    yearSection(m),
+    ...warningSection(m),
+  ];
+}
