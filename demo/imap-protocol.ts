@@ -126,7 +126,7 @@ export function tokenize(text: string): Token[] {
   return stack[0]!;
 }
 
-/** Reads one token starting at `start` into `out`; returns the index after it. */
+/** Reads a quoted string (\" and \\ escaped) into `out`; returns the index after its closing quote. */
 function readQuoted(text: string, start: number, out: Token[]): number {
   let value = "";
   for (let i = start + 1; i < text.length; i++) {
@@ -141,7 +141,7 @@ function readQuoted(text: string, start: number, out: Token[]): number {
   throw new ImapError("BAD", "Unterminated quoted string");
 }
 
-/** Reads one token starting at `start` into `out`; returns the index after it. */
+/** Reads a literal ({n}CRLF then n bytes, already in the text) into `out`; returns the index after it. */
 function readLiteral(text: string, start: number, out: Token[]): number {
   const m = /^\{(\d+)\+?\}\r\n/.exec(text.slice(start, start + 20));
   if (!m) throw new ImapError("BAD", "Invalid literal");
@@ -150,7 +150,7 @@ function readLiteral(text: string, start: number, out: Token[]): number {
   return from + Number(m[1]);
 }
 
-/** Reads one token starting at `start` into `out`; returns the index after it. */
+/** Reads an atom, a [section] with spaces included, into `out`; returns the index after it. */
 function readAtom(text: string, start: number, out: Token[]): number {
   let i = start;
   while (i < text.length && !" ()".includes(text[i]!)) {

@@ -39,7 +39,7 @@ export interface ImapDeps {
   hostname: string;
 }
 
-/** Builds the gate's accept function: TLS first, then one {@link ImapSession}-like session per connection. */
+/** Builds the gate's accept function: TLS first, then one IMAP session per connection. */
 export function createImapAccept(deps: ImapDeps): Accept {
   return (raw) => acceptTls(raw, deps.secureContext, (socket) => void new ImapSession(socket, deps).start());
 }

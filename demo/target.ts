@@ -22,6 +22,7 @@ import { createPop3Accept } from "./pop3-server.js";
 import { createMxServer, createSubmissionServer } from "./smtp-servers.js";
 import { createWebmailAccept } from "./webmail-server.js";
 
+/** Re-exported so a demo script needs one import to start the target and switch its faults. */
 export { DEMO_FAULTS, DEMO_SERVICES, type DemoFault, type DemoService };
 
 /** A running demo target: where its services listen, how to trust them, how to log in, and its switches. */

@@ -12,7 +12,7 @@ import {
   within,
 } from "./helpers.js";
 
-const SLOW_MS = 1000;
+const SLOW_MS = 1500;
 
 let target: DemoTarget;
 beforeAll(async () => {
@@ -27,7 +27,7 @@ afterAll(async () => {
 
 describe("down", () => {
   it.each(DEMO_SERVICES)("%s: a healthy service keeps a new connection open", async (s) => {
-    const seen = await firstMoments(target, target.ports[s]);
+    const seen = await firstMoments(target, target.ports[s], 1000);
     expect(seen.closed).toBe(false);
     expect(seen.data).toMatch(s === "smtp" || s === "submission" ? /^220 / : /^$/);
   });
