@@ -63,6 +63,7 @@ export class ServiceGate {
       server.once("error", reject);
       server.listen({ host, port: 0 }, () => {
         server.off("error", reject);
+        server.on("error", () => undefined); // e.g. EMFILE on accept: drop that connection, keep serving
         resolve((server.address() as net.AddressInfo).port);
       });
     });
