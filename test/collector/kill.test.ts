@@ -1,0 +1,159 @@
+/**
+ * The collector killed with SIGKILL again and again while three agents push: every result the
+ * agents produced must end up stored exactly once. The collector runs as a child process (tsx
+ * collector/server.ts), the agents (outbox + pusher each) in the test process.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { closeSync, openSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, describe, expect, it } from "vitest";
+import { ledgerPath } from "../../collector/server.js";
+import { openStore } from "../../collector/store/index.js";
+import { startPusher, type Pusher } from "../../probes/push/pusher.js";
+import { openAgentState, type AgentState } from "../../probes/state/agent-state.js";
+import { allocatePorts } from "../stack/ports.js";
+import { checkResult, collectorConfigYaml, tempDir, TOKEN_ENV, TOKENS } from "./fixtures.js";
+
+const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const between = (lo: number, hi: number) => lo + Math.random() * (hi - lo);
+
+/** The collector as a child process that can be killed and started again on the same ledger. */
+class CollectorProcess {
+  private child?: ChildProcess;
+  constructor(
+    readonly config: string,
+    readonly url: string,
+    readonly log: string,
+  ) {}
+
+  async start(): Promise<void> {
+    const out = openSync(this.log, "a");
+    this.child = spawn(process.execPath, ["--import", "tsx", "collector/server.ts", this.config], {
+      cwd: ROOT,
+      env: { ...process.env, ...TOKEN_ENV, MAILSLA_LOG_LEVEL: "warn" },
+      stdio: ["ignore", out, out],
+    });
+    closeSync(out);
+    const deadline = Date.now() + 20_000;
+    for (;;) {
+      if (this.child.exitCode !== null)
+        throw new Error(`collector exited:\n${readFileSync(this.log, "utf8")}`);
+      if (Date.now() > deadline) throw new Error("collector not ready in 20 s");
+      try {
+        if ((await fetch(`${this.url}/healthz`)).ok) return;
+      } catch {
+        // not listening yet
+      }
+      await sleep(20);
+    }
+  }
+
+  async signal(sig: "SIGKILL" | "SIGTERM"): Promise<void> {
+    const c = this.child;
+    if (!c || c.exitCode !== null || c.signalCode !== null) return;
+    const exited = new Promise((r) => c.once("exit", r));
+    c.kill(sig);
+    await exited;
+  }
+}
+
+/** An agent: a durable outbox filled by a producer, drained by a pusher. */
+interface Agent {
+  vantage: "a" | "b" | "c";
+  state: AgentState;
+  pusher: Pusher;
+  produced: Set<string>;
+  timer?: NodeJS.Timeout;
+}
+
+const cleanup: (() => Promise<void> | void)[] = [];
+afterAll(async () => {
+  for (const f of cleanup.splice(0).reverse()) await f();
+});
+
+describe("collector killed with SIGKILL while three agents push", () => {
+  it("stores every result the agents produced exactly once", async () => {
+    const lease = await allocatePorts(1);
+    const dir = tempDir();
+    const listen = `127.0.0.1:${lease.ports[0]}`;
+    const config = join(dir, "mailsla.yaml");
+    writeFileSync(config, collectorConfigYaml({ listen, dataDir: join(dir, "data") }));
+    const collector = new CollectorProcess(config, `http://${listen}`, join(dir, "collector.log"));
+    cleanup.push(
+      () => lease.release(),
+      () => collector.signal("SIGKILL"),
+    );
+    const silent = { info() {}, warn() {}, error() {} };
+
+    const agents: Agent[] = (["a", "b", "c"] as const).map((vantage) => {
+      const state = openAgentState(join(dir, `agent-${vantage}.sqlite`));
+      const pusher = startPusher({
+        state,
+        url: `http://${listen}`,
+        token: TOKENS[vantage],
+        log: silent as never,
+        batchSize: 40,
+        minRetryDelay: 10,
+        maxRetryDelay: 150,
+        pollInterval: 10,
+      });
+      cleanup.push(
+        () => state.close(),
+        () => pusher.stop(),
+      );
+      return { vantage, state, pusher, produced: new Set<string>() };
+    });
+    let clock = 1_700_000_000_000;
+    for (const agent of agents) {
+      agent.timer = setInterval(() => {
+        agent.state.db.transaction(() => {
+          for (let i = 0; i < 3; i++) {
+            const r = checkResult(agent.vantage, { startedAt: clock++ });
+            agent.state.outbox.add("check", r);
+            agent.produced.add(r.id);
+          }
+        })();
+      }, 3);
+    }
+
+    const started = Date.now();
+    const kills = 6;
+    await collector.start();
+    for (let k = 0; k < kills; k++) {
+      await sleep(between(300, 900));
+      await collector.signal("SIGKILL");
+      await sleep(between(30, 300));
+      await collector.start();
+    }
+    for (const a of agents) clearInterval(a.timer);
+    await Promise.all(agents.map((a) => a.pusher.flush()));
+    await collector.signal("SIGTERM");
+
+    const store = openStore(ledgerPath(join(dir, "data")));
+    cleanup.push(() => store.close());
+    const stored = store.results.checks({ from: 0, to: Number.MAX_SAFE_INTEGER });
+    const produced = agents.reduce((n, a) => n + a.produced.size, 0);
+    const figures = {
+      kills,
+      seconds: (Date.now() - started) / 1000,
+      produced,
+      stored: stored.length,
+      duplicatesAbsorbed: agents.reduce((n, a) => n + a.pusher.stats.duplicates, 0),
+      failedRequests: agents.reduce((n, a) => n + a.pusher.stats.failures, 0),
+    };
+    console.log("kill test:", JSON.stringify(figures));
+
+    expect(stored.length).toBe(produced);
+    expect(new Set(stored.map((r) => r.id)).size).toBe(stored.length);
+    for (const a of agents) {
+      const mine = stored.filter((r) => r.vantage === a.vantage);
+      expect(mine.length, a.vantage).toBe(a.produced.size);
+      expect(mine.every((r) => a.produced.has(r.id))).toBe(true);
+      expect(a.state.outbox.size()).toBe(0);
+      expect(a.pusher.stats.quarantined).toBe(0);
+    }
+    expect(figures.failedRequests).toBeGreaterThan(0); // the kills did interrupt pushing
+  }, 90_000);
+});
