@@ -33,11 +33,11 @@ export function indicatorSection(m: ReportModel): Section {
         kind: "table",
         table: {
           columns: [
-            { title: "Clause", width: 9 },
-            { title: "Indicator", width: 39 },
-            { title: "Target", width: 17, align: "right" },
-            { title: "Value", width: 20, align: "right" },
-            { title: "Verdict", width: 15 },
+            { title: "Clause", width: 7.5 },
+            { title: "Indicator", width: 35 },
+            { title: "Target", width: 20, align: "right" },
+            { title: "Value", width: 22, align: "right" },
+            { title: "Verdict", width: 15.5 },
           ],
           rows,
         },
