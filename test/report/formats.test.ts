@@ -127,7 +127,9 @@ describe("every format shows the same numbers", () => {
         r.verdict,
       ]);
     });
-    expect(rows.find((c) => c[1] === "7.1.2")!.slice(4, 6)).toEqual(["43.50", "min"]);
+    for (const cells of rows) expect(cells).toHaveLength(CSV_COLUMNS.length);
+    expect(rows.find((c) => c[1] === "7.1.2")!.slice(4, 8)).toEqual(["43.50", "min", "pass", "± 10.50 min"]);
+    expect(rows.find((c) => c[1] === "7.1.6")![9]).toBe("12 billing complaints of 600,000 billed customers");
   });
 
   it("the HTML e-mail has each indicator's row with clause, title, target, value and verdict", () => {

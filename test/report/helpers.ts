@@ -109,22 +109,18 @@ export function htmlText(html: string): string {
 /** RFC 4180 CSV to rows (quoted cells, doubled quotes, CRLF), the BOM removed. */
 export function parseCsv(text: string): string[][] {
   const rows: string[][] = [];
-  let row: string[] = [];
-  let cell = "";
-  let quoted = false;
+  const cell = /("(?:[^"]|"")*"|[^",\r\n]*)(,|\r\n|$)/y;
   const s = text.replace(/^\uFEFF/, "");
-  for (let i = 0; i < s.length; i++) {
-    const c = s[i]!;
-    if (quoted) {
-      if (c === '"' && s[i + 1] === '"') ((cell += '"'), i++);
-      else if (c === '"') quoted = false;
-      else cell += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ",") (row.push(cell), (cell = ""));
-    else if (c === "\r" && s[i + 1] === "\n") {
-      (row.push(cell), rows.push(row), (row = []), (cell = ""), i++);
-    } else cell += c;
+  let row: string[] = [];
+  while (cell.lastIndex < s.length) {
+    const m = cell.exec(s);
+    if (!m) throw new Error(`bad CSV at ${cell.lastIndex}`);
+    const raw = m[1]!;
+    row.push(raw.startsWith('"') ? raw.slice(1, -1).replace(/""/g, '"') : raw);
+    if (m[2] !== ",") {
+      rows.push(row);
+      row = [];
+    }
   }
-  if (cell !== "" || row.length > 0) (row.push(cell), rows.push(row));
   return rows;
 }
