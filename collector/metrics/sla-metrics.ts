@@ -1,0 +1,57 @@
+import { Gauge, type Registry } from "prom-client";
+import { BUDGET_GAUGES } from "./budget-gauges.js";
+import { FIGURE_GAUGES } from "./figure-gauges.js";
+import type { SlaGaugeDef } from "./gauge-def.js";
+import type { SlaProvider, SlaSnapshot } from "./live-state.js";
+import { LIVE_GAUGES } from "./live-gauges.js";
+
+/**
+ * The collector's SLA metrics (docs/alerts.md lists them all). Every gauge is computed at scrape
+ * time from one snapshot of the engine's results, so /metrics never shows a number the engine
+ * would not, and nothing is kept in module state.
+ */
+
+/** Every SLA gauge definition, in exposition order. */
+export const SLA_GAUGES: readonly SlaGaugeDef[] = [...FIGURE_GAUGES, ...BUDGET_GAUGES, ...LIVE_GAUGES];
+
+/**
+ * Calls `provider` once per scrape however many gauges read it: prom-client collects all metrics
+ * of a scrape in one synchronous loop, so every collect() of that loop shares the pending promise.
+ */
+function oncePerScrape(provider: SlaProvider): () => Promise<SlaSnapshot> {
+  let pending: Promise<SlaSnapshot> | undefined;
+  return () => {
+    if (!pending) {
+      const p = Promise.resolve().then(provider);
+      pending = p;
+      const clear = () => {
+        if (pending === p) pending = undefined;
+      };
+      p.then(clear, clear);
+    }
+    return pending;
+  };
+}
+
+/**
+ * Registers the SLA gauges on `registry` (the caller's, never the global one). `provider` is called
+ * on each scrape and returns the current month's and year's results and the live state; wiring it
+ * to the store is the collector's job. A provider that throws fails the scrape, which Prometheus
+ * reports as `up == 0`: better than serving stale figures.
+ */
+export function registerSlaMetrics(registry: Registry, provider: SlaProvider): void {
+  const snapshot = oncePerScrape(provider);
+  for (const def of SLA_GAUGES) {
+    new Gauge({
+      name: def.name,
+      help: def.help,
+      labelNames: [...def.labelNames],
+      registers: [registry],
+      async collect() {
+        const s = await snapshot();
+        this.reset();
+        for (const { labels, value } of def.samples(s)) this.set(labels, value);
+      },
+    });
+  }
+}
