@@ -1,0 +1,81 @@
+import { promDuration, type AlertOptions } from "./options.js";
+import { alertRule, num, type AlertRule, type RuleGroup } from "./rule.js";
+
+/**
+ * The monitoring watching itself (SPEC 6.1.2 asks for "long-term, effective monitoring"): an agent
+ * or the collector that went silent leaves every other alert blind, and an always-firing Watchdog
+ * proves the path from Prometheus through Alertmanager to the receiver works at all.
+ */
+
+const CLAUSE = "6.1.2";
+const FIVE_MINUTES = 5 * 60_000;
+
+function watchdog(o: AlertOptions): AlertRule {
+  return alertRule(o, {
+    name: "MailslaWatchdog",
+    expr: "vector(1)",
+    severity: "warning",
+    clause: CLAUSE,
+    summary: "Alerting pipeline heartbeat: always firing",
+    description:
+      "Fires all the time on purpose. Alertmanager routes it to a dead man's switch; when the heartbeat " +
+      "stops arriving, Prometheus, its rules or Alertmanager are broken and no other alert can reach anyone.",
+  });
+}
+
+function jobDown(o: AlertOptions, name: string, job: string, what: string): AlertRule {
+  return alertRule(o, {
+    name,
+    expr: `up{job="${job}"} == 0 or absent(up{job="${job}"})`,
+    forMs: FIVE_MINUTES,
+    severity: "ticket",
+    clause: CLAUSE,
+    summary: `${what} {{ $labels.instance }} is not scraped (up = {{ $value }})`,
+    description:
+      `Prometheus has not scraped ${what} {{ $labels.instance }} (job ${job}) for 5 minutes, or has no such target ` +
+      `at all (value {{ $value }}). What it measures is invisible meanwhile: SPEC ${CLAUSE} asks for effective monitoring.`,
+  });
+}
+
+function agentSilent(o: AlertOptions): AlertRule {
+  const after = promDuration(o.agentSilentAfterMs);
+  return alertRule(o, {
+    name: "MailslaAgentSilent",
+    expr: `time() - max by (vantage) (mailsla_agent_last_push_timestamp_seconds) > ${num(o.agentSilentAfterMs / 1000)}`,
+    severity: "ticket",
+    clause: CLAUSE,
+    summary: "Agent {{ $labels.vantage }} has pushed nothing for {{ $value | humanizeDuration }}",
+    description:
+      `The collector has received no results from vantage point {{ $labels.vantage }} for {{ $value | humanizeDuration }} ` +
+      `(alert after ${after}). Its checks no longer count towards the quorum, so outages may go unseen or unknown.`,
+  });
+}
+
+function checksStale(o: AlertOptions): AlertRule {
+  return alertRule(o, {
+    name: "MailslaChecksStale",
+    expr: `time() - max by (service, vantage) (mailsla_check_last_run_timestamp_seconds) > ${num(o.staleAfterMs / 1000)}`,
+    forMs: FIVE_MINUTES,
+    severity: "warning",
+    clause: CLAUSE,
+    summary:
+      "Check of {{ $labels.service }} from {{ $labels.vantage }} last ran {{ $value | humanizeDuration }} ago",
+    description:
+      `The agent at {{ $labels.vantage }} answers scrapes but has not run its check of {{ $labels.service }} for ` +
+      `{{ $value | humanizeDuration }} (stale after ${promDuration(o.staleAfterMs)}): its scheduler is stuck or overloaded.`,
+  });
+}
+
+/** Rules of the monitoring's own health. */
+export function healthRules(o: AlertOptions): RuleGroup {
+  return {
+    name: "mailsla-health",
+    rules: [
+      watchdog(o),
+      jobDown(o, "MailslaAgentDown", o.jobs.agent, "probe agent"),
+      agentSilent(o),
+      checksStale(o),
+      jobDown(o, "MailslaCollectorDown", o.jobs.collector, "the collector"),
+    ],
+  };
+}

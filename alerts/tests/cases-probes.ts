@@ -1,0 +1,270 @@
+import type { AlertCase } from "./promtool.js";
+
+/**
+ * promtool cases of the alerts read from the agents' metrics (delivery, security, certificates)
+ * and of the monitoring's own health. promtool's clock starts at 0, so timestamps are small.
+ */
+
+const delay = (direction: string, suffix: string, values: string, le?: string) => ({
+  series: `mailsla_delivery_delay_seconds_${suffix}{delivery="d1",direction="${direction}",vantage="a"${le ? `,le="${le}"` : ""}}`,
+  values,
+});
+
+/** Delivery: one probe message a minute. */
+const deliveryCases: AlertCase[] = [
+  {
+    name: "MailslaDeliveryDelayHigh: 15 min average sending delay warns; 1 min receiving delay does not",
+    series: [
+      delay("send", "count", "0+1x120"),
+      delay("send", "sum", "0+900x120"),
+      delay("receive", "count", "0+1x120"),
+      delay("receive", "sum", "0+60x120"),
+    ],
+    checks: [
+      {
+        at: "30m",
+        alert: "MailslaDeliveryDelayHigh",
+        fires: [
+          {
+            labels: { severity: "warning", clause: "7.1.8", direction: "send" },
+            value: { humanizeDuration: "15m 0s" },
+          },
+        ],
+      },
+    ],
+  },
+  {
+    name: "MailslaDeliveryDelayHigh: the receiving direction carries clause 7.1.9",
+    series: [delay("receive", "count", "0+1x120"), delay("receive", "sum", "0+660x120")],
+    checks: [
+      {
+        at: "30m",
+        alert: "MailslaDeliveryDelayHigh",
+        fires: [
+          {
+            labels: { severity: "warning", clause: "7.1.9", direction: "receive" },
+            value: { humanizeDuration: "11m 0s" },
+          },
+        ],
+      },
+    ],
+  },
+  {
+    name: "MailslaDeliveryPastMaximum: messages delivered after 3 h page (le as Prometheus 2 and 3 write it)",
+    series: [
+      delay("send", "count", "0+1x120"),
+      delay("send", "bucket", "0+1x60 60x60", "10800"),
+      delay("receive", "count", "0+1x120"),
+      delay("receive", "bucket", "0+1x60 60x60", "10800.0"),
+    ],
+    checks: [
+      { at: "50m", alert: "MailslaDeliveryPastMaximum", fires: [] },
+      {
+        at: "90m",
+        alert: "MailslaDeliveryPastMaximum",
+        fires: ["send", "receive"].map((direction) => ({
+          labels: {
+            severity: "page",
+            clause: direction === "send" ? "7.1.8" : "7.1.9",
+            delivery: "d1",
+            direction,
+            vantage: "a",
+          },
+          value: { humanize: "30" },
+        })),
+      },
+    ],
+  },
+  {
+    name: "MailslaDeliveryStuck: a message in flight past 3 h pages before it lands",
+    series: [
+      {
+        series: 'mailsla_delivery_inflight_oldest_age_seconds{delivery="d1",direction="receive",vantage="a"}',
+        values: "0+60x300",
+      },
+    ],
+    checks: [
+      { at: "170m", alert: "MailslaDeliveryStuck", fires: [] },
+      {
+        at: "181m",
+        alert: "MailslaDeliveryStuck",
+        fires: [
+          {
+            labels: { severity: "page", clause: "7.1.9", delivery: "d1", direction: "receive", vantage: "a" },
+            value: { humanizeDuration: "3h 1m 0s" },
+          },
+        ],
+      },
+    ],
+  },
+];
+
+const compliant = (clause: string, service: string, values: string) => ({
+  series: `mailsla_security_compliant{service="${service}",kind="x",vantage="a",clause="${clause}"}`,
+  values,
+});
+const cert = (service: string, notAfter: number) => ({
+  series: `mailsla_tls_certificate_not_after_timestamp_seconds{service="${service}",kind="smtp",vantage="a"}`,
+  values: `${notAfter}x10`,
+});
+const DAY = 86_400;
+
+/** Security verdicts and certificates. */
+const securityCases: AlertCase[] = [
+  {
+    name: "MailslaSmtpAuthNotRequired and MailslaOpenRelay: a violation pages at once; compliant services do not",
+    series: [
+      compliant("7.1.13", "submission", "0x5"),
+      compliant("7.1.13", "submission2", "1x5"),
+      compliant("7.1.14", "mx", "0x5"),
+      compliant("7.1.14", "mx2", "1x5"),
+    ],
+    checks: [
+      {
+        at: "1m",
+        alert: "MailslaSmtpAuthNotRequired",
+        fires: [
+          {
+            labels: { severity: "page", clause: "7.1.13", service: "submission", vantage: "a" },
+            value: { "": "0" },
+          },
+        ],
+      },
+      {
+        at: "1m",
+        alert: "MailslaOpenRelay",
+        fires: [
+          { labels: { severity: "page", clause: "7.1.14", service: "mx", vantage: "a" }, value: { "": "0" } },
+        ],
+      },
+    ],
+  },
+  {
+    name: "MailslaCertificateExpiring: warning inside 21 days, page inside 7, nothing at 30",
+    series: [cert("mx", 10 * DAY + 60), cert("imap", 5 * DAY + 60), cert("pop3", 30 * DAY)],
+    checks: [
+      {
+        at: "1m",
+        alert: "MailslaCertificateExpiring",
+        fires: [
+          {
+            labels: { severity: "warning", clause: "7.1.4", threshold: "21d", service: "mx", vantage: "a" },
+            value: { humanizeDuration: "10d 0h 0m 0s" },
+          },
+          {
+            labels: { severity: "warning", clause: "7.1.4", threshold: "21d", service: "imap", vantage: "a" },
+            value: { humanizeDuration: "5d 0h 0m 0s" },
+          },
+          {
+            labels: { severity: "page", clause: "7.1.4", threshold: "7d", service: "imap", vantage: "a" },
+            value: { humanizeDuration: "5d 0h 0m 0s" },
+          },
+        ],
+      },
+    ],
+  },
+];
+
+/** The monitoring's own health. Without `up` series, the absent() half of the job alerts fires. */
+const healthCases: AlertCase[] = [
+  {
+    name: "MailslaWatchdog always fires; MailslaAgentDown and MailslaCollectorDown on up == 0",
+    series: [
+      { series: 'up{job="mailsla-agent",instance="a:9469",vantage="a"}', values: "0x10" },
+      { series: 'up{job="mailsla-agent",instance="b:9469",vantage="b"}', values: "1x10" },
+      { series: 'up{job="mailsla-collector",instance="c:9470"}', values: "0x10" },
+    ],
+    checks: [
+      { at: "0m", alert: "MailslaWatchdog", fires: [{ labels: { severity: "warning", clause: "6.1.2" } }] },
+      { at: "3m", alert: "MailslaAgentDown", fires: [] }, // for: 5m
+      {
+        at: "6m",
+        alert: "MailslaAgentDown",
+        fires: [
+          {
+            labels: {
+              severity: "ticket",
+              clause: "6.1.2",
+              job: "mailsla-agent",
+              instance: "a:9469",
+              vantage: "a",
+            },
+            value: { "": "0" },
+          },
+        ],
+      },
+      {
+        at: "6m",
+        alert: "MailslaCollectorDown",
+        fires: [
+          {
+            labels: { severity: "ticket", clause: "6.1.2", job: "mailsla-collector", instance: "c:9470" },
+            value: { "": "0" },
+          },
+        ],
+      },
+    ],
+  },
+  {
+    name: "MailslaAgentDown and MailslaCollectorDown: no target at all is absence; healthy targets are quiet",
+    series: [{ series: 'up{job="mailsla-collector",instance="c:9470"}', values: "1x10" }],
+    checks: [
+      {
+        at: "6m",
+        alert: "MailslaAgentDown",
+        fires: [
+          { labels: { severity: "ticket", clause: "6.1.2", job: "mailsla-agent" }, value: { "": "1" } },
+        ],
+      },
+      { at: "6m", alert: "MailslaCollectorDown", fires: [] },
+    ],
+  },
+  {
+    name: "MailslaAgentSilent: an agent that never pushed is silent; one pushing every minute is not",
+    series: [
+      { series: 'mailsla_agent_last_push_timestamp_seconds{vantage="a"}', values: "0x20" },
+      { series: 'mailsla_agent_last_push_timestamp_seconds{vantage="b"}', values: "0+60x20" },
+    ],
+    checks: [
+      { at: "9m", alert: "MailslaAgentSilent", fires: [] },
+      {
+        at: "11m",
+        alert: "MailslaAgentSilent",
+        fires: [
+          {
+            labels: { severity: "ticket", clause: "6.1.2", vantage: "a" },
+            value: { humanizeDuration: "11m 0s" },
+          },
+        ],
+      },
+    ],
+  },
+  {
+    name: "MailslaChecksStale: a check that stopped running warns; a running one does not",
+    series: [
+      {
+        series: 'mailsla_check_last_run_timestamp_seconds{service="mx",kind="smtp",vantage="a"}',
+        values: "0x20",
+      },
+      {
+        series: 'mailsla_check_last_run_timestamp_seconds{service="mx",kind="smtp",vantage="b"}',
+        values: "0+60x20",
+      },
+    ],
+    checks: [
+      {
+        at: "10m",
+        alert: "MailslaChecksStale",
+        fires: [
+          {
+            labels: { severity: "warning", clause: "6.1.2", service: "mx", vantage: "a" },
+            value: { humanizeDuration: "10m 0s" },
+          },
+        ],
+      },
+    ],
+  },
+];
+
+/** Every case of the agents' and health alerts. */
+export const PROBE_CASES: readonly AlertCase[] = [...deliveryCases, ...securityCases, ...healthCases];
