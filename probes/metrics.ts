@@ -1,4 +1,4 @@
-import { Counter, Gauge, Histogram, type Registry } from "prom-client";
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { ServiceConfig } from "../config/services.js";
 import { describeIndicator, INDICATORS } from "../collector/sla/indicators.js";
 import type { ProbeResult } from "./result.js";
@@ -97,4 +97,18 @@ export function createAgentMetrics(
       }
     },
   };
+}
+
+/**
+ * A fresh registry with prom-client's process and Node.js metrics under `prefix`, minus the three
+ * gauges prom-client names `..._total` (`nodejs_active_handles_total` and friends), which
+ * `promtool check metrics` rightly flags: only counters may end in `_total`.
+ */
+export function createProcessRegistry(prefix: string): Registry {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix });
+  for (const name of ["active_handles_total", "active_requests_total", "active_resources_total"]) {
+    registry.removeSingleMetric(`${prefix}nodejs_${name}`);
+  }
+  return registry;
 }

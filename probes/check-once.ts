@@ -1,0 +1,44 @@
+import type { Config } from "../config/schema.js";
+import { servicesFor } from "./agent.js";
+import { systemClock } from "./clock.js";
+import { ERROR_CODES, type ErrorCode } from "./errors.js";
+import { KINDS } from "./kinds/index.js";
+import type { ProbeResult } from "./result.js";
+import { runCheck } from "./run-check.js";
+
+/**
+ * Runs every check of a vantage point once, concurrently, and returns the results: the
+ * `mailsla check` command, for trying a configuration out or for cron/Nagios-style use.
+ */
+export async function checkOnce(
+  config: Readonly<Config>,
+  vantage: string,
+  only: readonly string[] = [],
+): Promise<ProbeResult[]> {
+  const services = servicesFor(config, vantage).filter((s) => only.length === 0 || only.includes(s.name));
+  const unknown = only.filter((n) => !services.some((s) => s.name === n));
+  if (unknown.length > 0)
+    throw new Error(`no such service for vantage point "${vantage}": ${unknown.join(", ")}`);
+  const deps = {
+    kinds: KINDS,
+    clock: systemClock,
+    vantage,
+    accounts: { ...config.accounts },
+    ehloName: `mailsla-${vantage}.invalid`,
+  };
+  return Promise.all(services.map((s) => runCheck(s, s.timeout ?? config.agent.timeout, deps)));
+}
+
+/** One line per result, for a terminal: what passed, what failed, where and why. */
+export function formatResult(r: ProbeResult): string {
+  const head = `${r.ok ? "PASS" : "FAIL"}  ${r.check.padEnd(20)} ${r.kind.padEnd(10)} ${(r.durationSeconds * 1000).toFixed(0).padStart(6)} ms`;
+  if (r.ok) {
+    const cert = r.tls
+      ? `  certificate valid until ${new Date(r.tls.notAfter).toISOString().slice(0, 10)}`
+      : "";
+    return head + cert;
+  }
+  const e = r.error!;
+  const reply = e.responseCode ? ` [${e.responseCode}]` : "";
+  return `${head}  ${e.code} at ${e.stage}${reply}: ${ERROR_CODES[e.code as ErrorCode]} (${e.message})`;
+}
