@@ -19,8 +19,14 @@ const serviceDown = (n: string) => ({
 const serviceDownCases: AlertCase[] = [
   {
     name: "MailslaServiceDown: two of three vantage points failing for 2m pages",
-    series: [check("a", "0x10"), check("b", "1 1 0x8"), check("c", "1x10")],
+    series: [
+      check("a", "0x10"),
+      check("b", "1 1 0x8"),
+      check("c", "1x10"),
+      { series: 'mailsla_maintenance_active{service="mx",segment="north"}', values: "0x10" },
+    ],
     checks: [
+      { at: "5m", alert: "MailslaMaintenanceActive", fires: [] }, // a 0 gauge is no maintenance
       { at: "3m", alert: "MailslaServiceDown", fires: [] }, // quorum reached at 2m, for: 2m not yet over
       { at: "5m", alert: "MailslaServiceDown", fires: [serviceDown("2")] },
     ],

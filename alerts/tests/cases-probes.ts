@@ -34,6 +34,16 @@ const deliveryCases: AlertCase[] = [
     ],
   },
   {
+    name: "MailslaDeliveryDelayHigh: one minute on average in both directions is fine",
+    series: [
+      delay("send", "count", "0+1x120"),
+      delay("send", "sum", "0+60x120"),
+      delay("receive", "count", "0+1x120"),
+      delay("receive", "sum", "0+599x120"),
+    ],
+    checks: [{ at: "30m", alert: "MailslaDeliveryDelayHigh", fires: [] }],
+  },
+  {
     name: "MailslaDeliveryDelayHigh: the receiving direction carries clause 7.1.9",
     series: [delay("receive", "count", "0+1x120"), delay("receive", "sum", "0+660x120")],
     checks: [
@@ -138,6 +148,19 @@ const securityCases: AlertCase[] = [
         ],
       },
     ],
+  },
+  {
+    name: "MailslaSmtpAuthNotRequired and MailslaOpenRelay: quiet while every verdict is compliant",
+    series: [compliant("7.1.13", "submission", "1x5"), compliant("7.1.14", "mx", "1x5")],
+    checks: [
+      { at: "1m", alert: "MailslaSmtpAuthNotRequired", fires: [] },
+      { at: "1m", alert: "MailslaOpenRelay", fires: [] },
+    ],
+  },
+  {
+    name: "MailslaCertificateExpiring: quiet with 22 days left",
+    series: [cert("mx", 22 * DAY)],
+    checks: [{ at: "1m", alert: "MailslaCertificateExpiring", fires: [] }],
   },
   {
     name: "MailslaCertificateExpiring: warning inside 21 days, page inside 7, nothing at 30",
@@ -252,6 +275,7 @@ const healthCases: AlertCase[] = [
       },
     ],
     checks: [
+      { at: "7m", alert: "MailslaChecksStale", fires: [] }, // stale since 4m, for: 5m
       {
         at: "10m",
         alert: "MailslaChecksStale",
