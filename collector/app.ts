@@ -9,7 +9,7 @@ import { ingestRoutes } from "./routes/ingest.js";
 import { maintenanceRoutes, type KnownNames } from "./routes/maintenance.js";
 import { manualRoutes } from "./routes/manual.js";
 import { createCollectorMetrics, metricsRoutes } from "./routes/metrics.js";
-import { slaRoutes, type SlaProvider } from "./routes/sla.js";
+import { slaRoutes, type SlaWiring } from "./routes/sla.js";
 import type { CollectorStore } from "./store/index.js";
 
 /**
@@ -33,7 +33,7 @@ export interface CollectorDeps {
   /** Segment and service names from the configuration, to refuse unknown ones. */
   names?: KnownNames;
   /** The SLA engine's wiring; /api/v1/sla answers 501 without it. */
-  sla?: SlaProvider;
+  sla?: SlaWiring;
   /** Wall clock, Unix ms (tests pass their own). */
   now?: () => number;
 }

@@ -8,7 +8,7 @@ import type { Config } from "../config/schema.js";
 import { createLogger, type Logger } from "../probes/log.js";
 import { buildCollector } from "./app.js";
 import { startExporter, type Exporter } from "./influx/exporter.js";
-import type { SlaProvider } from "./routes/sla.js";
+import type { SlaWiring } from "./routes/sla.js";
 import { openStore, type CollectorStore } from "./store/index.js";
 
 /**
@@ -30,7 +30,7 @@ export interface RunningCollector {
 /** Options of {@link startCollector}. */
 export interface StartOptions {
   log?: Logger;
-  sla?: SlaProvider;
+  sla?: SlaWiring;
 }
 
 /** The ledger file inside `collector.dataDir`. */

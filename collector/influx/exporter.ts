@@ -59,25 +59,76 @@ function statusOf(err: unknown): number | undefined {
   return (err as { res?: { statusCode?: number } }).res?.statusCode;
 }
 
-/** Starts the export loop. */
-export function startExporter(opts: ExporterOptions): Exporter {
-  const { queue, config, log } = opts;
-  const influx = influxClient(config);
-  const stats: ExporterStats = { exportedPoints: 0, rejectedPoints: 0, failedWrites: 0, lastSuccessAt: 0 };
-  let databaseReady = false;
-  let stopped = false;
-  let wake: (() => void) | undefined;
+/** The loop and its state. */
+class ExportLoop {
+  readonly stats: ExporterStats = { exportedPoints: 0, rejectedPoints: 0, failedWrites: 0, lastSuccessAt: 0 };
+  readonly running: Promise<void>;
+  private readonly influx: InfluxDB;
+  private databaseReady = false;
+  private stopped = false;
+  private wake?: () => void;
+  /** One drain at a time: the loop's and a caller's never interleave. */
+  private chain: Promise<void> = Promise.resolve();
 
-  const writeBatch = async (): Promise<boolean> => {
+  constructor(private readonly opts: ExporterOptions) {
+    this.influx = influxClient(opts.config);
+    this.running = this.run();
+  }
+
+  drain(): Promise<void> {
+    const next = this.chain.then(() => this.drainAll());
+    this.chain = next.catch(() => undefined);
+    return next;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.wake?.();
+    await this.running;
+  }
+
+  private async run(): Promise<void> {
+    const { config, log, queue } = this.opts;
+    let failures = 0;
+    while (!this.stopped) {
+      try {
+        await this.drain();
+        failures = 0;
+        await this.pause(config.flushInterval);
+      } catch (err) {
+        failures++;
+        const delay = backoffDelay(failures, this.opts.minRetryDelay ?? 250, config.maxRetryDelay);
+        log.warn(
+          { err: String(err), failures, retryInMs: delay, queued: queue.size() },
+          "InfluxDB export failed",
+        );
+        await this.pause(delay);
+      }
+    }
+  }
+
+  private async drainAll(): Promise<void> {
+    try {
+      while (await this.writeBatch());
+    } catch (err) {
+      this.databaseReady = false; // influxd may have restarted without its data: create it again
+      this.stats.failedWrites++;
+      throw err;
+    }
+  }
+
+  /** Writes the oldest batch; false when the queue is empty. */
+  private async writeBatch(): Promise<boolean> {
+    const { queue, config, log } = this.opts;
     const batch = queue.peek(config.batchSize);
     if (batch.length === 0) return false;
-    if (!databaseReady) {
-      await influx.createDatabase(config.database);
-      databaseReady = true;
+    if (!this.databaseReady) {
+      await this.influx.createDatabase(config.database);
+      this.databaseReady = true;
     }
     const last = batch[batch.length - 1]!.seq;
     try {
-      await influx.writePoints(
+      await this.influx.writePoints(
         batch.map((q) => q.point as IPoint),
         { precision: "ms" },
       );
@@ -85,71 +136,31 @@ export function startExporter(opts: ExporterOptions): Exporter {
       if (statusOf(err) !== 400) throw err;
       // A point InfluxDB will never take (e.g. a field type conflict): the ledger keeps the result.
       log.error({ err, points: batch.length }, "InfluxDB rejected a batch; dropped from the export");
-      stats.rejectedPoints += batch.length;
+      this.stats.rejectedPoints += batch.length;
       queue.removeThrough(last);
       return true;
     }
     queue.removeThrough(last);
-    stats.exportedPoints += batch.length;
-    stats.lastSuccessAt = Date.now();
+    this.stats.exportedPoints += batch.length;
+    this.stats.lastSuccessAt = Date.now();
     return true;
-  };
+  }
 
-  const drainOnce = async (): Promise<void> => {
-    try {
-      while (await writeBatch());
-    } catch (err) {
-      databaseReady = false; // influxd may have restarted without its data: create it again
-      stats.failedWrites++;
-      throw err;
-    }
-  };
-  // One drain at a time: the loop's and a caller's never write the same batch twice.
-  let chain: Promise<void> = Promise.resolve();
-  const drain = (): Promise<void> => {
-    const next = chain.then(drainOnce);
-    chain = next.catch(() => undefined);
-    return next;
-  };
-
-  const pause = (ms: number) =>
-    new Promise<void>((resolve) => {
+  private pause(ms: number): Promise<void> {
+    return new Promise((resolve) => {
       const timer = setTimeout(resolve, ms);
-      wake = () => {
+      this.wake = () => {
         clearTimeout(timer);
         resolve();
       };
     });
+  }
+}
 
-  const loop = async (): Promise<void> => {
-    let failures = 0;
-    while (!stopped) {
-      try {
-        await drain();
-        failures = 0;
-        await pause(config.flushInterval);
-      } catch (err) {
-        failures++;
-        const delay = backoffDelay(failures, opts.minRetryDelay ?? 250, config.maxRetryDelay);
-        log.warn(
-          { err: String(err), failures, retryInMs: delay, queued: queue.size() },
-          "InfluxDB export failed",
-        );
-        await pause(delay);
-      }
-    }
-  };
-  const running = loop();
-
-  return {
-    stats,
-    drain,
-    stop: async () => {
-      stopped = true;
-      wake?.();
-      await running;
-    },
-  };
+/** Starts the export loop. */
+export function startExporter(opts: ExporterOptions): Exporter {
+  const loop = new ExportLoop(opts);
+  return { stats: loop.stats, drain: () => loop.drain(), stop: () => loop.stop() };
 }
 
 /** Exponential backoff with "equal jitter": half fixed, half random, never above `max`. */

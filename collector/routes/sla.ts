@@ -7,7 +7,7 @@ import { parseOr400 } from "./validate.js";
 /**
  * GET /api/v1/sla?month=YYYY-MM or ?year=YYYY: the SLA figures of a calendar month or year in the
  * operator's zone. The computation belongs to the pure engine in collector/sla/; this route only
- * asks an {@link SlaProvider}. Until one is wired in, it answers 501 MAILSLA_SLA_UNAVAILABLE.
+ * asks an {@link SlaWiring}. Until one is wired in, it answers 501 MAILSLA_SLA_UNAVAILABLE.
  */
 
 /**
@@ -15,7 +15,7 @@ import { parseOr400 } from "./validate.js";
  * store.maintenance.list, store.annotations.forceMajeureMarks/overrides, ...), calls the engine
  * with the clock, and registers the SLA gauges computed at scrape time.
  */
-export interface SlaProvider {
+export interface SlaWiring {
   month(month: string): unknown;
   year(year: string): unknown;
   /** Adds month- and year-to-date gauges to the collector's registry (computed in collect()). */
@@ -38,7 +38,7 @@ const Query = z
   });
 
 /** Registers the SLA route (admin token checked by the caller's hook). */
-export function slaRoutes(app: FastifyInstance, provider: SlaProvider | undefined): void {
+export function slaRoutes(app: FastifyInstance, provider: SlaWiring | undefined): void {
   app.get("/api/v1/sla", async (req) => {
     const q = parseOr400(Query, req.query);
     if (!provider) throw Errors.slaUnavailable("the SLA engine is not wired into this collector yet");

@@ -3,7 +3,8 @@ import { systemClock, type Clock } from "../clock.js";
 import type { Logger } from "../log.js";
 import type { AgentState, OutboxRecord } from "../state/agent-state.js";
 import { DeadLetters } from "./dead-letter.js";
-import { verdictOf, type Verdict } from "./verdict.js";
+import { sendBatch } from "./send.js";
+import type { Verdict } from "./verdict.js";
 
 /**
  * The agent side of ingestion: drains the agent's durable outbox to the collector in batches with
@@ -68,136 +69,145 @@ export function retryDelay(failures: number, min: number, max: number): number {
   return Math.round(cap / 2 + (Math.random() * cap) / 2);
 }
 
-/** Starts draining `state.outbox` to `url`. */
-export function startPusher(opts: PusherOptions): Pusher {
-  const { state, log } = opts;
-  const clock = opts.clock ?? systemClock;
-  const endpoint = `${opts.url.replace(/\/+$/, "")}/api/v1/ingest`;
-  const token = typeof opts.token === "string" ? opts.token : opts.token.reveal();
-  const dead = new DeadLetters(state);
-  const maxSeq = state.db.prepare("SELECT max(seq) AS m FROM outbox");
-  let limit = opts.batchSize ?? 500;
-  let isolateLeft = 0;
-  let stopped = false;
-  let wake: (() => void) | undefined;
-  let abort: AbortController | undefined;
-  const waiters: Waiter[] = [];
-  const stats: PusherStats = { acknowledged: 0, duplicates: 0, quarantined: 0, failures: 0 };
+/** The loop and its state: batch size, isolation of an unnamed bad record, flush waiters. */
+class PushLoop {
+  readonly stats: PusherStats = { acknowledged: 0, duplicates: 0, quarantined: 0, failures: 0 };
+  readonly running: Promise<void>;
+  private readonly endpoint: string;
+  private readonly token: string;
+  private readonly dead: DeadLetters;
+  private readonly waiters: Waiter[] = [];
+  private limit: number;
+  /** Records still to send one by one, to find the one a 400 did not name (0 once found). */
+  private isolateLeft = 0;
+  private failures = 0;
+  private stopped = false;
+  private wake?: () => void;
+  private abort?: AbortController;
 
-  const pause = (ms: number) =>
-    new Promise<void>((resolve) => {
+  constructor(private readonly opts: PusherOptions) {
+    this.endpoint = `${opts.url.replace(/\/+$/, "")}/api/v1/ingest`;
+    this.token = typeof opts.token === "string" ? opts.token : opts.token.reveal();
+    this.dead = new DeadLetters(opts.state);
+    this.limit = opts.batchSize ?? 500;
+    this.running = this.run();
+  }
+
+  private async run(): Promise<void> {
+    while (!this.stopped) {
+      const batch = this.opts.state.outbox.pending(this.isolateLeft > 0 ? 1 : this.limit);
+      if (batch.length === 0) {
+        this.settle();
+        await this.pause(this.opts.pollInterval ?? 1000);
+        continue;
+      }
+      this.abort = new AbortController();
+      const timeout = AbortSignal.timeout(this.opts.requestTimeout ?? 30_000);
+      const sent = await sendBatch(
+        this.endpoint,
+        this.token,
+        batch,
+        AbortSignal.any([this.abort.signal, timeout]),
+      );
+      if (this.stopped) break;
+      this.apply(sent.verdict, batch, sent.duplicates);
+      this.settle();
+      if (sent.verdict.kind === "retry") await this.backOff(sent.verdict);
+      else this.failures = 0;
+    }
+  }
+
+  private apply(v: Verdict, batch: OutboxRecord[], duplicates: number): void {
+    if (v.kind === "ack") {
+      this.opts.state.outbox.ack(batch.map((r) => r.seq));
+      this.stats.acknowledged += batch.length;
+      this.stats.duplicates += duplicates;
+      this.isolateLeft = Math.max(0, this.isolateLeft - batch.length);
+    } else if (v.kind === "quarantine") {
+      this.quarantine(v, batch);
+    } else if (v.kind === "shrink") {
+      const fields = { batch: batch.length, next: v.size, reason: v.reason };
+      this.opts.log.warn(fields, "collector refused the batch: sending smaller batches");
+      if (v.isolate) this.isolateLeft = batch.length;
+      else this.limit = v.size;
+    }
+  }
+
+  private quarantine(v: Extract<Verdict, { kind: "quarantine" }>, batch: OutboxRecord[]): void {
+    const bad = v.indices.map((i) => batch[i]!);
+    for (const r of bad) {
+      const id = (r.payload as { id?: unknown } | null)?.id;
+      const fields = { seq: r.seq, type: r.type, id, code: v.code, reason: v.message };
+      this.opts.log.error(fields, "collector refused a record: quarantined in dead_letter");
+    }
+    const now = (this.opts.clock ?? systemClock).now();
+    this.dead.quarantine(bad, { status: v.status, code: v.code, message: v.message }, now);
+    this.stats.quarantined += bad.length;
+    this.isolateLeft = 0; // found it; another bad record in the rest makes the next batch isolate again
+  }
+
+  private async backOff(v: Extract<Verdict, { kind: "retry" }>): Promise<void> {
+    this.failures++;
+    this.stats.failures++;
+    const delay = retryDelay(
+      this.failures,
+      this.opts.minRetryDelay ?? 500,
+      this.opts.maxRetryDelay ?? 60_000,
+    );
+    const fields = {
+      failures: this.failures,
+      retryInMs: delay,
+      pending: this.opts.state.outbox.size(),
+      reason: v.reason,
+    };
+    if (v.loud)
+      this.opts.log.error(fields, "collector refuses this agent (check its URL and token); retrying");
+    else this.opts.log.warn(fields, "collector unreachable; retrying");
+    await this.pause(delay);
+  }
+
+  private pause(ms: number): Promise<void> {
+    return new Promise((resolve) => {
       const timer = setTimeout(resolve, ms);
-      wake = () => {
+      this.wake = () => {
         clearTimeout(timer);
         resolve();
       };
     });
+  }
 
-  const settle = () => {
-    const head = state.outbox.pending(1)[0]?.seq;
-    for (const w of waiters.splice(0)) {
+  /** Resolves the flushes whose records have all left the outbox. */
+  private settle(): void {
+    const head = this.opts.state.outbox.pending(1)[0]?.seq;
+    for (const w of this.waiters.splice(0)) {
       if (head === undefined || head > w.through) w.resolve();
-      else waiters.push(w);
+      else this.waiters.push(w);
     }
-  };
+  }
 
-  const post = async (batch: OutboxRecord[]): Promise<Verdict> => {
-    abort = new AbortController();
-    const signal = AbortSignal.any([abort.signal, AbortSignal.timeout(opts.requestTimeout ?? 30_000)]);
-    try {
-      const res = await fetch(endpoint, {
-        method: "POST",
-        headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
-        body: JSON.stringify({ records: batch.map((r) => ({ type: r.type, payload: r.payload })) }),
-        signal,
-      });
-      const text = await res.text();
-      let body: object = {};
-      try {
-        body = JSON.parse(text) as object;
-      } catch {
-        // not our collector's JSON (a proxy's error page): the status decides
-      }
-      const verdict = verdictOf(res.status, body, batch.length);
-      const dup = (body as { duplicates?: unknown }).duplicates;
-      if (verdict.kind === "ack" && typeof dup === "number") stats.duplicates += dup;
-      return verdict;
-    } catch (err) {
-      return { kind: "retry", loud: false, reason: String((err as Error).cause ?? err) };
-    }
-  };
+  flush(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      if (this.stopped) return reject(new Error("pusher stopped"));
+      const row = this.opts.state.db.prepare("SELECT max(seq) AS m FROM outbox").get() as {
+        m: number | null;
+      };
+      if (row.m === null) return resolve();
+      this.waiters.push({ through: row.m, resolve, reject });
+      this.wake?.();
+    });
+  }
 
-  const apply = (v: Verdict, batch: OutboxRecord[]) => {
-    if (v.kind === "ack") {
-      state.outbox.ack(batch.map((r) => r.seq));
-      stats.acknowledged += batch.length;
-      isolateLeft = Math.max(0, isolateLeft - batch.length);
-    } else if (v.kind === "quarantine") {
-      const bad = v.indices.map((i) => batch[i]!);
-      for (const r of bad) {
-        const id = (r.payload as { id?: unknown } | null)?.id;
-        log.error(
-          { seq: r.seq, type: r.type, id, code: v.code, reason: v.message },
-          "collector refused a record: quarantined in dead_letter",
-        );
-      }
-      dead.quarantine(bad, { status: v.status, code: v.code, message: v.message }, clock.now());
-      stats.quarantined += bad.length;
-      isolateLeft = Math.max(0, isolateLeft - 1);
-    } else if (v.kind === "shrink") {
-      log.warn(
-        { batch: batch.length, next: v.size, reason: v.reason },
-        "collector refused the batch: sending smaller batches",
-      );
-      if (v.isolate) isolateLeft = batch.length;
-      else limit = v.size;
-    }
-  };
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.abort?.abort();
+    this.wake?.();
+    await this.running;
+    for (const w of this.waiters.splice(0)) w.reject(new Error("pusher stopped"));
+  }
+}
 
-  const loop = async () => {
-    let failures = 0;
-    while (!stopped) {
-      const batch = state.outbox.pending(isolateLeft > 0 ? 1 : limit);
-      if (batch.length === 0) {
-        settle();
-        await pause(opts.pollInterval ?? 1000);
-        continue;
-      }
-      const verdict = await post(batch);
-      if (stopped) break;
-      apply(verdict, batch);
-      settle();
-      if (verdict.kind !== "retry") {
-        failures = 0;
-        continue;
-      }
-      failures++;
-      stats.failures++;
-      const delay = retryDelay(failures, opts.minRetryDelay ?? 500, opts.maxRetryDelay ?? 60_000);
-      const fields = { failures, retryInMs: delay, pending: state.outbox.size(), reason: verdict.reason };
-      if (verdict.loud) log.error(fields, "collector refuses this agent (check its URL and token); retrying");
-      else log.warn(fields, "collector unreachable; retrying");
-      await pause(delay);
-    }
-  };
-  const running = loop();
-
-  return {
-    stats,
-    flush: () =>
-      new Promise<void>((resolve, reject) => {
-        if (stopped) return reject(new Error("pusher stopped"));
-        const through = (maxSeq.get() as { m: number | null }).m;
-        if (through === null) return resolve();
-        waiters.push({ through, resolve, reject });
-        wake?.();
-      }),
-    stop: async () => {
-      stopped = true;
-      abort?.abort();
-      wake?.();
-      await running;
-      for (const w of waiters.splice(0)) w.reject(new Error("pusher stopped"));
-    },
-  };
+/** Starts draining `state.outbox` to `url`. */
+export function startPusher(opts: PusherOptions): Pusher {
+  const loop = new PushLoop(opts);
+  return { stats: loop.stats, flush: () => loop.flush(), stop: () => loop.stop() };
 }

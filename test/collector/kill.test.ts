@@ -50,12 +50,13 @@ class CollectorProcess {
     }
   }
 
-  async signal(sig: "SIGKILL" | "SIGTERM"): Promise<void> {
+  /** Sends `sig` and resolves with the exit code (null when killed by the signal). */
+  async signal(sig: "SIGKILL" | "SIGTERM"): Promise<number | null> {
     const c = this.child;
-    if (!c || c.exitCode !== null || c.signalCode !== null) return;
-    const exited = new Promise((r) => c.once("exit", r));
+    if (!c || c.exitCode !== null || c.signalCode !== null) return c?.exitCode ?? null;
+    const exited = new Promise<number | null>((r) => c.once("exit", (code) => r(code)));
     c.kill(sig);
-    await exited;
+    return exited;
   }
 }
 
@@ -68,7 +69,7 @@ interface Agent {
   timer?: NodeJS.Timeout;
 }
 
-const cleanup: (() => Promise<void> | void)[] = [];
+const cleanup: (() => unknown)[] = [];
 afterAll(async () => {
   for (const f of cleanup.splice(0).reverse()) await f();
 });
@@ -129,7 +130,7 @@ describe("collector killed with SIGKILL while three agents push", () => {
     }
     for (const a of agents) clearInterval(a.timer);
     await Promise.all(agents.map((a) => a.pusher.flush()));
-    await collector.signal("SIGTERM");
+    expect(await collector.signal("SIGTERM")).toBe(0); // a graceful stop
 
     const store = openStore(ledgerPath(join(dir, "data")));
     cleanup.push(() => store.close());

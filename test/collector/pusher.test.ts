@@ -210,6 +210,36 @@ describe("pusher against a failing peer", () => {
     expect(p.stats).toMatchObject({ acknowledged: 3, failures: 4 });
   });
 
+  it("finds a bad record a 400 did not name by sending one at a time, then batches again", async () => {
+    const { state } = await setup();
+    const batchSizes: number[] = [];
+    const server: Server = createServer((req, res) => {
+      let text = "";
+      req.on("data", (c: Buffer) => (text += c.toString()));
+      req.on("end", () => {
+        const { records } = JSON.parse(text) as { records: { payload: { check: string } }[] };
+        batchSizes.push(records.length);
+        const bad = records.some((r) => r.payload.check === "poison");
+        res.writeHead(bad ? 400 : 200, { "content-type": "application/json" });
+        res.end(JSON.stringify(bad ? { code: "SOME_PROXY" } : { accepted: records.length, duplicates: 0 }));
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    cleanup.push(() => new Promise<void>((r) => server.close(() => r())));
+    const { port } = server.address() as { port: number };
+    const results = resultSeries("a", 12);
+    results[2] = { ...results[2]!, check: "poison" };
+    for (const r of results) state.outbox.add("check", r);
+    const p = pusher(state, `http://127.0.0.1:${port}`, captureLog().log);
+    await within(5000, p.flush());
+    for (const r of resultSeries("a", 8)) state.outbox.add("check", r);
+    await within(5000, p.flush());
+    expect(new DeadLetters(state).list().map((d) => (d.payload as { check: string }).check)).toEqual([
+      "poison",
+    ]);
+    expect(batchSizes).toEqual([12, 1, 1, 1, 9, 8]);
+  });
+
   it("decides each answer: ack, retry, quarantine the named records, shrink", () => {
     expect(verdictOf(200, {}, 5)).toEqual({ kind: "ack" });
     expect(verdictOf(502, {}, 5)).toMatchObject({ kind: "retry", loud: false });
