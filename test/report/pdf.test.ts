@@ -69,7 +69,13 @@ describe("PDF pages", () => {
     const series = source.input.series.map((s) =>
       s.vantage === "c" || s.service !== "mx"
         ? s
-        : { ...s, ok: s.ok.map((ok, k) => ok && !fails.some(([a, b]) => s.at[k]! >= a && s.at[k]! < b)) },
+        : {
+            ...s,
+            ok: Array.from(
+              s.ok,
+              (ok, k) => Boolean(ok) && !fails.some(([a, b]) => s.at[k]! >= a && s.at[k]! < b),
+            ),
+          },
     );
     const big = buildReport(
       gatherReport({ ...source, input: { ...source.input, series } }, "2026-11", GENERATED_AT),
