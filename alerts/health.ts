@@ -16,7 +16,7 @@ function watchdog(o: AlertOptions): AlertRule {
     expr: "vector(1)",
     severity: "warning",
     clause: CLAUSE,
-    summary: "Alerting pipeline heartbeat: always firing",
+    summary: `Alerting pipeline heartbeat: always firing (SPEC ${CLAUSE} effective monitoring)`,
     description:
       "Fires all the time on purpose. Alertmanager routes it to a dead man's switch; when the heartbeat " +
       "stops arriving, Prometheus, its rules or Alertmanager are broken and no other alert can reach anyone.",
@@ -30,7 +30,7 @@ function jobDown(o: AlertOptions, name: string, job: string, what: string): Aler
     forMs: FIVE_MINUTES,
     severity: "ticket",
     clause: CLAUSE,
-    summary: `${what} {{ $labels.instance }} is not scraped (up = {{ $value }})`,
+    summary: `${what} {{ $labels.instance }} is not scraped (up = {{ $value }}; SPEC ${CLAUSE})`,
     description:
       `Prometheus has not scraped ${what} {{ $labels.instance }} (job ${job}) for 5 minutes, or has no such target ` +
       `at all (value {{ $value }}). What it measures is invisible meanwhile: SPEC ${CLAUSE} asks for effective monitoring.`,
@@ -44,7 +44,7 @@ function agentSilent(o: AlertOptions): AlertRule {
     expr: `time() - max by (vantage) (mailsla_agent_last_push_timestamp_seconds) > ${num(o.agentSilentAfterMs / 1000)}`,
     severity: "ticket",
     clause: CLAUSE,
-    summary: "Agent {{ $labels.vantage }} has pushed nothing for {{ $value | humanizeDuration }}",
+    summary: `Agent {{ $labels.vantage }} has pushed nothing for {{ $value | humanizeDuration }} (SPEC ${CLAUSE})`,
     description:
       `The collector has received no results from vantage point {{ $labels.vantage }} for {{ $value | humanizeDuration }} ` +
       `(alert after ${after}). Its checks no longer count towards the quorum, so outages may go unseen or unknown.`,
@@ -58,8 +58,7 @@ function checksStale(o: AlertOptions): AlertRule {
     forMs: FIVE_MINUTES,
     severity: "warning",
     clause: CLAUSE,
-    summary:
-      "Check of {{ $labels.service }} from {{ $labels.vantage }} last ran {{ $value | humanizeDuration }} ago",
+    summary: `Check of {{ $labels.service }} from {{ $labels.vantage }} last ran {{ $value | humanizeDuration }} ago (SPEC ${CLAUSE})`,
     description:
       `The agent at {{ $labels.vantage }} answers scrapes but has not run its check of {{ $labels.service }} for ` +
       `{{ $value | humanizeDuration }} (stale after ${promDuration(o.staleAfterMs)}): its scheduler is stuck or overloaded.`,
