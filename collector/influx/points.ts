@@ -1,6 +1,7 @@
 import type { ProbeResult } from "../../probes/result.js";
 import type { ExportPoint } from "../store/export-queue.js";
-import { deliveryTime, type DeliveryPayload, type IngestRecord } from "../store/results.js";
+import type { DeliveryResult } from "../../probes/delivery/result.js";
+import type { IngestRecord } from "../store/results.js";
 
 /**
  * How results become InfluxDB points for Grafana. A point's identity in InfluxDB is measurement +
@@ -36,36 +37,25 @@ export function checkPoint(r: ProbeResult): ExportPoint {
   };
 }
 
-const str = (v: unknown): string | undefined => (typeof v === "string" && v !== "" ? v : undefined);
-const num = (v: unknown): number | undefined => (typeof v === "number" && Number.isFinite(v) ? v : undefined);
-
 /**
- * One delivery result (probes/delivery/result.ts): tags delivery, direction, outcome and vantage;
- * fields the delay and its error bound (delivered, spam) or the age at which it was given up
- * (lost), and `count` 1 so every outcome can be counted. Read by field name, so a payload without
- * a `direction` (not a delivery probe result) is stored in the ledger but not exported.
+ * One delivery result: tags the configured delivery, its direction, the outcome and the vantage
+ * point; fields the delay and its error bound (delivered, spam) or the age at which the message
+ * was given up (lost), and `count` 1 so every outcome can be counted. Time: `sentAt`.
  */
-export function deliveryPoint(p: DeliveryPayload, vantage: string, receivedAt: number): ExportPoint | null {
-  const direction = str(p.direction);
-  if (direction === undefined) return null;
-  const tags: Record<string, string> = { vantage, direction };
-  for (const key of ["delivery", "outcome"] as const) {
-    const v = str(p[key]);
-    if (v !== undefined) tags[key] = v;
-  }
+export function deliveryPoint(r: DeliveryResult): ExportPoint {
   const fields: ExportPoint["fields"] = { count: 1 };
-  const delay = num(p.delaySeconds);
-  const bound = num(p.errorBoundSeconds);
-  const age = num(p.ageSeconds);
-  if (delay !== undefined) fields.delay_seconds = delay;
-  if (bound !== undefined) fields.bound_seconds = bound;
-  if (age !== undefined) fields.age_seconds = age;
-  return { measurement: MEASUREMENTS.delivery, tags, fields, timestamp: deliveryTime(p, receivedAt) };
+  if (r.delaySeconds !== undefined) fields.delay_seconds = r.delaySeconds;
+  if (r.errorBoundSeconds !== undefined) fields.bound_seconds = r.errorBoundSeconds;
+  if (r.ageSeconds !== undefined) fields.age_seconds = r.ageSeconds;
+  return {
+    measurement: MEASUREMENTS.delivery,
+    tags: { delivery: r.delivery, direction: r.direction, outcome: r.outcome, vantage: r.vantage },
+    fields,
+    timestamp: r.sentAt,
+  };
 }
 
 /** The points of one ingested record (the ingest transaction queues them). */
-export function pointsOf(record: IngestRecord, vantage: string, receivedAt: number): ExportPoint[] {
-  if (record.type === "check") return [checkPoint(record.payload)];
-  const point = deliveryPoint(record.payload, vantage, receivedAt);
-  return point ? [point] : [];
+export function pointsOf(record: IngestRecord): ExportPoint[] {
+  return [record.type === "check" ? checkPoint(record.payload) : deliveryPoint(record.payload)];
 }

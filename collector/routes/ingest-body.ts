@@ -1,22 +1,17 @@
 import { z } from "zod";
+import { DeliveryResult } from "../../probes/delivery/result.js";
 import { ProbeResult } from "../../probes/result.js";
 
 /**
- * The ingest request body. Check results are validated with the very schema the agent builds them
- * with (ProbeResult); delivery results, whose schema arrives with the delivery probes, need a uuid
- * `id` (for idempotency) and, when present, a `vantage` that the token check compares.
+ * The ingest request body. Each record is validated with the very schema the agent builds it with:
+ * ProbeResult for checks, DeliveryResult for delivery probes; both carry the uuid `id` ingest is
+ * idempotent by and the `vantage` the token check compares.
  */
-
-/** A delivery result, provisionally: identity and vantage checked, the rest stored as sent. */
-export const DeliveryPayload = z.looseObject({
-  id: z.uuid(),
-  vantage: z.string().min(1).optional(),
-});
 
 /** One record, as the agent's outbox holds it. */
 export const IngestRecordBody = z.discriminatedUnion("type", [
   z.strictObject({ type: z.literal("check"), payload: ProbeResult }),
-  z.strictObject({ type: z.literal("delivery"), payload: DeliveryPayload }),
+  z.strictObject({ type: z.literal("delivery"), payload: DeliveryResult }),
 ]);
 
 /** The whole body. The batch size is checked before this (413, not 400). */

@@ -29,9 +29,7 @@ export interface IngestDeps {
 
 /** Rejects records whose payload names another vantage point than the token's. */
 function checkVantage(records: readonly IngestRecord[], vantage: string): void {
-  const foreign = records.flatMap((r, i) =>
-    r.payload.vantage !== undefined && r.payload.vantage !== vantage ? [i] : [],
-  );
+  const foreign = records.flatMap((r, i) => (r.payload.vantage !== vantage ? [i] : []));
   if (foreign.length === 0) return;
   const first = foreign[0]!;
   const path = formatPath(["records", first, "payload", "vantage"]);
@@ -64,12 +62,7 @@ export function ingestRoutes(app: FastifyInstance, deps: IngestDeps): void {
       const now = deps.now();
       let outcome;
       try {
-        outcome = deps.store.ingest(
-          vantage,
-          records,
-          now,
-          deps.exportPoints ? (r) => pointsOf(r, vantage, now) : undefined,
-        );
+        outcome = deps.store.ingest(vantage, records, now, deps.exportPoints ? pointsOf : undefined);
       } catch (err) {
         req.log.error({ err }, "ingest transaction failed");
         throw Errors.storeUnavailable((err as Error).message);

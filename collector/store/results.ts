@@ -1,5 +1,6 @@
 import type Database from "better-sqlite3";
 import type { ObservationSeries } from "../sla/vantage-state.js";
+import type { DeliveryResult } from "../../probes/delivery/result.js";
 import type { ProbeResult } from "../../probes/result.js";
 
 /**
@@ -8,8 +9,8 @@ import type { ProbeResult } from "../../probes/result.js";
  * kept as JSON so nothing an agent measured is thrown away.
  */
 
-/** A delivery result as ingested: its own schema lives with the delivery probes. */
-export type DeliveryPayload = { id: string; vantage?: string } & Record<string, unknown>;
+/** A delivery result as ingested (probes/delivery/result.ts). */
+export type DeliveryPayload = DeliveryResult;
 
 /** One validated record of an ingest batch. */
 export type IngestRecord =
@@ -52,17 +53,6 @@ export interface ResultQuery {
   vantage?: string;
 }
 
-const TIME_KEYS = ["at", "sentAt", "startedAt"] as const;
-
-/** The time a delivery result belongs to: the first of at/sentAt/startedAt, else its arrival. */
-export function deliveryTime(payload: DeliveryPayload, receivedAt: number): number {
-  for (const key of TIME_KEYS) {
-    const v = payload[key];
-    if (typeof v === "number" && Number.isFinite(v)) return Math.round(v);
-  }
-  return receivedAt;
-}
-
 /** Prepared statements over the result tables. */
 export class ResultTables {
   private readonly insertCheck: Database.Statement;
@@ -99,8 +89,8 @@ export class ResultTables {
       return info.changes > 0;
     }
     const p = record.payload;
-    const at = deliveryTime(p, receivedAt);
-    return this.insertDelivery.run(p.id, vantage, at, JSON.stringify(p), receivedAt).changes > 0;
+    // A delivery belongs to the time the operator took the message over (collector/sla/delivery.ts).
+    return this.insertDelivery.run(p.id, vantage, p.sentAt, JSON.stringify(p), receivedAt).changes > 0;
   }
 
   /** Check results in `[from, to)`, oldest first. */
@@ -146,7 +136,7 @@ export class ResultTables {
     return out;
   }
 
-  /** Delivery results in `[from, to)`, oldest first. */
+  /** Delivery results taken over (`sentAt`) in `[from, to)`, oldest first. */
   deliveries(q: Omit<ResultQuery, "service">): StoredDelivery[] {
     const where = ["at >= @from", "at < @to", ...(q.vantage !== undefined ? ["vantage = @vantage"] : [])];
     const rows = this.db

@@ -11,6 +11,7 @@ import { Registry } from "prom-client";
 import { buildCollector, type CollectorDeps } from "../../collector/app.js";
 import { openStore, type CollectorStore } from "../../collector/store/index.js";
 import { Secret } from "../../config/secret.js";
+import type { DeliveryResult } from "../../probes/delivery/result.js";
 import type { ProbeResult } from "../../probes/result.js";
 
 /** Agent tokens by vantage point, and the admin token, used by every collector test. */
@@ -33,6 +34,23 @@ export function checkResult(vantage: string, over: Partial<ProbeResult> = {}): P
     durationSeconds: 0.042,
     ok: true,
     phases: { connect: 0.001, banner: 0.02 },
+    ...over,
+  };
+}
+
+/** A valid delivery result (delivered) of vantage `vantage`; fields may be overridden. */
+export function deliveryResult(vantage: string, over: Partial<DeliveryResult> = {}): DeliveryResult {
+  return {
+    id: randomUUID(),
+    delivery: "roundtrip",
+    direction: "roundtrip",
+    vantage,
+    token: "abcdefghijklmnopqrstuvwxyz",
+    sentAt: 1_700_000_000_000,
+    outcome: "delivered",
+    delaySeconds: 1.5,
+    errorBoundSeconds: 0.5,
+    clock: "monotonic",
     ...over,
   };
 }

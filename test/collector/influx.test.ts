@@ -1,11 +1,18 @@
-import { randomUUID } from "node:crypto";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startExporter, type Exporter } from "../../collector/influx/exporter.js";
 import { openStore } from "../../collector/store/index.js";
 import { InfluxExport } from "../../config/collector.js";
 import { startInfluxd, type Influxd } from "../helpers/influxd.js";
-import { bearer, resultSeries, tempDir, testCollector, TOKENS, type TestCollector } from "./fixtures.js";
+import {
+  bearer,
+  deliveryResult,
+  resultSeries,
+  tempDir,
+  testCollector,
+  TOKENS,
+  type TestCollector,
+} from "./fixtures.js";
 
 const DB = "mailsla_test";
 let influxd: Influxd;
@@ -45,18 +52,6 @@ const until = async (what: string, ok: () => Promise<boolean> | boolean, ms = 15
   }
 };
 
-function delivery(i: number) {
-  return {
-    id: randomUUID(),
-    delivery: "roundtrip",
-    direction: "send",
-    sentAt: 1_700_000_000_000 + i * 1000,
-    outcome: "delivered",
-    delaySeconds: 1 + i,
-    errorBoundSeconds: 0.5,
-  };
-}
-
 describe("InfluxDB export", () => {
   it("exports every ingested result exactly once while influxd is stopped and restarted", async () => {
     const vantages = ["a", "b"] as const;
@@ -71,7 +66,18 @@ describe("InfluxDB export", () => {
           type: "check",
           payload,
         }));
-        const extra = v === "a" ? [{ type: "delivery", payload: delivery(deliveries++) }] : [];
+        const extra =
+          v === "a"
+            ? [
+                {
+                  type: "delivery",
+                  payload: deliveryResult("a", {
+                    sentAt: 1_700_000_000_000 + deliveries * 1000,
+                    delaySeconds: 1 + deliveries++,
+                  }),
+                },
+              ]
+            : [];
         const records = [...fresh, ...extra, ...(v === "a" ? previous : [])]; // a retry resends the last batch
         const r = await c.app.inject({
           method: "POST",

@@ -3,6 +3,7 @@ import { promtoolCheckMetrics } from "../helpers/tools.js";
 import {
   bearer,
   checkResult,
+  deliveryResult,
   resultSeries,
   testCollector,
   TOKENS,
@@ -50,14 +51,24 @@ describe("POST /api/v1/ingest", () => {
     expect(c.store.results.checkPayload(sameTwice.id)).toEqual(sameTwice);
   });
 
-  it("stores delivery records by their uuid id, with the token's vantage point", async () => {
-    const id = "0b9f3d56-4c0e-4f43-9a39-0e8a8c1f3a11";
-    const r = await ingest({
-      records: [{ type: "delivery", payload: { id, direction: "send", seconds: 1.5, at: 5 } }],
+  it("stores delivery results (DeliveryResult) by id at the time the operator took them over", async () => {
+    const lost = deliveryResult("a", {
+      sentAt: 5,
+      outcome: "lost",
+      ageSeconds: 14_400,
+      delaySeconds: undefined,
+      errorBoundSeconds: undefined,
+      clock: undefined,
     });
-    expect(r.json()).toEqual({ accepted: 1, duplicates: 0 });
+    const records = [deliveryResult("a"), lost].map((payload) => ({ type: "delivery", payload }));
+    expect((await ingest({ records })).json()).toEqual({ accepted: 2, duplicates: 0 });
     const [d] = c.store.results.deliveries({ from: 0, to: 10 });
-    expect(d).toMatchObject({ id, vantage: "a", at: 5, payload: { direction: "send", seconds: 1.5 } });
+    expect(d).toEqual({ id: lost.id, vantage: "a", at: 5, payload: JSON.parse(JSON.stringify(lost)) });
+    const bad = await ingest({ records: [{ type: "delivery", payload: { ...lost, delaySeconds: 3 } }] });
+    expect(bad.json().message).toBe("records[0].payload.delaySeconds: not allowed when outcome is lost");
+    const other = await ingest({ records: [{ type: "delivery", payload: deliveryResult("c") }] });
+    expect(other.statusCode).toBe(403);
+    expect(c.store.results.counts()).toEqual({ checks: 0, deliveries: 2 });
   });
 
   it.each([
@@ -91,7 +102,7 @@ describe("POST /api/v1/ingest", () => {
       records: [
         { type: "check", payload: checkResult("a") },
         { type: "alert", payload: {} },
-        { type: "delivery", payload: { id: "not-a-uuid" } },
+        { type: "delivery", payload: deliveryResult("a", { id: "not-a-uuid" }) },
         { type: "check", payload: { ...checkResult("a"), colour: "red" } },
       ],
     });
