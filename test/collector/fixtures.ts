@@ -14,8 +14,9 @@ import { Secret } from "../../config/secret.js";
 import type { DeliveryResult } from "../../probes/delivery/result.js";
 import type { ProbeResult } from "../../probes/result.js";
 
-/** Agent tokens by vantage point, and the admin token, used by every collector test. */
+/** Agent tokens by vantage point, used by every collector test. */
 export const TOKENS = { a: "token-of-agent-a", b: "token-of-agent-b", c: "token-of-agent-c" } as const;
+/** The admin token of every collector test: separate from the agent tokens, as in production. */
 export const ADMIN = "token-of-the-admin";
 
 /** A fresh temporary directory. */
