@@ -1,0 +1,151 @@
+/**
+ * The report e-mail through the real mail path: the schedule submits it to the test stack's
+ * Postfix (submission, STARTTLS verified against the stack's CA, SMTP AUTH as probe1), Dovecot
+ * delivers it to alice, and the test fetches it over IMAP and parses it with mailparser: subject,
+ * text and HTML parts, the CID chart images the HTML refers to, and the PDF and CSV attachments.
+ * A restarted schedule then sends nothing more.
+ */
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { ImapFlow } from "imapflow";
+import { simpleParser, type ParsedMail } from "mailparser";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Report } from "../../config/report.js";
+import { Secret } from "../../config/secret.js";
+import { ReportArchive } from "../../collector/report/archive.js";
+import { chartCid } from "../../collector/report/html.js";
+import { reportSubject, sendMessage, smtpSettings } from "../../collector/report/mail.js";
+import type { RenderedReport } from "../../collector/report/render.js";
+import { ReportSchedule } from "../../collector/report/schedule.js";
+import { startMailStack, type MailStack } from "../stack/mail-stack.js";
+import { pdfText, seededReport } from "./helpers.js";
+
+const DUE = Date.UTC(2026, 11, 2, 0);
+
+let stack: MailStack;
+let report: RenderedReport;
+let mail: ParsedMail;
+let fetched: number;
+
+/** Waits for alice's INBOX to hold a message, then fetches and parses every message in it. */
+async function fetchInbox(): Promise<ParsedMail[]> {
+  const client = new ImapFlow({
+    host: stack.host,
+    port: stack.ports.imaps,
+    secure: true,
+    tls: { ca: [stack.caPem], servername: stack.hostname },
+    auth: { user: stack.users.alice.user, pass: stack.users.alice.pass },
+    logger: false,
+  });
+  await client.connect();
+  try {
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const status = await client.status("INBOX", { messages: true });
+      if ((status.messages ?? 0) > 0 || Date.now() > deadline) break;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    const lock = await client.getMailboxLock("INBOX");
+    try {
+      const out: ParsedMail[] = [];
+      for await (const m of client.fetch("1:*", { source: true }))
+        out.push(await simpleParser(m.source!, { keepCidLinks: true }));
+      return out;
+    } finally {
+      lock.release();
+    }
+  } finally {
+    await client.logout();
+  }
+}
+
+function scheduleOn(dir: string) {
+  const config = Report.parse({
+    recipients: [stack.users.alice.user],
+    from: `mailsla <${stack.users.probe1.user}>`,
+    smtp: {
+      host: stack.host,
+      port: stack.ports.submission,
+      tls: { mode: "starttls", caFile: stack.caFile, servername: stack.hostname },
+      account: "reporter",
+    },
+    archiveDir: dir,
+  });
+  const accounts = {
+    reporter: { username: stack.users.probe1.user, password: new Secret(stack.users.probe1.pass) },
+  };
+  const settings = smtpSettings({ accounts }, config);
+  const archive = new ReportArchive(config.archiveDir);
+  const schedule = new ReportSchedule({
+    settings: { ...config, timeZone: "Asia/Shanghai" },
+    archive,
+    clock: () => DUE,
+    build: async () => report,
+    send: (m) => sendMessage(settings, m),
+  });
+  return { archive, schedule };
+}
+
+beforeAll(async () => {
+  [stack, { out: report }] = await Promise.all([startMailStack(), seededReport()]);
+  const dir = mkdtempSync(path.join(tmpdir(), "report-mail-"));
+  const first = scheduleOn(dir);
+  expect(await first.schedule.tick()).toEqual({ month: "2026-11", outcome: "sent" });
+  first.archive.close();
+  const restarted = scheduleOn(dir);
+  expect(await restarted.schedule.tick()).toEqual({ month: "2026-11", outcome: "already-sent" });
+  restarted.archive.close();
+  const inbox = await fetchInbox();
+  fetched = inbox.length;
+  mail = inbox[0]!;
+  report = { ...report, pdf: readFileSync(path.join(dir, "2026-11", "report.pdf")) };
+});
+
+afterAll(async () => {
+  await stack?.stop();
+});
+
+describe("the report e-mail through Postfix and Dovecot", () => {
+  it("arrives once, with the subject, sender and month header", () => {
+    expect(fetched).toBe(1);
+    expect(mail.subject).toBe(reportSubject(report));
+    expect(mail.subject).toContain("November 2026: 3 indicators failed");
+    expect(mail.from?.value[0]?.address).toBe(stack.users.probe1.user);
+    expect(mail.headers.get("x-mailsla-report")).toBe("2026-11");
+    expect(mail.messageId).toBe("<sla-report-2026-11@probe.test>");
+  });
+
+  it("has the HTML part and the text alternative with the engine's numbers", () => {
+    expect(mail.html).toBe(report.html);
+    expect(mail.text?.replace(/\r\n/g, "\n").trim()).toBe(report.text.trim());
+    expect(mail.html).toContain("43.50 min");
+    expect(mail.html).not.toMatch(/<script|<style|<link|https?:\/\//i);
+  });
+
+  it("carries every chart the HTML refers to as an inline PNG with its Content-ID", () => {
+    const cids = [...(mail.html as string).matchAll(/src="cid:([^"]+)"/g)].map((m) => m[1]);
+    expect([...cids].sort()).toEqual(["daily", "delays", "trend"].map((id) => chartCid(id as "daily")));
+    for (const cid of cids) {
+      const a = mail.attachments.find((x) => x.cid === cid);
+      expect(a, cid).toBeDefined();
+      expect(a!.contentType).toBe("image/png");
+      expect(a!.related).toBe(true);
+      expect(a!.content.subarray(1, 4).toString()).toBe("PNG");
+      const chart = report.charts.find((c) => chartCid(c.id) === cid)!;
+      expect(a!.content.equals(chart.png)).toBe(true);
+    }
+  });
+
+  it("attaches the PDF and the CSV, byte for byte as archived", () => {
+    const pdf = mail.attachments.find((a) => a.contentType === "application/pdf");
+    expect(pdf?.filename).toBe("sla-report-2026-11.pdf");
+    expect(pdf!.content.equals(report.pdf)).toBe(true);
+    expect(pdfText(pdf!.content)).toMatch(
+      /7\.1\.2\s+Monthly user-weighted fault duration\s+<= 400 min\s+43\.50 min\s+pass/,
+    );
+    const csv = mail.attachments.find((a) => a.filename === "sla-report-2026-11.csv");
+    expect(csv?.contentType).toBe("text/csv");
+    expect(csv!.content.toString("utf8")).toBe(report.csv);
+  });
+});
