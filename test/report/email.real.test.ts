@@ -43,7 +43,7 @@ async function fetchInbox(): Promise<ParsedMail[]> {
     const deadline = Date.now() + 30_000;
     for (;;) {
       const status = await client.status("INBOX", { messages: true });
-      if ((status.messages ?? 0) > 0 || Date.now() > deadline) break;
+      if ((status ? (status.messages ?? 0) : 0) > 0 || Date.now() > deadline) break;
       await new Promise((r) => setTimeout(r, 250));
     }
     const lock = await client.getMailboxLock("INBOX");
