@@ -180,21 +180,18 @@ export class InFlight {
   }
 
   /**
-   * Drops messages an earlier process began but never saw accepted (it died between DATA and the
-   * 250): nobody knows whether the operator took them over, so they count neither way. Returns them.
+   * Drops messages an earlier run began but never saw accepted (it died between DATA and the 250):
+   * nobody knows whether the operator took them over, so they count neither way. Call at start,
+   * before anything is sent. Returns them.
    */
   recover(): InFlightRow[] {
     return this.db
       .transaction(() => {
-        const rows = (
-          this.db
-            .prepare("SELECT * FROM delivery_inflight WHERE sent_wall IS NULL AND boot_id <> ?")
-            .all(this.bootId) as Row[]
-        ).map(toRow);
-        this.db
-          .prepare("DELETE FROM delivery_inflight WHERE sent_wall IS NULL AND boot_id <> ?")
-          .run(this.bootId);
-        return rows;
+        const rows = this.db
+          .prepare("SELECT * FROM delivery_inflight WHERE sent_wall IS NULL")
+          .all() as Row[];
+        this.db.prepare("DELETE FROM delivery_inflight WHERE sent_wall IS NULL").run();
+        return rows.map(toRow);
       })
       .immediate();
   }
@@ -217,10 +214,10 @@ export class InFlight {
     return rows.map(toRow);
   }
 
-  /** How many confirmed messages a mailbox watcher is waiting for. */
+  /** How many messages (being sent or taken over) a mailbox watcher is waiting for. */
   awaitedIn(mailbox: string): number {
     const r = this.db
-      .prepare("SELECT count(*) AS n FROM delivery_inflight WHERE sent_wall IS NOT NULL AND mailbox = ?")
+      .prepare("SELECT count(*) AS n FROM delivery_inflight WHERE mailbox = ?")
       .get(mailbox) as { n: number };
     return r.n;
   }

@@ -54,7 +54,10 @@ export const DeliveryResult = z
     outcome: Outcome,
     /** From the 250 to DATA to the arrival (delivered, spam). */
     delaySeconds: z.number().nonnegative().optional(),
-    /** How far the true delay may be below `delaySeconds` (detection lag, poll gap, clock). */
+    /**
+     * Error bound of `delaySeconds`: how much earlier than seen the message may have arrived (poll gap,
+     * IDLE lag), the sink's event-loop allowance, and with `clock: "wall"` the wall-clock allowance.
+     */
     errorBoundSeconds: z.number().nonnegative().optional(),
     /** Both ends on this process's monotonic clock, or wall time across an agent restart. */
     clock: z.enum(["monotonic", "wall"]).optional(),

@@ -1,0 +1,224 @@
+import type { Registry } from "prom-client";
+import { deliveriesFor, sinkDomain, type Delivery } from "../../config/delivery.js";
+import type { Config } from "../../config/schema.js";
+import type { ServiceOf } from "../../config/services.js";
+import { systemClock, type Clock } from "../clock.js";
+import type { Logger } from "../log.js";
+import type { AgentState } from "../state/agent-state.js";
+import { Arrivals } from "./arrivals.js";
+import { InFlight, instant, PROCESS_BOOT_ID } from "./inflight.js";
+import { watchImap } from "./imap-watch.js";
+import { createDeliveryMetrics } from "./metrics.js";
+import type { DeliveryResult } from "./result.js";
+import { sendProbe, type SendContext, type SendOutcome } from "./sender.js";
+import { SINK_BOUND_SECONDS, startSink, type RunningSink } from "./sink.js";
+import { watchPop3 } from "./pop3-watch.js";
+import { DEFAULT_TUNING, type Watcher, type WatchTuning } from "./watch.js";
+
+/**
+ * The delivery-delay probes of one agent: each delivery sends a probe message at its interval, the
+ * sink and the mailbox watchers see them arrive, and messages not arrived within their loss timeout
+ * become lost results. Every result goes to the state file's outbox (type "delivery").
+ */
+
+/** What {@link startDeliveries} needs; probes/agent.ts passes its own registry and state. */
+export interface DeliveryOptions {
+  config: Readonly<Config>;
+  vantage: string;
+  state: AgentState;
+  log: Logger;
+  registry: Registry;
+  clock?: Clock;
+  /** Send on each delivery's interval (default); tests set false and call sendNow(). */
+  schedule?: boolean;
+  /** Identity of this process's monotonic clock; a restarted agent has a new one. */
+  bootId?: string;
+  /** Watcher timing, for tests and servers with unusual behaviour. */
+  tuning?: Partial<WatchTuning>;
+  /** How often losses are looked for (against the injected clock). Default 30 s. */
+  lossCheckMs?: number;
+  /** Called with every result after it is committed to the outbox. */
+  onResult?: (result: DeliveryResult) => void;
+}
+
+/** What sendNow() came to (defined with the sending code). */
+export type { SendOutcome };
+
+/** Running delivery probes. */
+export interface DeliveryRunner {
+  /** Sends one probe message of the named delivery now. */
+  sendNow(name: string): Promise<SendOutcome>;
+  /** Turns every message past its loss timeout into a lost result now. */
+  expireNow(): DeliveryResult[];
+  /** Where the sink listens, when this agent runs send probes. */
+  sinkAddress: { host: string; port: number } | undefined;
+  /** Resolves once every mailbox watcher has looked at its mailbox for the first time. */
+  ready(): Promise<void>;
+  /** Stops timers, watchers and the sink; sends in progress are abandoned without a result. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts this vantage point's delivery probes. Messages left in flight by an earlier process are
+ * matched when they arrive (their delay then falls back to wall-clock time) or expire as lost.
+ */
+export async function startDeliveries(o: DeliveryOptions): Promise<DeliveryRunner> {
+  const clock = o.clock ?? systemClock;
+  const deliveries = deliveriesFor(o.config.deliveries, o.vantage);
+  const { inflight, metrics, arrivals, publish } = bookkeeping(o, clock, deliveries);
+  const domain = o.config.sink ? sinkDomain(o.config.sink, o.vantage) : undefined;
+  const sink = await startSinkIfNeeded(o, deliveries, domain, clock, arrivals);
+  const watchers = startWatchers(o, deliveries, clock, inflight, arrivals);
+  const shutdown = new AbortController();
+  const running = new Set<Promise<unknown>>();
+
+  const ctx: SendContext = {
+    ...{ config: o.config, vantage: o.vantage, domain, clock, inflight, arrivals, outbox: o.state.outbox },
+    signal: shutdown.signal,
+    expect: (mailbox) => watchers.get(mailbox)?.expect(),
+    sent: (d) => metrics.sent(d),
+    publish,
+  };
+  const sendOnce = (d: Delivery) => sendProbe(d, ctx);
+  const track = <T>(p: Promise<T>): Promise<T> => {
+    running.add(p);
+    void p.finally(() => running.delete(p)).catch(() => undefined);
+    return p;
+  };
+  const expireNow = () => {
+    const results = inflight.expire(instant(clock), arrivals.lost);
+    results.forEach(publish);
+    return results;
+  };
+  const expireSafely = () => {
+    try {
+      expireNow();
+    } catch (err) {
+      o.log.error({ err }, "could not expire lost probe messages; trying again later");
+    }
+  };
+
+  expireSafely();
+  const timers = o.schedule === false ? [] : deliveries.map((d) => schedule(d, () => track(sendOnce(d))));
+  const lossTimer = setInterval(expireSafely, o.lossCheckMs ?? 30_000);
+  return {
+    sinkAddress: sink?.address,
+    sendNow(name) {
+      const d = deliveries.find((x) => x.name === name);
+      if (!d) throw new Error(`no delivery "${name}" for vantage point ${o.vantage}`);
+      return track(sendOnce(d));
+    },
+    expireNow,
+    async ready() {
+      await Promise.all([...watchers.values()].map((w) => w.ready()));
+    },
+    async stop() {
+      timers.forEach((t) => t.stop());
+      clearInterval(lossTimer);
+      shutdown.abort();
+      await Promise.allSettled([...running]);
+      await Promise.all([...watchers.values()].map((w) => w.stop()));
+      await sink?.close();
+    },
+  };
+}
+
+/** The in-flight table, the metrics, the arrival matcher and the one place results are published. */
+function bookkeeping(o: DeliveryOptions, clock: Clock, deliveries: Delivery[]) {
+  const inflight = new InFlight(o.state, o.bootId ?? PROCESS_BOOT_ID);
+  const dropped = inflight.recover();
+  if (dropped.length > 0)
+    o.log.warn({ tokens: dropped.map((r) => r.token) }, "dropped probes never confirmed");
+  const ages = () => inflight.ages(instant(clock));
+  const metrics = createDeliveryMetrics(o.registry, deliveries, o.vantage, ages);
+  const publish = (r: DeliveryResult) => {
+    metrics.observe(r);
+    logResult(o.log, r);
+    o.onResult?.(r);
+  };
+  const arrivals = new Arrivals({
+    ...{ inflight, clock, vantage: o.vantage, log: o.log },
+    staleAfterMs: 2 * Math.max(0, ...o.config.deliveries.map((d) => d.lossTimeout)),
+    published: publish,
+  });
+  return { inflight, metrics, arrivals, publish };
+}
+
+async function startSinkIfNeeded(
+  o: DeliveryOptions,
+  deliveries: Delivery[],
+  domain: string | undefined,
+  clock: Clock,
+  arrivals: Arrivals,
+): Promise<RunningSink | undefined> {
+  const sink = o.config.sink;
+  if (!sink || !domain || !deliveries.some((d) => d.direction === "send")) return undefined;
+  return startSink({
+    ...{ listen: sink.listen, domain, certFile: sink.certFile, keyFile: sink.keyFile, clock },
+    onArrival: (a) => {
+      const seen = { ...a, boundSeconds: SINK_BOUND_SECONDS, spam: false };
+      if (arrivals.arrive(a.token, seen) === "unknown")
+        o.log.info({ token: a.token }, "sink: unknown probe token");
+    },
+  });
+}
+
+/** One watcher per mailbox service used by this agent's receive and roundtrip deliveries. */
+function startWatchers(
+  o: DeliveryOptions,
+  deliveries: Delivery[],
+  clock: Clock,
+  inflight: InFlight,
+  arrivals: Arrivals,
+): Map<string, Watcher> {
+  const watchers = new Map<string, Watcher>();
+  for (const d of deliveries) {
+    if (!d.mailbox || watchers.has(d.mailbox)) continue;
+    const service = o.config.services.find((s) => s.name === d.mailbox) as ServiceOf<"imap" | "pop3">;
+    const account = o.config.accounts[service.account]!;
+    const pollMs = Math.min(...deliveries.filter((x) => x.mailbox === d.mailbox).map((x) => x.pollInterval));
+    const deps = {
+      clock,
+      log: o.log,
+      tuning: { ...DEFAULT_TUNING, pollMs, ...o.tuning },
+      awaited: () => inflight.awaitedIn(service.name),
+      onArrival: arrivals.fromMailbox,
+    };
+    watchers.set(
+      service.name,
+      service.kind === "imap" ? watchImap(service, account, deps) : watchPop3(service, account, deps),
+    );
+  }
+  return watchers;
+}
+
+/** Runs `run` every interval (fixed rate, first run spread over the first 10 % of it), never overlapping. */
+function schedule(d: Delivery, run: () => Promise<unknown>): { stop(): void } {
+  let due = performance.now() + Math.random() * 0.1 * d.interval;
+  let busy = false;
+  let timer: NodeJS.Timeout;
+  const tick = () => {
+    if (!busy) {
+      busy = true;
+      void run()
+        .catch(() => undefined)
+        .finally(() => (busy = false));
+    }
+    due += d.interval;
+    const now = performance.now();
+    while (due < now) due += d.interval;
+    timer = setTimeout(tick, due - now);
+  };
+  timer = setTimeout(tick, due - performance.now());
+  return { stop: () => clearTimeout(timer) };
+}
+
+function logResult(log: Logger, r: DeliveryResult): void {
+  const fields = { delivery: r.delivery, direction: r.direction, token: r.token, outcome: r.outcome };
+  if (r.outcome === "delivered") {
+    log.info(
+      { ...fields, seconds: r.delaySeconds, bound: r.errorBoundSeconds, clock: r.clock },
+      "probe delivered",
+    );
+  } else log.warn({ ...fields, ...r.error, age: r.ageSeconds }, `probe ${r.outcome}`);
+}

@@ -1,0 +1,284 @@
+import { ImapFlow, type FetchMessageObject } from "imapflow";
+import type { ServiceOf } from "../../config/services.js";
+import type { Credentials } from "../kinds/kind.js";
+import { nodeTlsOptions, tlsClientOptions } from "../net/tls.js";
+import { instant } from "./inflight.js";
+import { PROBE_HEADER } from "./message.js";
+import type { Detection } from "./result.js";
+import { probeOf, Wake, type MailboxArrival, type Watcher, type WatcherDeps } from "./watch.js";
+
+/**
+ * Watches one IMAP mailbox for probe messages: IDLE while nothing is expected soon, a NOOP burst right
+ * after a send (Dovecot's IDLE notification comes ~0.5 s late), NOOP polling where IDLE is missing,
+ * a periodic look into the Junk folder, and a SEARCH for every probe message after each (re)connect,
+ * so messages that landed while the server restarted are still matched.
+ *
+ * Error bound: `knownUntil` is the latest moment the mailbox is known to have been seen complete (the
+ * send time of the last NOOP/FETCH/SEARCH, or, during IDLE, now minus the IDLE lag). A message seen at
+ * `t` arrived after `knownUntil`, so `t - knownUntil` bounds how early it may really have arrived.
+ */
+export function watchImap(service: ServiceOf<"imap">, account: Credentials, deps: WatcherDeps): Watcher {
+  return new ImapWatcher(service, account, deps);
+}
+
+type Client = ImapFlow;
+
+/** An EXISTS the server sent: messages up to `count` (sequence numbers) were visible at `at`. */
+interface ExistsEvent {
+  at: number;
+  count: number;
+  lower: number;
+  detection: Detection;
+}
+
+class ImapWatcher implements Watcher {
+  private stopped = false;
+  private client: Client | undefined;
+  private readonly wake = new Wake();
+  private readonly loop: Promise<void>;
+  private burstUntil = -Infinity;
+  private knownUntil = -Infinity;
+  private idling = false;
+  private events: ExistsEvent[] = [];
+  private nextUid = 1;
+  private junk: { path: string; uidNext: number; checkedAt: number; due: number } | undefined;
+  private failures = 0;
+  private markReady: () => void = () => undefined;
+  private readonly readyPromise = new Promise<void>((resolve) => (this.markReady = resolve));
+
+  constructor(
+    private readonly service: ServiceOf<"imap">,
+    private readonly account: Credentials,
+    private readonly deps: WatcherDeps,
+  ) {
+    this.loop = this.run();
+  }
+
+  expect(): void {
+    if (this.deps.tuning.burst) this.burstUntil = this.mono() + this.deps.tuning.burstMs;
+    if (this.junk) this.junk.due = Math.min(this.junk.due, this.mono() + this.junkEvery());
+    // without a burst, an IDLE in progress already watches; a slow poll must re-plan its wait
+    if (this.deps.tuning.burst || !this.idling) this.wake.notify();
+  }
+
+  ready(): Promise<void> {
+    return this.readyPromise;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.markReady();
+    this.wake.notify();
+    this.client?.close();
+    await this.loop;
+  }
+
+  private mono(): number {
+    return this.deps.clock.monotonic();
+  }
+
+  private async run(): Promise<void> {
+    while (!this.stopped) {
+      try {
+        await this.session();
+      } catch (err) {
+        const level = this.failures === 0 ? "warn" : "debug";
+        if (!this.stopped)
+          this.deps.log[level]({ err, mailbox: this.service.name }, "IMAP watcher disconnected");
+      } finally {
+        this.client?.close();
+        this.client = undefined;
+        this.idling = false;
+      }
+      if (this.stopped) break;
+      this.failures += 1;
+      await this.wake.wait(this.reconnectDelay());
+    }
+  }
+
+  private reconnectDelay(): number {
+    const t = this.deps.tuning;
+    if (this.deps.awaited() > 0) return t.reconnectMs;
+    return Math.min(t.reconnectMaxMs, t.reconnectMs * 2 ** Math.min(this.failures, 16));
+  }
+
+  /** One connection: log in, find Junk, SELECT, SEARCH every probe message, then watch until it drops. */
+  private async session(): Promise<void> {
+    const client = (this.client = this.newClient());
+    await client.connect();
+    if (this.stopped) return;
+    const junkBox = (await client.list()).find((b) => b.specialUse === "\\Junk");
+    await client.mailboxOpen(this.service.mailbox);
+    this.junk = junkBox && { path: junkBox.path, uidNext: 0, checkedAt: -Infinity, due: -Infinity };
+    await this.sweep(client);
+    if (this.failures > 0 && this.deps.awaited() > 0) this.expect();
+    this.failures = 0;
+    this.markReady();
+    while (!this.stopped && client.usable) {
+      await this.step(client);
+      if (this.junk && this.mono() >= this.junk.due && client.usable) await this.checkJunk(client);
+    }
+  }
+
+  private newClient(): Client {
+    const { host, port, tls } = this.service;
+    const client = new ImapFlow({
+      host,
+      port,
+      secure: tls.mode === "implicit",
+      doSTARTTLS: tls.mode === "starttls",
+      ...(tls.mode === "none" ? {} : { tls: nodeTlsOptions(tlsClientOptions(tls, host)) }),
+      auth: { user: this.account.username, pass: this.account.password.reveal() },
+      logger: false,
+      disableAutoIdle: true,
+      disableCompression: true,
+      clientInfo: { name: "mailsla" },
+      connectionTimeout: 15_000,
+      greetingTimeout: 15_000,
+    });
+    client.on("error", () => undefined);
+    client.on("close", () => this.wake.notify());
+    client.on("exists", (e) => {
+      if (e.count <= e.prevCount) return;
+      const at = this.mono();
+      const lower = this.idling
+        ? Math.max(this.knownUntil, at - this.deps.tuning.idleLagMs)
+        : this.knownUntil;
+      this.events.push({ at, count: e.count, lower, detection: this.idling ? "imap-idle" : "imap-poll" });
+      this.wake.notify();
+    });
+    return client;
+  }
+
+  /** Every probe message in the mailbox now: arrivals while disconnected, and stale ones to clean up. */
+  private async sweep(client: Client): Promise<void> {
+    const s = this.mono();
+    const uids = (await client.search({ header: { [PROBE_HEADER]: "" } }, { uid: true })) || [];
+    const box = client.mailbox;
+    this.nextUid = Math.max(box ? Number(box.uidNext) : 1, ...uids.map((u) => u + 1));
+    this.events = [];
+    if (uids.length > 0) {
+      const messages = await client.fetchAll(uids, { uid: true, headers: true }, { uid: true });
+      const seen = { at: this.mono(), lower: this.knownUntil, detection: "imap-search" as const };
+      await this.process(client, messages, "inbox", () => seen);
+    }
+    this.knownUntil = Math.max(this.knownUntil, s);
+  }
+
+  /** Waits for the next thing to do (burst poll, IDLE notification, slow poll) and does it. */
+  private async step(client: Client): Promise<void> {
+    const t = this.deps.tuning;
+    const useIdle = !t.forcePoll && client.capabilities.has("IDLE");
+    if (this.mono() < this.burstUntil) {
+      await this.wake.wait(t.burstPollMs);
+      return this.poll(client);
+    }
+    if (!useIdle) {
+      await this.wake.wait(this.deps.awaited() > 0 ? t.pollMs : t.idleRenewMs);
+      return this.poll(client);
+    }
+    await this.idleOnce(client);
+  }
+
+  /** NOOP: the server reports new messages (EXISTS) in its answer. */
+  private async poll(client: Client): Promise<void> {
+    if (!client.usable) return;
+    const s = this.mono();
+    await client.noop();
+    await this.collect(client);
+    this.knownUntil = Math.max(this.knownUntil, s);
+  }
+
+  /** One IDLE: until a notification, a send (burst), a due Junk check, the renewal time or a drop. */
+  private async idleOnce(client: Client): Promise<void> {
+    const t = this.deps.tuning;
+    this.idling = true;
+    const idle = client.idle().catch(() => undefined);
+    const until = Math.min(t.idleRenewMs, this.junk ? this.junk.due - this.mono() : Infinity);
+    if (this.events.length === 0 && !this.stopped) await this.wake.wait(until);
+    const b = this.mono();
+    this.knownUntil = Math.max(this.knownUntil, b - t.idleLagMs);
+    if (this.events.length > 0) await this.collect(client);
+    else if (client.usable) await client.noop();
+    await idle;
+    this.idling = false;
+  }
+
+  /** Fetches the messages announced since the last look and reports the probes among them. */
+  private async collect(client: Client): Promise<void> {
+    if (this.events.length === 0 || !client.usable) return;
+    const f = this.mono();
+    const messages = await client.fetchAll(`${this.nextUid}:*`, { uid: true, headers: true }, { uid: true });
+    const fetchedAt = this.mono();
+    const fresh = messages.filter((m) => m.uid >= this.nextUid);
+    const events = this.events.splice(0);
+    const fallback = { at: fetchedAt, lower: this.knownUntil, detection: "imap-poll" as const };
+    this.nextUid = Math.max(this.nextUid, ...fresh.map((m) => m.uid + 1));
+    await this.process(client, fresh, "inbox", (m) => events.find((e) => e.count >= m.seq) ?? fallback);
+    this.knownUntil = Math.max(this.knownUntil, f);
+  }
+
+  /** Looks into Junk (STATUS); new messages there are fetched and reported as spam. */
+  private async checkJunk(client: Client): Promise<void> {
+    const junk = this.junk!;
+    const s = this.mono();
+    const status = await client.status(junk.path, { uidNext: true, messages: true });
+    const d = this.mono();
+    junk.due = d + this.junkEvery();
+    const uidNext = status ? Number(status.uidNext ?? 0) : 0;
+    if (status && uidNext !== junk.uidNext && (status.messages ?? 0) > 0) {
+      const detection: Detection = junk.checkedAt === -Infinity ? "imap-search" : "imap-poll";
+      const seen = { at: d, lower: junk.checkedAt, detection };
+      await client.mailboxOpen(junk.path);
+      const uids = (await client.search({ header: { [PROBE_HEADER]: "" } }, { uid: true })) || [];
+      const messages = uids.length
+        ? await client.fetchAll(uids, { uid: true, headers: true }, { uid: true })
+        : [];
+      await this.process(client, messages, "junk", () => seen);
+      await this.reopenInbox(client);
+    }
+    junk.uidNext = uidNext;
+    junk.checkedAt = s;
+  }
+
+  /** Back to the watched mailbox after Junk; what arrived meanwhile is collected at once. */
+  private async reopenInbox(client: Client): Promise<void> {
+    await client.mailboxOpen(this.service.mailbox);
+    const box = client.mailbox;
+    if (box && Number(box.uidNext) > this.nextUid) {
+      this.events.push({
+        at: this.mono(),
+        count: box.exists,
+        lower: this.knownUntil,
+        detection: "imap-poll",
+      });
+      await this.collect(client);
+    }
+  }
+
+  private junkEvery(): number {
+    const t = this.deps.tuning;
+    if (this.mono() < this.burstUntil) return t.burstPollMs * 10;
+    return this.deps.awaited() > 0 ? t.junkCheckMs : t.idleRenewMs;
+  }
+
+  /** Reports each probe message and deletes those the runner says to delete. */
+  private async process(
+    client: Client,
+    messages: FetchMessageObject[],
+    folder: MailboxArrival["folder"],
+    seenAt: (m: FetchMessageObject) => { at: number; lower: number; detection: Detection },
+  ): Promise<void> {
+    const remove: number[] = [];
+    for (const m of messages) {
+      const probe = m.headers && probeOf(m.headers);
+      if (!probe || this.stopped) continue;
+      const seen = seenAt(m);
+      const at = { mono: seen.at, wall: instant(this.deps.clock).wall - (this.mono() - seen.at) };
+      const boundSeconds = (seen.at - seen.lower) / 1000;
+      const verdict = this.deps.onArrival({ ...probe, folder, at, boundSeconds, detection: seen.detection });
+      if (verdict === "delete") remove.push(m.uid);
+    }
+    if (remove.length > 0 && client.usable) await client.messageDelete(remove, { uid: true });
+  }
+}

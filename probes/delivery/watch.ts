@@ -1,0 +1,128 @@
+import type { Clock } from "../clock.js";
+import type { Logger } from "../log.js";
+import type { Instant } from "./inflight.js";
+import { probeHeaders } from "./message.js";
+import { receivedHops, type Hop } from "./received.js";
+import type { Detection } from "./result.js";
+
+/**
+ * What the mailbox watchers (IMAP, POP3) share: the arrival they report, the verdict they get back,
+ * their timing knobs, and a wake-up signal. The receiving delay (7.1.9) ends when the message is
+ * visible to the user; a watcher reports when it saw it and how much earlier it may have arrived.
+ */
+
+/** A probe message seen in a mailbox. */
+export interface MailboxArrival {
+  token: string;
+  /** The sending agent's vantage point (its header), to leave other agents' probes alone. */
+  vantage?: string;
+  folder: "inbox" | "junk";
+  /** When it was seen. */
+  at: Instant;
+  /** How much earlier than `at` it may have arrived (the gap since the mailbox was last known without it). */
+  boundSeconds: number;
+  detection: Detection;
+  hops: Hop[];
+  /** The Date header, Unix ms: lets stale probes of other agents be recognised by age. */
+  date?: number;
+}
+
+/** What the watcher does with a probe message after reporting it. */
+export type Verdict = "delete" | "keep";
+
+/** Timing of a watcher; defaults in {@link DEFAULT_TUNING}, tests shorten them. */
+export interface WatchTuning {
+  /** Poll interval of the burst right after a send (IMAP NOOP, POP3 session). */
+  burstPollMs: number;
+  /** How long the burst lasts after each send or reconnect. */
+  burstMs: number;
+  /** Set false to rely on IDLE (or the slow poll) alone. */
+  burst: boolean;
+  /** Slowest time an IDLE notification may take after delivery (Dovecot: ~0.5 s): its error bound. */
+  idleLagMs: number;
+  /** Poll interval for POP3 and IMAP servers without IDLE while messages are awaited. */
+  pollMs: number;
+  /** How often the Junk folder is checked while messages are awaited (during a burst: 10x as often). */
+  junkCheckMs: number;
+  /** IDLE is renewed this often (RFC 2177: under 29 minutes), also when nothing is awaited. */
+  idleRenewMs: number;
+  /** Reconnect delay while messages are awaited; otherwise it grows up to `reconnectMaxMs`. */
+  reconnectMs: number;
+  reconnectMaxMs: number;
+  /** Force NOOP polling even where IDLE is offered (for servers whose IDLE is known broken). */
+  forcePoll: boolean;
+}
+
+/** Defaults: precise right after a send, cheap while nothing is expected. */
+export const DEFAULT_TUNING: WatchTuning = {
+  burstPollMs: 25,
+  burstMs: 3000,
+  burst: true,
+  idleLagMs: 1000,
+  pollMs: 5000,
+  junkCheckMs: 30_000,
+  idleRenewMs: 4 * 60_000,
+  reconnectMs: 250,
+  reconnectMaxMs: 60_000,
+  forcePoll: false,
+};
+
+/** What a watcher needs from the runner. */
+export interface WatcherDeps {
+  clock: Clock;
+  log: Logger;
+  tuning: WatchTuning;
+  /** How many messages taken over are awaited in this mailbox: decides how closely it is watched. */
+  awaited(): number;
+  /** Reports one probe message; the verdict says whether to delete it. */
+  onArrival(arrival: MailboxArrival): Verdict;
+}
+
+/** A running watcher of one mailbox. */
+export interface Watcher {
+  /** A message was just sent here: watch closely for a while (the burst). */
+  expect(): void;
+  /** Resolves once the mailbox has been looked at completely for the first time (or on stop). */
+  ready(): Promise<void>;
+  /** Disconnects and stops; nothing is reported afterwards. */
+  stop(): Promise<void>;
+}
+
+/** A one-shot wake-up: `wait(ms)` resolves on `notify()` or after `ms`, whichever is first. */
+export class Wake {
+  private waiters: (() => void)[] = [];
+
+  /** Wakes every current waiter. */
+  notify(): void {
+    for (const w of this.waiters.splice(0)) w();
+  }
+
+  /** Resolves on the next notify() or after `ms`. */
+  wait(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        this.waiters = this.waiters.filter((w) => w !== done);
+        resolve();
+      };
+      const timer = setTimeout(done, Math.max(0, ms));
+      this.waiters.push(done);
+    });
+  }
+}
+
+/** Turns a fetched header block into the parts of an arrival it determines; undefined for non-probes. */
+export function probeOf(
+  header: string | Uint8Array,
+): { token: string; vantage?: string; hops: Hop[]; date?: number } | undefined {
+  const probe = probeHeaders(header);
+  if (!probe) return undefined;
+  const text = typeof header === "string" ? header : Buffer.from(header).toString("latin1");
+  const dateLine = /^date:[ \t]*(.*)$/im.exec(text.split(/\r?\n\r?\n/, 1)[0] ?? "");
+  const date = dateLine ? Date.parse(dateLine[1]!) : NaN;
+  return {
+    ...probe,
+    hops: receivedHops(text).slice(0, 30),
+    ...(Number.isFinite(date) ? { date } : {}),
+  };
+}
