@@ -2,7 +2,7 @@ import type { MonthFigures, PeriodResult } from "../sla/engine.js";
 import { figure, type Figure } from "../sla/figures.js";
 import { INDICATORS, type IndicatorKey } from "../sla/indicators.js";
 import type { YearResult } from "../sla/year.js";
-import { formatValue, NO_VALUE, showBound, showTarget, showValue } from "./format.js";
+import { formatValue, NO_VALUE, showBound, showRatio, showTarget, showValue } from "./format.js";
 import type { ResolvedEntry } from "./manual.js";
 import type { IndicatorRow, Verdict } from "./model-types.js";
 
@@ -50,6 +50,19 @@ export function rowOf(
   };
 }
 
+/** Time figures whose verdict unknown time could overturn. */
+const TIME_FIGURES = new Set<string>(["faultMinutes", "availability", "faultFreeRate"]);
+
+/**
+ * A warning on the time figures when the monitoring saw less of the month than 7.1.4 allows to be
+ * faulty: unknown time counts as neither fault nor fault-free, so such a pass proves nothing.
+ */
+function coverageNote(key: string, month: PeriodResult): string | null {
+  const seen = month.coverage.ratio;
+  if (!TIME_FIGURES.has(key) || seen === null || seen >= INDICATORS.availability.target) return null;
+  return `monitoring saw only ${showRatio(seen)} of the month: unknown time exceeds what 7.1.4 allows, so this verdict proves nothing`;
+}
+
 function measuredRows(key: IndicatorKey, month: PeriodResult, year: YearResult): IndicatorRow[] {
   if (key === "faultFreeDays") {
     const note = year.period.partial ? "year to date: days still to come count as fault-free" : null;
@@ -57,13 +70,14 @@ function measuredRows(key: IndicatorKey, month: PeriodResult, year: YearResult):
   }
   const f = month.figures[key as keyof MonthFigures];
   if (!f) return [];
-  const rows = [rowOf(f, "measured")];
+  const rows = [rowOf(f, "measured", { note: coverageNote(key, month) })];
   if (key === "availability") {
+    const weighted = "beside the strict figure: fault time weighted by affected users, as in 7.1.2";
     rows.push(
       rowOf(month.figures.availabilityUserWeighted, "measured", {
         key: "availabilityUserWeighted",
         title: `${INDICATORS.availability.title}, user-weighted`,
-        note: "beside the strict figure: fault time weighted by affected users, as in 7.1.2",
+        note: coverageNote(key, month) ?? weighted,
       }),
     );
   }
