@@ -4,7 +4,7 @@
  */
 import { Command, Option } from "commander";
 import { ConfigError, loadConfigFile } from "./config/load.js";
-import { runAgentCommand } from "./probes/run-command.js";
+import { runCommand } from "./probes/run-command.js";
 import { checkOnce, formatResult } from "./probes/check-once.js";
 
 const program = new Command("mailsla")
@@ -20,11 +20,25 @@ const vantageOption = () =>
 
 program
   .command("run", { isDefault: true })
-  .description("run the probe agent; without --config, against the built-in demo mail target")
+  .description("agent and collector in one process; without --config, against the built-in demo mail target")
   .addOption(configOption())
   .addOption(vantageOption())
+  .option("--listen <host:port>", "serve the agent's /metrics here (overrides agent.listen)")
+  .action(async (o: { config?: string; vantage?: string; listen?: string }) => runCommand("all", o));
+
+program
+  .command("agent")
+  .description("run the probe agent of one vantage point (pushes to collector.url)")
+  .addOption(configOption().makeOptionMandatory())
+  .addOption(vantageOption())
   .option("--listen <host:port>", "serve /metrics here (overrides agent.listen)")
-  .action(async (o: { config?: string; vantage?: string; listen?: string }) => runAgentCommand(o));
+  .action(async (o: { config: string; vantage?: string; listen?: string }) => runCommand("agent", o));
+
+program
+  .command("collector")
+  .description("run the collector: ingest, ledger, SLA engine, API, /metrics")
+  .addOption(configOption().makeOptionMandatory())
+  .action(async (o: { config: string }) => runCommand("collector", o));
 
 program
   .command("check")

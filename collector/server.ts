@@ -54,7 +54,7 @@ export async function startCollector(
     {
       store,
       agentTokens: c.agentTokens,
-      adminToken: c.adminToken,
+      adminToken: c.adminToken!, // collectorProblems refused a missing one
       maxBatch: c.maxBatch,
       maxBodyBytes: c.maxBodyBytes,
       registry: new Registry(),
@@ -62,7 +62,7 @@ export async function startCollector(
       names: { segments: config.segments.map((s) => s.name), services: config.services.map((s) => s.name) },
       sla: opts.sla,
     },
-    { loggerInstance: log },
+    { loggerInstance: log, disableRequestLogging: true },
   );
   const [host, port] = c.listen.split(":") as [string, string];
   try {

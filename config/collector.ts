@@ -37,9 +37,13 @@ export const Collector = z
     url: HttpUrl.optional(),
     /** The directory of the SQLite ledger (collector.sqlite). */
     dataDir: z.string().min(1).default("./var/collector"),
-    /** One bearer token per vantage point: the token is the agent's identity. */
-    agentTokens: z.record(Name, SecretRef),
-    adminToken: SecretRef,
+    /**
+     * One bearer token per vantage point: the token is the agent's identity. Needed where the
+     * collector runs; an agent-only host leaves it out and sets `agent.token` instead.
+     */
+    agentTokens: z.record(Name, SecretRef).default({}),
+    /** Grants the admin API (maintenance, incidents, manual indicators); needed where the collector runs. */
+    adminToken: SecretRef.optional(),
     /** Records per ingest request; more is answered 413 and the agent halves its batch. */
     maxBatch: z.number().int().min(1).max(100_000).default(1000),
     /** Bytes per request body (413 beyond). */
@@ -56,7 +60,11 @@ export const Collector = z
 export type Collector = z.infer<typeof Collector>;
 
 /** Two agents sharing a token could push as each other, and the admin token must grant nothing else. */
-function distinctTokens(agents: Record<string, Secret>, admin: Secret, ctx: z.RefinementCtx): void {
+function distinctTokens(
+  agents: Record<string, Secret>,
+  admin: Secret | undefined,
+  ctx: z.RefinementCtx,
+): void {
   const owner = new Map<string, string>();
   for (const [vantage, secret] of Object.entries(agents)) {
     const token = secret.reveal();
@@ -68,7 +76,7 @@ function distinctTokens(agents: Record<string, Secret>, admin: Secret, ctx: z.Re
         message: `same token as vantage point "${other}": each agent needs its own`,
       });
     }
-    if (token === admin.reveal()) {
+    if (admin && token === admin.reveal()) {
       ctx.addIssue({
         code: "custom",
         path: ["agentTokens", vantage],
@@ -86,7 +94,13 @@ function distinctTokens(agents: Record<string, Secret>, admin: Secret, ctx: z.Re
  */
 export function collectorProblems(config: Pick<Config, "vantagePoints">, c: Collector): string[] {
   const known = new Set(config.vantagePoints.map((v) => v.name));
-  return Object.keys(c.agentTokens)
+  const problems = Object.keys(c.agentTokens)
     .filter((name) => !known.has(name))
     .map((name) => `collector.agentTokens.${name}: unknown vantage point "${name}"`);
+  if (!c.adminToken)
+    problems.push("collector.adminToken: missing; the collector's admin API needs its own token");
+  if (Object.keys(c.agentTokens).length === 0) {
+    problems.push("collector.agentTokens: missing; without one token per vantage point no agent can push");
+  }
+  return problems;
 }

@@ -52,6 +52,11 @@ export const Agent = z.strictObject({
   timeout: Duration.default(30_000),
   jitter: z.number().min(0).max(1).default(0.1),
   concurrency: z.number().int().min(1).max(256).default(8),
+  /**
+   * This agent's collector token (one per vantage point; e.g. `{ env: MAILSLA_AGENT_TOKEN }` set per
+   * host). Falls back to `collector.agentTokens.<vantage>` when the collector runs in this process.
+   */
+  token: SecretRef.optional(),
   /** Where the agent keeps its durable state (in-flight probe messages, results not yet delivered). */
   stateDir: z.string().min(1).default("./var"),
 });

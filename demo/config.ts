@@ -3,6 +3,7 @@
  * against the demo CA, one vantage point, short intervals. Generated from the running target because
  * its ports are chosen at start; the password travels through the environment like any real secret.
  */
+import { randomBytes } from "node:crypto";
 import type { DemoTarget } from "./target.js";
 
 /** The environment variable the demo configuration reads the probe password from. */
@@ -12,11 +13,23 @@ export const DEMO_PASSWORD_ENV = "MAILSLA_DEMO_PASSWORD";
 export interface DemoConfigOptions {
   /** Where the probe agent serves /metrics; the agent's usual 127.0.0.1:9469 by default. */
   agentListen?: string;
+  /** Where the collector listens; its usual 127.0.0.1:9470 by default. */
+  collectorListen?: string;
+  /** Where the agent's state and the collector's ledger live; ./var/demo by default. */
+  dataDir?: string;
 }
+
+/** The environment variables of the demo collector's agent and admin tokens (random per start). */
+export const DEMO_AGENT_TOKEN_ENV = "MAILSLA_DEMO_AGENT_TOKEN";
+export const DEMO_ADMIN_TOKEN_ENV = "MAILSLA_DEMO_ADMIN_TOKEN";
 
 /** The environment the demo configuration needs: merge it into process.env before loading the config. */
 export function demoEnvironment(target: DemoTarget): Record<string, string> {
-  return { [DEMO_PASSWORD_ENV]: target.users.probe1.pass };
+  return {
+    [DEMO_PASSWORD_ENV]: target.users.probe1.pass,
+    [DEMO_AGENT_TOKEN_ENV]: randomBytes(18).toString("base64url"),
+    [DEMO_ADMIN_TOKEN_ENV]: randomBytes(18).toString("base64url"),
+  };
 }
 
 /** A complete configuration (YAML text, comments included) for probing `target`. */
@@ -27,6 +40,7 @@ export function demoConfigYaml(target: DemoTarget, opts: DemoConfigOptions = {})
     `{ mode: ${mode}, verify: true, caFile: ${q(target.caFile)}, servername: ${q(target.servername)} }`;
   const web = `https://${target.host.includes(":") ? `[${target.host}]` : target.host}:${target.ports.webmail}`;
   const outside = "probe@outside.example"; // a domain the demo does not host (RFC 2606)
+  const dataDir = opts.dataDir ?? "./var/demo";
   return `# mailsla demo: probes the built-in demo mail target (demo/target.ts) on this machine.
 # Generated at start: the ports are chosen then. The password comes from ${DEMO_PASSWORD_ENV}.
 
@@ -92,11 +106,34 @@ thresholds:
   quorum: 1 # one vantage point: its word is final
   staleAfterIntervals: 3
 
+deliveries:
+  - name: demo-receive # 7.1.9: handed straight to the MX as a source server, read over IMAP
+    direction: receive
+    via: demo-mx
+    mailbox: demo-imap
+    from: ${q(outside)}
+    interval: 30s
+    lossTimeout: 10m
+  - name: demo-roundtrip # what a user sees: submitted with AUTH, read over IMAP
+    direction: roundtrip
+    via: demo-submission
+    mailbox: demo-imap
+    interval: 30s
+    lossTimeout: 10m
+
 agent:
   listen: ${q(opts.agentListen ?? "127.0.0.1:9469")}
   interval: 10s
   timeout: 5s
   jitter: 0.1
   concurrency: 8
+  stateDir: ${q(dataDir)}
+
+collector:
+  listen: ${q(opts.collectorListen ?? "127.0.0.1:9470")}
+  dataDir: ${q(dataDir)}
+  agentTokens:
+    demo: { env: ${DEMO_AGENT_TOKEN_ENV} }
+  adminToken: { env: ${DEMO_ADMIN_TOKEN_ENV} }
 `;
 }

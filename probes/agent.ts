@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance } from "fastify";
+import { join } from "node:path";
 import type { Registry } from "prom-client";
 import type { Config } from "../config/schema.js";
 import type { ServiceConfig } from "../config/services.js";
@@ -10,6 +10,10 @@ import { createAgentMetrics, createProcessRegistry } from "./metrics.js";
 import type { ProbeResult } from "./result.js";
 import { runCheck, type KindRegistry } from "./run-check.js";
 import { Scheduler, type ScheduledCheck } from "./scheduler.js";
+import { serveMetrics } from "./agent-http.js";
+import { startDeliveries, type DeliveryRunner } from "./delivery/deliveries.js";
+import { startPusher, type Pusher } from "./push/pusher.js";
+import { openAgentState, type AgentState } from "./state/agent-state.js";
 
 /** Everything an agent needs from its caller: the configuration, who it is, where results go. */
 export interface AgentOptions {
@@ -19,10 +23,12 @@ export interface AgentOptions {
   log: Logger;
   clock?: Clock;
   kinds?: KindRegistry;
-  /** Extra consumers of results (the collector's spool, later); each called once per result. */
+  /** Extra consumers of check results (tests, the embedded status page); each called once per result. */
   sinks?: ((result: ProbeResult) => void)[];
   /** Overrides `config.agent.listen` (e.g. port 0 in tests); `false` serves no HTTP. */
   listen?: string | false;
+  /** Overrides the state file (default `<agent.stateDir>/agent-<vantage>.sqlite`). */
+  statePath?: string;
 }
 
 /** A running probe agent. */
@@ -30,6 +36,11 @@ export interface Agent {
   /** Where /metrics is served, e.g. http://127.0.0.1:9469 (undefined when not listening). */
   url: string | undefined;
   registry: Registry;
+  state: AgentState;
+  /** The delivery probes, when this vantage point runs any. */
+  deliveries: DeliveryRunner | undefined;
+  /** The pusher to the collector, when one is configured. */
+  pusher: Pusher | undefined;
   /** Stops scheduling, lets running checks finish (or aborts them), closes the HTTP server. */
   stop(opts?: { abort?: boolean }): Promise<void>;
 }
@@ -53,6 +64,7 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
   const clock = opts.clock ?? systemClock;
   const services = servicesFor(config, vantage);
   const registry = createProcessRegistry("mailsla_agent_");
+  const state = openAgentState(opts.statePath ?? join(config.agent.stateDir, `agent-${vantage}.sqlite`));
   const metrics = createAgentMetrics(registry, services, vantage);
   const accounts: Record<string, Credentials> = { ...config.accounts };
   const deps = {
@@ -76,44 +88,73 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
     onResult(result) {
       metrics.observe(result);
       logResult(log, result);
+      state.outbox.add("check", result);
       for (const sink of opts.sinks ?? []) sink(result);
     },
     onError: (err) => log.error({ err }, "a result could not be handed on"),
   });
 
+  const runsDeliveries = (config.deliveries ?? []).some(
+    (d) => !d.vantagePoints || d.vantagePoints.includes(vantage),
+  );
+  const deliveries = runsDeliveries
+    ? await startDeliveries({ config, vantage, state, log, registry, clock })
+    : undefined;
+  const push = startPusherIfConfigured(config, vantage, state, log, clock);
   const listen = opts.listen ?? config.agent.listen;
   const http = listen === false ? undefined : await serveMetrics(registry, listen);
   scheduler.start();
-  log.info({ vantage, services: services.map((s) => s.name), metrics: http?.url }, "probe agent started");
+  log.info(
+    { vantage, services: services.map((s) => s.name), metrics: http?.url, collector: config.collector?.url },
+    "probe agent started",
+  );
 
   return {
     url: http?.url,
     registry,
+    state,
+    deliveries,
+    pusher: push.pusher,
     async stop(stopOpts) {
       await scheduler.stop(stopOpts);
+      await deliveries?.stop();
+      await push.stop();
       await http?.server.close();
+      state.close();
       log.info({ vantage }, "probe agent stopped");
     },
   };
 }
 
+/**
+ * Pushes the outbox to the collector when there is one to push to. Without a collector, results
+ * stay on /metrics only and the outbox is trimmed so the state file cannot grow without bound.
+ */
+function startPusherIfConfigured(
+  config: Readonly<Config>,
+  vantage: string,
+  state: AgentState,
+  log: Logger,
+  clock: Clock,
+): { pusher?: Pusher; stop(): Promise<void> } {
+  const token = config.agent.token ?? config.collector?.agentTokens[vantage];
+  if (config.collector && token) {
+    const pusher = startPusher({ state, url: config.collector.url, token, log, clock });
+    return { pusher, stop: () => pusher.stop() };
+  }
+  if (config.collector)
+    log.warn({ vantage }, "no agent.token for this vantage point: results are not pushed");
+  const trim = () => state.outbox.keepAtMost(UNPUSHED_LIMIT);
+  trim();
+  const timer = setInterval(trim, 60_000);
+  return { stop: async () => clearInterval(timer) };
+}
+
+/** Results kept in the outbox when no collector is configured (about a week of a typical agent). */
+const UNPUSHED_LIMIT = 100_000;
+
 function logResult(log: Logger, r: ProbeResult): void {
   const fields = { service: r.check, kind: r.kind, seconds: Number(r.durationSeconds.toFixed(3)) };
   if (r.ok) log.info(fields, "check passed");
   else log.warn({ ...fields, ...r.error }, "check failed");
-}
-
-async function serveMetrics(
-  registry: Registry,
-  listen: string,
-): Promise<{ server: FastifyInstance; url: string }> {
-  const server = Fastify({ logger: false });
-  server.get("/metrics", async (_req, reply) => {
-    reply.header("content-type", registry.contentType);
-    return registry.metrics();
-  });
-  server.get("/healthz", async () => ({ ok: true }));
-  const i = listen.lastIndexOf(":");
-  const url = await server.listen({ host: listen.slice(0, i), port: Number(listen.slice(i + 1)) });
-  return { server, url };
 }

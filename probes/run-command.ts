@@ -1,50 +1,75 @@
 import { loadConfigFile, parseConfigText } from "../config/load.js";
 import type { Config } from "../config/schema.js";
+import { startCollector, type RunningCollector } from "../collector/server.js";
 import { demoConfigYaml, demoEnvironment } from "../demo/config.js";
 import { startDemoTarget, type DemoTarget } from "../demo/target.js";
-import { startAgent } from "./agent.js";
-import { createLogger } from "./log.js";
+import { startAgent, type Agent } from "./agent.js";
+import { createLogger, type Logger } from "./log.js";
 
-/**
- * `mailsla run`: the agent on the operator's configuration, or, with none, the embedded default:
- * the built-in demo mail target in this process and an agent probing it. Stops gracefully on
- * SIGINT/SIGTERM (running checks finish; a second signal aborts them).
- */
-export async function runAgentCommand(o: {
+/** Which parts one process runs: `mailsla run` (both), `mailsla agent`, `mailsla collector`. */
+export type Role = "all" | "agent" | "collector";
+
+/** Options shared by the run commands. */
+export interface RunOptions {
   config?: string;
   vantage?: string;
   listen?: string;
-}): Promise<void> {
+}
+
+/**
+ * Runs mailsla's long-lived processes. With no configuration (`mailsla run` alone) this is the
+ * embedded default: the built-in demo mail target, the collector on its embedded SQLite ledger and
+ * an agent probing the target and pushing to it, all in this process. Stops gracefully on
+ * SIGINT/SIGTERM (running checks finish; a second signal aborts them).
+ */
+export async function runCommand(role: Role, o: RunOptions): Promise<void> {
   const log = createLogger("mailsla");
   let demo: DemoTarget | undefined;
   let config: Readonly<Config>;
   if (o.config) {
     config = loadConfigFile(o.config);
-  } else {
+  } else if (role === "all") {
     demo = await startDemoTarget();
     Object.assign(process.env, demoEnvironment(demo));
     config = parseConfigText(demoConfigYaml(demo), "(built-in demo)");
     log.info({ ports: demo.ports }, "no --config given: probing the built-in demo mail target");
+  } else {
+    throw new Error(`mailsla ${role} needs --config FILE (or MAILSLA_CONFIG)`);
   }
-  const agent = await startAgent({
-    config,
-    vantage: o.vantage ?? config.vantagePoints[0]!.name,
-    log,
-    ...(o.listen ? { listen: o.listen } : {}),
-  });
-  if (demo) console.error(`mailsla demo: metrics at ${agent.url}/metrics, Ctrl-C to stop`);
+  const collector = role === "agent" ? undefined : await startCollector(config, { log });
+  const agent =
+    role === "collector"
+      ? undefined
+      : await startAgent({
+          config,
+          vantage: o.vantage ?? config.vantagePoints[0]!.name,
+          log,
+          ...(o.listen ? { listen: o.listen } : {}),
+        });
+  if (demo) {
+    console.error(
+      `mailsla demo: agent metrics ${agent?.url}/metrics, collector ${collector?.address} (SLA: /api/v1/sla), Ctrl-C to stop`,
+    );
+  }
+  onSignals(log, { agent, collector, demo });
+}
 
+function onSignals(
+  log: Logger,
+  parts: { agent: Agent | undefined; collector: RunningCollector | undefined; demo: DemoTarget | undefined },
+): void {
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) {
       log.warn({ signal }, "second signal: aborting running checks");
-      await agent.stop({ abort: true });
+      await parts.agent?.stop({ abort: true });
       process.exit(130);
     }
     stopping = true;
     log.info({ signal }, "stopping: letting running checks finish");
-    await agent.stop();
-    await demo?.stop();
+    await parts.agent?.stop();
+    await parts.collector?.close();
+    await parts.demo?.stop();
     process.exit(0);
   };
   process.on("SIGINT", (s) => void stop(s));

@@ -72,6 +72,11 @@ export class Outbox {
     del.run(...seqs);
   }
 
+  /** Drops the oldest records beyond `max`: for an agent with no collector to push to. */
+  keepAtMost(max: number): void {
+    this.db.prepare("DELETE FROM outbox WHERE seq <= (SELECT max(seq) FROM outbox) - ?").run(max);
+  }
+
   /** Records waiting (exported as a metric: a growing outbox means the collector is unreachable). */
   size(): number {
     return (this.countAll.get() as { n: number }).n;

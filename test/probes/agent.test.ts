@@ -1,3 +1,6 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseConfigText } from "../../config/load.js";
 import { demoConfigYaml, demoEnvironment } from "../../demo/config.js";
@@ -10,6 +13,9 @@ import { promtoolCheckMetrics } from "../helpers/tools.js";
 let target: DemoTarget;
 let agent: Agent | undefined;
 const results: ProbeResult[] = [];
+const dataDir = mkdtempSync(join(tmpdir(), "mailsla-agent-"));
+/** Nothing listens on port 1: the agent's pushes fail, so its results stay in the outbox. */
+const NO_COLLECTOR = "127.0.0.1:1";
 
 /** Waits until `cond` holds, polling; fails with `what` after `ms`. */
 async function until(cond: () => boolean, what: string, ms = 15_000): Promise<void> {
@@ -31,7 +37,10 @@ afterAll(async () => {
 
 describe("probe agent (the embedded default: agent against the built-in demo target)", () => {
   it("checks every service, serves /metrics that promtool accepts, and stops gracefully", async () => {
-    const config = parseConfigText(demoConfigYaml(target), "demo");
+    const config = parseConfigText(
+      demoConfigYaml(target, { dataDir, collectorListen: NO_COLLECTOR }),
+      "demo",
+    );
     agent = await startAgent({
       config,
       vantage: "demo",
@@ -63,13 +72,19 @@ describe("probe agent (the embedded default: agent against the built-in demo tar
     expect(failed.error?.code).toMatch(/^(connect|closed)$/);
     target.setFault("imap", "none");
 
+    // every result also went to the durable outbox, bound for the collector
+    expect(agent.state.outbox.size()).toBeGreaterThanOrEqual(results.length);
+
     await agent.stop();
     await expect(fetch(`${agent.url}/metrics`)).rejects.toThrow();
     agent = undefined;
   });
 
   it("refuses a vantage point the configuration does not list", async () => {
-    const config = parseConfigText(demoConfigYaml(target), "demo");
+    const config = parseConfigText(
+      demoConfigYaml(target, { dataDir, collectorListen: NO_COLLECTOR }),
+      "demo",
+    );
     await expect(
       startAgent({ config, vantage: "mars", log: createLogger("test", "silent") }),
     ).rejects.toThrow('unknown vantage point "mars": the configuration lists demo');
