@@ -196,12 +196,13 @@ class ImapWatcher implements Watcher {
     const idle = client.idle().catch(() => undefined);
     const until = Math.min(t.idleRenewMs, this.junk ? this.junk.due - this.mono() : Infinity);
     if (this.events.length === 0 && !this.stopped) await this.wake.wait(until);
+    // from here on the server answers our commands: what it reports now is a poll's finding
     const b = this.mono();
+    this.idling = false;
     this.knownUntil = Math.max(this.knownUntil, b - t.idleLagMs);
     if (this.events.length > 0) await this.collect(client);
     else if (client.usable) await client.noop();
     await idle;
-    this.idling = false;
   }
 
   /** Fetches the messages announced since the last look and reports the probes among them. */
