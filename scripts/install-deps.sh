@@ -27,6 +27,7 @@ want openssl openssl
 want script bsdutils
 want pdftotext poppler-utils
 want pdftoppm poppler-utils
+want /usr/bin/chromium chromium
 
 if [ ${#need[@]} -eq 0 ]; then
   echo "install-deps: everything is installed"
