@@ -6,6 +6,7 @@ import { defaultAlertmanagerOptions, renderAlertmanager } from "../alerts/alertm
 import { defaultAlertOptions } from "../alerts/options.js";
 import { renderRules } from "../alerts/rules.js";
 import { renderRuleTests } from "../alerts/tests/cases.js";
+import { GENERATED_DASHBOARDS } from "../dashboards/index.js";
 
 /**
  * Writes every generated, committed file (kubernetes-mixin style: CI regenerates and fails on a
@@ -27,6 +28,7 @@ export const GENERATED: readonly GeneratedFile[] = [
     render: () => renderAlertmanager(defaultAlertmanagerOptions()),
   },
   { path: "alerts/tests/mailsla-rules.test.yml", render: renderRuleTests },
+  ...GENERATED_DASHBOARDS,
 ];
 
 /** The repository root. */
