@@ -1,11 +1,12 @@
 /**
- * The report e-mail through the real mail path: the schedule submits it to the test stack's
- * Postfix (submission, STARTTLS verified against the stack's CA, SMTP AUTH as probe1), Dovecot
- * delivers it to alice, and the test fetches it over IMAP and parses it with mailparser: subject,
+ * The report e-mail through the real mail path: the schedule, wired from configuration as the
+ * collector wires it (createReportService), submits it to the test stack's Postfix (submission,
+ * STARTTLS verified against the stack's CA, SMTP AUTH as probe1); Dovecot delivers it to alice,
+ * and the test fetches it over IMAP and parses it with mailparser: subject,
  * text and HTML parts, the CID chart images the HTML refers to, and the PDF and CSV attachments.
  * A restarted schedule then sends nothing more.
  */
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { ImapFlow } from "imapflow";
@@ -13,16 +14,17 @@ import { simpleParser, type ParsedMail } from "mailparser";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Report } from "../../config/report.js";
 import { Secret } from "../../config/secret.js";
-import { ReportArchive } from "../../collector/report/archive.js";
 import { chartCid } from "../../collector/report/html.js";
-import { reportSubject, sendMessage, smtpSettings } from "../../collector/report/mail.js";
+import { reportSubject } from "../../collector/report/mail.js";
 import type { RenderedReport } from "../../collector/report/render.js";
-import { ReportSchedule } from "../../collector/report/schedule.js";
+import { createReportService } from "../../collector/report/service.js";
 import { startMailStack, type MailStack } from "../stack/mail-stack.js";
-import { pdfText, seededReport } from "./helpers.js";
+import { pdfText } from "./helpers.js";
+import { seedSource } from "./seed.js";
 
 const DUE = Date.UTC(2026, 11, 2, 0);
 
+const source = seedSource();
 let stack: MailStack;
 let report: RenderedReport;
 let mail: ParsedMail;
@@ -60,8 +62,9 @@ async function fetchInbox(): Promise<ParsedMail[]> {
   }
 }
 
-function scheduleOn(dir: string) {
-  const config = Report.parse({
+/** The report service as the collector starts it, from configuration, on the stack's submission port. */
+function serviceOn(dir: string) {
+  const report = Report.parse({
     recipients: [stack.users.alice.user],
     from: `mailsla <${stack.users.probe1.user}>`,
     smtp: {
@@ -72,34 +75,32 @@ function scheduleOn(dir: string) {
     },
     archiveDir: dir,
   });
-  const accounts = {
-    reporter: { username: stack.users.probe1.user, password: new Secret(stack.users.probe1.pass) },
+  const config = {
+    accounts: {
+      reporter: { username: stack.users.probe1.user, password: new Secret(stack.users.probe1.pass) },
+    },
+    operator: {
+      name: source.operator.name,
+      timeZone: "Asia/Shanghai",
+      totalUsers: source.input.setup.totalUsers,
+    },
   };
-  const settings = smtpSettings({ accounts }, config);
-  const archive = new ReportArchive(config.archiveDir);
-  const schedule = new ReportSchedule({
-    settings: { ...config, timeZone: "Asia/Shanghai" },
-    archive,
-    clock: () => DUE,
-    build: async () => report,
-    send: (m) => sendMessage(settings, m),
-  });
-  return { archive, schedule };
+  return createReportService(config, report, async () => source, { clock: () => DUE });
 }
 
 beforeAll(async () => {
-  [stack, { out: report }] = await Promise.all([startMailStack(), seededReport()]);
+  stack = await startMailStack();
   const dir = mkdtempSync(path.join(tmpdir(), "report-mail-"));
-  const first = scheduleOn(dir);
+  const first = serviceOn(dir);
   expect(await first.schedule.tick()).toEqual({ month: "2026-11", outcome: "sent" });
-  first.archive.close();
-  const restarted = scheduleOn(dir);
+  first.stop();
+  const restarted = serviceOn(dir);
   expect(await restarted.schedule.tick()).toEqual({ month: "2026-11", outcome: "already-sent" });
-  restarted.archive.close();
+  report = restarted.archive.load("2026-11");
+  restarted.stop();
   const inbox = await fetchInbox();
   fetched = inbox.length;
   mail = inbox[0]!;
-  report = { ...report, pdf: readFileSync(path.join(dir, "2026-11", "report.pdf")) };
 });
 
 afterAll(async () => {
