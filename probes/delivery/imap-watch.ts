@@ -43,6 +43,8 @@ class ImapWatcher implements Watcher {
   private nextUid = 1;
   private junk: { path: string; uidNext: number; checkedAt: number; due: number } | undefined;
   private failures = 0;
+  /** The watched mailbox's path as the server names it (EXISTS of Junk, while selected, is not ours). */
+  private watched = "";
   private markReady: () => void = () => undefined;
   private readonly readyPromise = new Promise<void>((resolve) => (this.markReady = resolve));
 
@@ -108,7 +110,7 @@ class ImapWatcher implements Watcher {
     await client.connect();
     if (this.stopped) return;
     const junkBox = (await client.list()).find((b) => b.specialUse === "\\Junk");
-    await client.mailboxOpen(this.service.mailbox);
+    this.watched = (await client.mailboxOpen(this.service.mailbox)).path;
     this.junk = junkBox && { path: junkBox.path, uidNext: 0, checkedAt: -Infinity, due: -Infinity };
     await this.sweep(client);
     if (this.failures > 0 && this.deps.awaited() > 0) this.expect();
@@ -139,7 +141,7 @@ class ImapWatcher implements Watcher {
     client.on("error", () => undefined);
     client.on("close", () => this.wake.notify());
     client.on("exists", (e) => {
-      if (e.count <= e.prevCount) return;
+      if (e.count <= e.prevCount || e.path !== this.watched) return;
       const at = this.mono();
       const lower = this.idling
         ? Math.max(this.knownUntil, at - this.deps.tuning.idleLagMs)
