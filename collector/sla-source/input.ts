@@ -1,0 +1,88 @@
+import type { Config } from "../../config/schema.js";
+import type { Interval } from "../sla/intervals.js";
+import type { LateNoticeCountsAs } from "../sla/maintenance.js";
+import { setupFromConfig, type EngineInput, type EngineSetup } from "../sla/timeline.js";
+import type { CollectorStore } from "../store/index.js";
+import { deliveryInput, type OutcomeCounts } from "./deliveries.js";
+import { loadRange } from "./load-range.js";
+import { loadVerdicts } from "./security.js";
+
+/**
+ * Builds the pure engine's input (collector/sla/timeline.ts `EngineInput`) from the ledger: the one
+ * place where stored results, declarations and annotations become engine data, so the HTTP API,
+ * /metrics and the monthly report all compute from the same input.
+ */
+
+/** What the wiring derives from the configuration once. */
+export interface SourceContext {
+  readonly setup: EngineSetup;
+  /** Every service with its check kind: submission and relay services carry 7.1.13/7.1.14 verdicts. */
+  readonly services: readonly { readonly name: string; readonly kind: string }[];
+}
+
+/** The engine setup and service kinds of a validated configuration. */
+export function sourceContext(
+  config: Readonly<Config>,
+  lateNoticeCountsAs: LateNoticeCountsAs = "fault",
+): SourceContext {
+  return {
+    setup: setupFromConfig(config, lateNoticeCountsAs),
+    services: config.services.map((s) => ({ name: s.name, kind: s.kind })),
+  };
+}
+
+/** An engine input with what was read to build it. */
+export interface LoadedInput {
+  readonly input: EngineInput;
+  /** The check results read: the period widened by the lookback and by faults crossing its ends. */
+  readonly loaded: Interval;
+  /** Delivery outcomes of the messages taken over in the period, by direction. */
+  readonly outcomes: OutcomeCounts;
+}
+
+/**
+ * The engine input for `period` at `now`, with its bounds. Deliveries are those taken over inside
+ * the period (they count in the period of their `sentAt`); maintenance windows those overlapping
+ * what was read; force majeure marks and overrides all of them (a handful, keyed by incident id).
+ */
+export function loadInput(
+  store: CollectorStore,
+  ctx: SourceContext,
+  now: number,
+  period: Interval,
+): LoadedInput {
+  const { setup } = ctx;
+  const loaded = loadRange(store.results, setup, period, now);
+  const until = Math.min(period.end, now);
+  const deliveries = deliveryInput(
+    store.results.deliveries({ from: period.start, to: until }).map((d) => d.payload),
+  );
+  const input: EngineInput = {
+    setup,
+    now,
+    series: store.results.observationSeries(loaded.start, loaded.end),
+    maintenance: store.maintenance.list(loaded.start, loaded.end),
+    forceMajeure: store.annotations.forceMajeureMarks(),
+    overrides: store.annotations.overrides(),
+    delays: deliveries.delays,
+    inFlight: deliveries.inFlight,
+    lost: deliveries.lost,
+    security: loadVerdicts(store.results, ctx.services, period.start, until),
+  };
+  return { input, loaded, outcomes: deliveries.outcomes };
+}
+
+/**
+ * The engine input for any `range` (a month, a year, the report's twelve months) at `now`, read
+ * from `store` with the configuration's setup. Results reach back the engine's lookback before the
+ * range, further if a fault is under way there.
+ */
+export function engineInput(
+  store: CollectorStore,
+  config: Readonly<Config>,
+  now: number,
+  range: Interval,
+  lateNoticeCountsAs: LateNoticeCountsAs = "fault",
+): EngineInput {
+  return loadInput(store, sourceContext(config, lateNoticeCountsAs), now, range).input;
+}
