@@ -9,6 +9,7 @@ import { createLogger, type Logger } from "../probes/log.js";
 import { buildCollector } from "./app.js";
 import { startExporter, type Exporter } from "./influx/exporter.js";
 import type { SlaWiring } from "./routes/sla.js";
+import { createSlaSource } from "./sla-source/wiring.js";
 import { openStore, type CollectorStore } from "./store/index.js";
 
 /**
@@ -30,7 +31,10 @@ export interface RunningCollector {
 /** Options of {@link startCollector}. */
 export interface StartOptions {
   log?: Logger;
+  /** Replaces the SLA engine's wiring built from the configuration (collector/sla-source/). */
   sla?: SlaWiring;
+  /** The clock of the API and the SLA engine, Unix ms (tests pass their own). */
+  now?: () => number;
 }
 
 /** The ledger file inside `collector.dataDir`. */
@@ -48,7 +52,10 @@ export async function startCollector(
   const problems = collectorProblems(config, c);
   if (problems.length > 0) throw new ConfigError("(configuration)", problems);
   const log = opts.log ?? createLogger("collector");
-  const store = openStore(ledgerPath(c.dataDir));
+  const ledger = openStore(ledgerPath(c.dataDir));
+  // The app writes through the wiring's store, so every ingest invalidates the periods it changes.
+  const source = opts.sla ? undefined : createSlaSource(ledger, config, { now: opts.now });
+  const store = source?.store ?? ledger;
   const exporter = c.influx ? startExporter({ queue: store.exportQueue, config: c.influx, log }) : undefined;
   const app = buildCollector(
     {
@@ -60,7 +67,8 @@ export async function startCollector(
       registry: new Registry(),
       exporter,
       names: { segments: config.segments.map((s) => s.name), services: config.services.map((s) => s.name) },
-      sla: opts.sla,
+      sla: opts.sla ?? source?.wiring,
+      now: opts.now,
     },
     { loggerInstance: log, disableRequestLogging: true },
   );

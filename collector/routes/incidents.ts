@@ -1,13 +1,17 @@
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
+import type { Annotation } from "../store/annotations.js";
 import type { CollectorStore } from "../store/index.js";
 import { Errors } from "../errors.js";
+import { MonthParam, type SlaWiring } from "./sla.js";
 import { parseOr400 } from "./validate.js";
 
 /**
  * Annotations of incidents: cause, force majeure with its reason (1.5), affected users (7.1.2).
  * Incidents themselves are computed by the SLA engine and named `segment@start` (ISO, UTC); an
  * annotation is keyed by that name, so it can be written before or after the engine lists it.
+ * `GET /api/v1/incidents?month=YYYY-MM` lists the month's computed incidents with their annotations
+ * merged in, through the SLA wiring that slaRoutes makes available in the same admin context.
  */
 
 const INCIDENT_ID = /^([^@\s]+)@(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z)$/;
@@ -38,6 +42,29 @@ const Patch = z
     error: "nothing to change: give cause, forceMajeure or affectedUsers",
   });
 
+const ListQuery = z.strictObject({ month: MonthParam.optional() });
+
+/**
+ * The list: every annotation, and with a wiring the month's computed incidents (the current month
+ * without `month`), each with its annotation or null. Annotations of incidents no longer computed
+ * (ids changed by a late result) stay visible in `annotations`.
+ */
+function listIncidents(store: CollectorStore, sla: SlaWiring | null | undefined, query: unknown) {
+  const q = parseOr400(ListQuery, query);
+  const annotations = store.annotations.list();
+  if (!sla?.incidents) {
+    if (q.month !== undefined) throw Errors.slaUnavailable("incidents are computed by the SLA engine");
+    return { annotations };
+  }
+  const byId = new Map<string, Annotation>(annotations.map((a) => [a.incidentId, a]));
+  const { month, incidents } = sla.incidents(q.month);
+  return {
+    month,
+    incidents: incidents.map((i) => ({ ...i, annotation: byId.get(i.id) ?? null })),
+    annotations,
+  };
+}
+
 /** Registers the incident-annotation routes (admin token checked by the caller's hook). */
 export function incidentRoutes(
   app: FastifyInstance,
@@ -46,8 +73,7 @@ export function incidentRoutes(
   segments?: readonly string[],
 ): void {
   const Id = idSchema(segments);
-  // Extension point: the engine's wiring adds the computed incidents of a month beside these.
-  app.get("/api/v1/incidents", async () => ({ annotations: store.annotations.list() }));
+  app.get("/api/v1/incidents", async (req) => listIncidents(store, app.slaWiring, req.query));
   app.get("/api/v1/incidents/:id/annotation", async (req) => {
     const { id } = parseOr400(Id, req.params);
     const a = store.annotations.get(id);

@@ -1,0 +1,134 @@
+import { createHash } from "node:crypto";
+import type { ForceMajeureMark } from "../sla/force-majeure.js";
+import type { IncidentOverride } from "../sla/incidents.js";
+import type { Interval } from "../sla/intervals.js";
+import type { EngineSetup } from "../sla/timeline.js";
+import type { CollectorStore } from "../store/index.js";
+import type { StoredWindow } from "../store/maintenance.js";
+
+/**
+ * Computed periods kept until something they depend on changes, so a Prometheus scrape every 15 s
+ * does not recompute the month and the year when nothing arrived. A period depends on:
+ * - results near it: an ingest invalidates every period whose read range (widened by the reach of
+ *   one result) holds the time of a new result: a late result recomputes the period it falls in,
+ *   and only that period (DESIGN step 8);
+ * - 7.1.13/7.1.14 verdicts before its end (the state is the latest verdict, however old);
+ * - declarations: maintenance windows and incident annotations, compared by content on each read;
+ * - the clock, while the period runs (or a fault runs at its edge): such a "live" entry is reused
+ *   for at most `maxAgeMs`; and no entry is reused at a clock earlier than the one it was computed at.
+ */
+
+/** One new result, as far as invalidation cares. */
+export interface Change {
+  /** Its time: `startedAt` of a check, `sentAt` of a delivery. */
+  readonly at: number;
+  /** A submission or relay check: it may change 7.1.13/7.1.14 states of later periods. */
+  readonly security: boolean;
+}
+
+/** A computed period and what it depends on. */
+export interface CachedPeriod<T> {
+  readonly value: T;
+  readonly computedAt: number;
+  /** Would change with the clock alone: the period runs, or reading stopped at the clock. */
+  readonly live: boolean;
+  /** Results at times in here may change it. */
+  readonly dependsOn: Interval;
+  readonly periodEnd: number;
+  /** {@link declarationsKey} it was computed with. */
+  readonly declarations: string;
+}
+
+/**
+ * How far one result's influence reaches: a run of `consecutiveFailures` results, each at most a
+ * stale time apart, plus the stale time it stays fresh. A result further than this from a period's
+ * read range cannot change its states.
+ */
+export function influenceMs(setup: EngineSetup): number {
+  const longest = Math.max(0, ...setup.services.map((s) => s.intervalMs));
+  const { consecutiveFailures, staleAfterIntervals } = setup.thresholds;
+  return (consecutiveFailures + 1) * staleAfterIntervals * longest;
+}
+
+/** Maintenance windows and incident annotations, read once per request. */
+export interface Declarations {
+  readonly windows: readonly StoredWindow[];
+  readonly marks: readonly ForceMajeureMark[];
+  readonly overrides: readonly IncidentOverride[];
+}
+
+/** The declarations now in the ledger. */
+export function readDeclarations(store: CollectorStore): Declarations {
+  return {
+    windows: store.maintenance.list(),
+    marks: store.annotations.forceMajeureMarks(),
+    overrides: store.annotations.overrides(),
+  };
+}
+
+/** The start an incident id `segment@ISO` names, or NaN. */
+function incidentStart(id: string): number {
+  return Date.parse(id.slice(id.lastIndexOf("@") + 1));
+}
+
+/**
+ * A digest of the declarations that can change a period depending on `range`: windows overlapping
+ * it, and annotations of incidents starting in it (an incident id names its start). Any other edit,
+ * such as a window next year, leaves the period's cache entry valid.
+ */
+export function declarationsKey(d: Declarations, range: Interval): string {
+  const near = (id: string) => {
+    const t = incidentStart(id);
+    return Number.isNaN(t) || (t >= range.start && t <= range.end);
+  };
+  const relevant = {
+    windows: d.windows.filter((w) => w.end > range.start && w.start < range.end),
+    marks: d.marks.filter((m) => !("incidentId" in m) || near(m.incidentId)),
+    overrides: d.overrides.filter((o) => near(o.incidentId)),
+  };
+  return createHash("sha256").update(JSON.stringify(relevant)).digest("base64url");
+}
+
+/** The cache of computed periods, by key ("2025-03"). */
+export class PeriodCache<T> {
+  private readonly entries = new Map<string, CachedPeriod<T>>();
+
+  constructor(private readonly maxAgeMs: number) {}
+
+  /** The entry of `key` if still valid at `now` for the declarations `d`. */
+  get(key: string, now: number, d: Declarations): CachedPeriod<T> | undefined {
+    const e = this.entries.get(key);
+    if (!e) return undefined;
+    // A clock set back (tests, a corrected host clock) sees a different past: recompute.
+    const age = now - e.computedAt;
+    const fresh = age >= 0 && (!e.live || age < this.maxAgeMs);
+    if (fresh && e.declarations === declarationsKey(d, e.dependsOn)) return e;
+    this.entries.delete(key);
+    return undefined;
+  }
+
+  /** Stores a computed period. */
+  set(key: string, entry: CachedPeriod<T>): void {
+    this.entries.set(key, entry);
+  }
+
+  /** Drops every entry a new result may change; returns how many were dropped. */
+  invalidate(changes: readonly Change[]): number {
+    let dropped = 0;
+    for (const [key, e] of this.entries) {
+      const hit = changes.some(
+        (c) => (c.at >= e.dependsOn.start && c.at < e.dependsOn.end) || (c.security && c.at < e.periodEnd),
+      );
+      if (hit) {
+        this.entries.delete(key);
+        dropped++;
+      }
+    }
+    return dropped;
+  }
+
+  /** Entries held (for tests and the wiring's stats). */
+  get size(): number {
+    return this.entries.size;
+  }
+}

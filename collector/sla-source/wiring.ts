@@ -1,0 +1,137 @@
+import type { Registry } from "prom-client";
+import type { Config } from "../../config/schema.js";
+import type { SlaSnapshot } from "../metrics/live-state.js";
+import { registerSlaMetrics } from "../metrics/sla-metrics.js";
+import type { SlaWiring } from "../routes/sla.js";
+import { monthOf, monthRange, yearOf } from "../sla/calendar.js";
+import { computeMonth, type PeriodResult } from "../sla/engine.js";
+import type { LateNoticeCountsAs } from "../sla/maintenance.js";
+import type { YearResult } from "../sla/year.js";
+import type { CollectorStore } from "../store/index.js";
+import { declarationsKey, influenceMs, PeriodCache, readDeclarations, type Declarations } from "./cache.js";
+import { composeYear, monthsBegun } from "./compose-year.js";
+import type { OutcomeCounts } from "./deliveries.js";
+import { loadInput, sourceContext } from "./input.js";
+import { liveState } from "./live.js";
+import { LastPushes } from "./last-push.js";
+import { changesOf, trackIngest } from "./tracking.js";
+
+/**
+ * The SLA engine wired into the collector: `GET /api/v1/sla`, the incident list and the SLA gauges
+ * of /metrics all ask this one object, which reads the ledger, runs the pure engine with the
+ * injected clock and keeps computed months until something they depend on changes.
+ */
+
+/** Options of {@link createSlaSource}. */
+export interface SlaSourceOptions {
+  /** The clock, Unix ms; tests inject their own. */
+  now?: () => number;
+  /** How down time in a late-announced window counts (6.1.6); "fault" by default. */
+  lateNoticeCountsAs?: LateNoticeCountsAs;
+  /** How long a running month is reused when nothing arrived (its figures move with the clock). */
+  maxAgeMs?: number;
+}
+
+/** A month as the API serves it: the engine's result and the delivery outcomes behind it. */
+export interface MonthSla {
+  readonly result: PeriodResult;
+  readonly outcomes: OutcomeCounts;
+}
+
+/** Counters that show the cache at work (tests, debugging). */
+export interface SlaSourceStats {
+  /** Months computed by the engine since start. */
+  readonly computations: number;
+  /** Ingest transactions seen. */
+  readonly ingests: number;
+  /** Cached months dropped by ingests. */
+  readonly invalidated: number;
+}
+
+/** The wiring and the store the app must write through (so that ingests invalidate the cache). */
+export interface SlaSource {
+  /** `store`, with ingests reported to the wiring: give this one to the app. */
+  readonly store: CollectorStore;
+  readonly wiring: SlaWiring & Required<Pick<SlaWiring, "incidents" | "registerMetrics">>;
+  /** One month at `now` (cached): what the routes and the monthly report read. */
+  month(month: string, now?: number): MonthSla;
+  /** 7.1.5 for one year at `now`, from its months. */
+  year(year: string, now?: number): YearResult;
+  /** The /metrics snapshot at `now`. */
+  snapshot(now?: number): SlaSnapshot;
+  stats(): SlaSourceStats;
+}
+
+/** Builds the wiring of `config` over `store`; pass `source.store` and `source.wiring` to the app. */
+export function createSlaSource(
+  store: CollectorStore,
+  config: Readonly<Config>,
+  opts: SlaSourceOptions = {},
+): SlaSource {
+  const clock = opts.now ?? Date.now;
+  const ctx = sourceContext(config, opts.lateNoticeCountsAs);
+  const tz = ctx.setup.timeZone;
+  const reach = influenceMs(ctx.setup);
+  const cache = new PeriodCache<MonthSla>(opts.maxAgeMs ?? 60_000);
+  const pushes = new LastPushes(store);
+  const stats = { computations: 0, ingests: 0, invalidated: 0 };
+
+  const tracked = trackIngest(store, (vantage, records, outcome, receivedAt) => {
+    stats.ingests++;
+    pushes.record(vantage, receivedAt);
+    if (outcome.accepted > 0) stats.invalidated += cache.invalidate(changesOf(records));
+  });
+
+  const monthAt = (month: string, now: number, d: Declarations): MonthSla => {
+    const hit = cache.get(month, now, d);
+    if (hit) return hit.value;
+    const period = monthRange(month, tz);
+    const { input, loaded, outcomes } = loadInput(store, ctx, now, period);
+    const value = { result: computeMonth(input, month), outcomes };
+    stats.computations++;
+    const live = value.result.period.partial || loaded.end >= now;
+    const dependsOn = { start: loaded.start - reach, end: live ? Infinity : loaded.end + reach };
+    const declarations = declarationsKey(d, dependsOn);
+    cache.set(month, { value, computedAt: now, live, dependsOn, periodEnd: period.end, declarations });
+    return value;
+  };
+  const yearAt = (year: string, now: number, d: Declarations): YearResult =>
+    composeYear(
+      year,
+      monthsBegun(year, tz, now).map((m) => monthAt(m, now, d).result),
+      tz,
+      now,
+    );
+
+  const source: SlaSource = {
+    store: tracked,
+    month: (month, now = clock()) => monthAt(month, now, readDeclarations(store)),
+    year: (year, now = clock()) => yearAt(year, now, readDeclarations(store)),
+    snapshot(now = clock()) {
+      const d = readDeclarations(store);
+      return {
+        now,
+        month: monthAt(monthOf(now, tz), now, d).result,
+        year: yearAt(yearOf(now, tz), now, d),
+        live: liveState(store, ctx.setup, now, (v) => pushes.last(v, now)),
+      };
+    },
+    stats: () => ({ ...stats }),
+    wiring: {
+      month(month) {
+        const now = clock();
+        const m = month ?? monthOf(now, tz);
+        const { result, outcomes } = source.month(m, now);
+        return { month: m, ...result, deliveryOutcomes: outcomes, manual: store.manual.list(m) };
+      },
+      year: (year) => ({ year, ...source.year(year) }),
+      incidents(month) {
+        const now = clock();
+        const m = month ?? monthOf(now, tz);
+        return { month: m, incidents: source.month(m, now).result.incidents };
+      },
+      registerMetrics: (registry: Registry) => registerSlaMetrics(registry, () => source.snapshot()),
+    },
+  };
+  return source;
+}
