@@ -6,6 +6,7 @@ import { Command, Option } from "commander";
 import { ConfigError, loadConfigFile } from "./config/load.js";
 import { runCommand } from "./probes/run-command.js";
 import { checkOnce, formatResult } from "./probes/check-once.js";
+import { reportCommand } from "./collector/report/cli.js";
 
 const program = new Command("mailsla")
   .description("SLA/QoS monitor for e-mail operators (ISC public e-mail service specification)")
@@ -64,6 +65,8 @@ program
       `${o.config}: valid. ${c.operator.name}, ${c.segments.length} segment(s), ${c.vantagePoints.length} vantage point(s), ${c.services.length} service(s).`,
     );
   });
+
+program.addCommand(reportCommand());
 
 program.parseAsync().catch((err: unknown) => {
   if (err instanceof ConfigError) console.error(err.message);

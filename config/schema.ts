@@ -1,6 +1,7 @@
 import { IANAZone } from "luxon";
 import { z } from "zod";
 import { Collector } from "./collector.js";
+import { Report } from "./report.js";
 import { checkDeliveryReferences, Delivery, Sink } from "./delivery.js";
 import { Duration } from "./duration.js";
 import { SecretRef } from "./secret.js";
@@ -79,6 +80,7 @@ export const Config = z
       stateDir: "./var",
     }),
     collector: Collector.optional(),
+    report: Report.optional(),
     sink: Sink.optional(),
     deliveries: z.array(Delivery).default([]),
   })
