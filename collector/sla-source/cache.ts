@@ -5,6 +5,7 @@ import type { Interval } from "../sla/intervals.js";
 import type { EngineSetup } from "../sla/timeline.js";
 import type { CollectorStore } from "../store/index.js";
 import type { StoredWindow } from "../store/maintenance.js";
+import { incidentIn } from "./input.js";
 
 /**
  * Computed periods kept until something they depend on changes, so a Prometheus scrape every 15 s
@@ -66,21 +67,13 @@ export function readDeclarations(store: CollectorStore): Declarations {
   };
 }
 
-/** The start an incident id `segment@ISO` names, or NaN. */
-function incidentStart(id: string): number {
-  return Date.parse(id.slice(id.lastIndexOf("@") + 1));
-}
-
 /**
  * A digest of the declarations that can change a period depending on `range`: windows overlapping
  * it, and annotations of incidents starting in it (an incident id names its start). Any other edit,
  * such as a window next year, leaves the period's cache entry valid.
  */
 export function declarationsKey(d: Declarations, range: Interval): string {
-  const near = (id: string) => {
-    const t = incidentStart(id);
-    return Number.isNaN(t) || (t >= range.start && t <= range.end);
-  };
+  const near = (id: string) => incidentIn(id, range);
   const relevant = {
     windows: d.windows.filter((w) => w.end > range.start && w.start < range.end),
     marks: d.marks.filter((m) => !("incidentId" in m) || near(m.incidentId)),

@@ -41,9 +41,19 @@ export interface LoadedInput {
 }
 
 /**
+ * Whether an incident id `segment@ISO-start` names an incident that can start within `range`.
+ * Incidents computed from results read over `range` start inside it, so annotations of other
+ * incidents are left out rather than reported as naming an incident that does not exist.
+ */
+export function incidentIn(incidentId: string, range: Interval): boolean {
+  const start = Date.parse(incidentId.slice(incidentId.lastIndexOf("@") + 1));
+  return Number.isNaN(start) || (start >= range.start && start <= range.end);
+}
+
+/**
  * The engine input for `period` at `now`, with its bounds. Deliveries are those taken over inside
  * the period (they count in the period of their `sentAt`); maintenance windows those overlapping
- * what was read; force majeure marks and overrides all of them (a handful, keyed by incident id).
+ * what was read; force majeure marks and overrides those of incidents that can start in it.
  */
 export function loadInput(
   store: CollectorStore,
@@ -62,8 +72,10 @@ export function loadInput(
     now,
     series: store.results.observationSeries(loaded.start, loaded.end),
     maintenance: store.maintenance.list(loaded.start, loaded.end),
-    forceMajeure: store.annotations.forceMajeureMarks(),
-    overrides: store.annotations.overrides(),
+    forceMajeure: store.annotations
+      .forceMajeureMarks()
+      .filter((m) => !("incidentId" in m) || incidentIn(m.incidentId, loaded)),
+    overrides: store.annotations.overrides().filter((o) => incidentIn(o.incidentId, loaded)),
     delays: deliveries.delays,
     inFlight: deliveries.inFlight,
     lost: deliveries.lost,
