@@ -60,15 +60,20 @@ export class Clock {
 /** The collector app with the real SLA wiring on a temporary ledger. */
 export interface SlaCollector {
   app: FastifyInstance;
+  /** The ledger file. */
+  file: string;
   store: CollectorStore;
   source: SlaSource;
   clock: Clock;
   close(): Promise<void>;
 }
 
-/** Builds it; `store` reopens an existing ledger (a restart). */
-export async function slaCollector(clock: Clock, store?: CollectorStore): Promise<SlaCollector> {
-  const ledger = store ?? openStore(join(tempDir("mailsla-sla-"), "collector.sqlite"));
+/** Builds it on the ledger `file` (a new one by default; an existing one is a restart). */
+export async function slaCollector(
+  clock: Clock,
+  file = join(tempDir("mailsla-sla-"), "collector.sqlite"),
+): Promise<SlaCollector> {
+  const ledger = openStore(file);
   const cfg = config();
   const source = createSlaSource(ledger, cfg, { now: clock.now });
   const app = buildCollector({
@@ -85,6 +90,7 @@ export async function slaCollector(clock: Clock, store?: CollectorStore): Promis
   await app.ready();
   return {
     app,
+    file,
     store: ledger,
     source,
     clock,
