@@ -103,6 +103,12 @@ export function assemble(builder: dashboard.DashboardBuilder, rows: readonly Row
     for (const panel of row.panels) builder.withPanel(panel);
   }
   const built = builder.build();
+  for (const v of built.templating?.list ?? []) {
+    // The SDK (10.4) writes interval-variable fields on every variable; Grafana's schema has them on none.
+    if (v.type !== "interval")
+      for (const key of ["auto", "auto_min", "auto_count"])
+        delete (v as unknown as Record<string, unknown>)[key];
+  }
   let id = 0;
   for (const panel of built.panels ?? []) {
     panel.id = ++id;

@@ -101,7 +101,9 @@ export function tablePanel(h: PanelHead): table.PanelBuilder {
     .description(h.description)
     .span(h.span)
     .height(h.height ?? 8)
-    .datasource(h.datasource ?? PROMETHEUS);
+    .datasource(h.datasource ?? PROMETHEUS)
+    .frameIndex(0)
+    .showHeader(true);
 }
 
 /** Histogram buckets over time, already bucketed by Prometheus (no calculation in Grafana). */

@@ -48,10 +48,14 @@ async function driveTraffic(): Promise<void> {
   }
   target.setFault("submission", "none");
   target.setFault("imap", "down");
-  const imapFailures = 'mailsla_check_failures_total{service="demo-imap"}';
-  await waitFor("two failed IMAP checks scraped", async () => ((await promValue(imapFailures)) ?? 0) >= 2, {
-    timeoutMs: 20_000,
-  });
+  const imapFailures = 'max(mailsla_check_failures_total{service="demo-imap"})';
+  await waitFor(
+    "two failed IMAP checks of one code scraped",
+    async () => ((await promValue(imapFailures)) ?? 0) >= 2,
+    {
+      timeoutMs: 30_000,
+    },
+  );
   target.setFault("imap", "none");
   await agent.pusher!.flush();
   const exported = async (m: string) =>
