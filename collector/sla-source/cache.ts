@@ -82,11 +82,18 @@ export function declarationsKey(d: Declarations, range: Interval): string {
   return createHash("sha256").update(JSON.stringify(relevant)).digest("base64url");
 }
 
-/** The cache of computed periods, by key ("2025-03"). */
+/**
+ * The cache of computed periods, by key ("2025-03"). At most `maxEntries` are kept (three years of
+ * months by default), the least recently computed dropped first, so browsing old months through
+ * the API cannot grow it without bound.
+ */
 export class PeriodCache<T> {
   private readonly entries = new Map<string, CachedPeriod<T>>();
 
-  constructor(private readonly maxAgeMs: number) {}
+  constructor(
+    private readonly maxAgeMs: number,
+    private readonly maxEntries = 36,
+  ) {}
 
   /** The entry of `key` if still valid at `now` for the declarations `d`. */
   get(key: string, now: number, d: Declarations): CachedPeriod<T> | undefined {
@@ -102,7 +109,12 @@ export class PeriodCache<T> {
 
   /** Stores a computed period. */
   set(key: string, entry: CachedPeriod<T>): void {
+    this.entries.delete(key);
     this.entries.set(key, entry);
+    for (const oldest of this.entries.keys()) {
+      if (this.entries.size <= this.maxEntries) break;
+      this.entries.delete(oldest);
+    }
   }
 
   /** Drops every entry a new result may change; returns how many were dropped. */

@@ -103,7 +103,7 @@ export function createSlaSource(
       now,
     );
 
-  const source: SlaSource = {
+  const source: Omit<SlaSource, "wiring"> = {
     store: tracked,
     month: (month, now = clock()) => monthAt(month, now, readDeclarations(store)),
     year: (year, now = clock()) => yearAt(year, now, readDeclarations(store)),
@@ -117,21 +117,31 @@ export function createSlaSource(
       };
     },
     stats: () => ({ ...stats }),
-    wiring: {
-      month(month) {
-        const now = clock();
-        const m = month ?? monthOf(now, tz);
-        const { result, outcomes } = source.month(m, now);
-        return { month: m, ...result, deliveryOutcomes: outcomes, manual: store.manual.list(m) };
-      },
-      year: (year) => ({ year, ...source.year(year) }),
-      incidents(month) {
-        const now = clock();
-        const m = month ?? monthOf(now, tz);
-        return { month: m, incidents: source.month(m, now).result.incidents };
-      },
-      registerMetrics: (registry: Registry) => registerSlaMetrics(registry, () => source.snapshot()),
-    },
   };
-  return source;
+  return { ...source, wiring: httpWiring(source, store, clock, tz) };
+}
+
+/** What the routes and /metrics see: JSON answers and the gauges' snapshot, at the clock's now. */
+function httpWiring(
+  source: Omit<SlaSource, "wiring">,
+  store: CollectorStore,
+  clock: () => number,
+  tz: string,
+): SlaSource["wiring"] {
+  const current = (month: string | undefined, now: number) => month ?? monthOf(now, tz);
+  return {
+    month(month) {
+      const now = clock();
+      const m = current(month, now);
+      const { result, outcomes } = source.month(m, now);
+      return { month: m, ...result, deliveryOutcomes: outcomes, manual: store.manual.list(m) };
+    },
+    year: (year) => ({ year, ...source.year(year) }),
+    incidents(month) {
+      const now = clock();
+      const m = current(month, now);
+      return { month: m, incidents: source.month(m, now).result.incidents };
+    },
+    registerMetrics: (registry: Registry) => registerSlaMetrics(registry, () => source.snapshot()),
+  };
 }

@@ -161,6 +161,16 @@ describe("the cache of computed months", () => {
     expect(cache.size).toBe(0);
   });
 
+  it("keeps at most maxEntries, dropping the least recently computed", () => {
+    const cache = new PeriodCache<number>(60_000, 2);
+    for (const key of ["2025-01", "2025-02", "2025-01", "2025-03"])
+      cache.set(key, entry({ start: 0, end: 600 }));
+    expect(cache.size).toBe(2);
+    expect(cache.get("2025-02", 2000, none)).toBeUndefined();
+    expect(cache.get("2025-01", 2000, none)).toBeDefined();
+    expect(cache.get("2025-03", 2000, none)).toBeDefined();
+  });
+
   it("reuses a live entry for maxAge only, never at an earlier clock, and not after a declaration", () => {
     const cache = new PeriodCache<number>(60_000);
     cache.set("live", entry({ start: 0, end: Infinity }, true));
