@@ -1,5 +1,5 @@
 import { mkdtempSync, rmSync, statfsSync } from "node:fs";
-import { availableParallelism, cpus, tmpdir, totalmem } from "node:os";
+import { availableParallelism, cpus, loadavg, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 
@@ -92,13 +92,19 @@ const FS_TYPES: Record<number, string> = {
   0x6969: "nfs",
 };
 
-/** The machine facts printed above the figures: a benchmark without them cannot be compared. */
-export function machineFacts(baseDir: string): Record<string, string> {
+/**
+ * The machine facts printed above the figures: a benchmark without them cannot be compared. The
+ * load average (at the start and now) says whether other work shared the CPUs meanwhile.
+ */
+export function machineFacts(baseDir: string, loadAtStart: readonly number[]): Record<string, string> {
   const fs = statfsSync(baseDir);
   const type = FS_TYPES[Number(fs.type)] ?? `statfs type 0x${Number(fs.type).toString(16)}`;
   return {
     cpus: `${availableParallelism()} × ${cpus()[0]?.model.trim() ?? "unknown"}`,
     memory: `${(totalmem() / 2 ** 30).toFixed(1)} GiB`,
+    "load average": `${loadAtStart.map((l) => l.toFixed(1)).join(" ")} at start, ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(" ")} at end (1, 5, 15 min)`,
     node: process.version,
     sqlite: sqliteVersion(),
     "bench dir": `${baseDir} (${type}, ${((Number(fs.bavail) * Number(fs.bsize)) / 2 ** 30).toFixed(0)} GiB free)`,

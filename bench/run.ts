@@ -1,5 +1,7 @@
+import { loadavg } from "node:os";
 import { pathToFileURL } from "node:url";
 import { ingestBench } from "./ingest.js";
+import { recomputeBench } from "./recompute.js";
 import { benchBaseDir, machineFacts, type Bench, type Figure } from "./measure.js";
 
 /**
@@ -9,7 +11,7 @@ import { benchBaseDir, machineFacts, type Bench, type Figure } from "./measure.j
  */
 
 /** Every bench, in the order they run; select some by name on the command line. */
-export const BENCHES: readonly Bench[] = [ingestBench];
+export const BENCHES: readonly Bench[] = [ingestBench, recomputeBench];
 
 const COLUMNS = ["bench", "metric", "value", "unit", "note"] as const;
 
@@ -43,13 +45,14 @@ async function main(args: readonly string[]): Promise<void> {
   }
   const selected = names.length > 0 ? BENCHES.filter((b) => names.includes(b.name)) : BENCHES;
   const baseDir = benchBaseDir();
+  const loadAtStart = loadavg();
   const ctx = { baseDir, log: (line: string) => console.error(`[bench] ${line}`) };
   const figures: Figure[] = [];
   for (const bench of selected) {
     ctx.log(`${bench.name}: ${bench.question}`);
     figures.push(...(await bench.run(ctx)));
   }
-  for (const [k, v] of Object.entries(machineFacts(baseDir)))
+  for (const [k, v] of Object.entries(machineFacts(baseDir, loadAtStart)))
     console.log(markdown ? `- ${k}: ${v}` : `${k}: ${v}`);
   console.log("");
   console.log(formatTable(figures, markdown));
