@@ -62,13 +62,27 @@ describe("a valid configuration", () => {
   });
 
   it("accepts the shipped example file", () => {
-    process.env.MAILSLA_PROBE1_PASSWORD = "x";
     const example = join(import.meta.dirname, "../../config/mailsla.example.yaml");
-    // the file as shipped, with only its secret file pointed somewhere readable
+    // the file as shipped, with only its secret file pointed somewhere readable and its variables set
     const text = readFileSync(example, "utf8").replace("/run/secrets/mailsla-probe2", secretFile);
-    const c = parseConfigText(text, example);
-    expect(c.services.map((s) => s.kind)).toEqual(["smtp", "relay", "submission", "imap", "pop3", "webmail"]);
-    delete process.env.MAILSLA_PROBE1_PASSWORD;
+    const variables = [...text.matchAll(/\{ env: (MAILSLA_\w+) \}/g)].map((m) => m[1]!);
+    variables.forEach((v, i) => (process.env[v] = `example-secret-${i}`));
+    try {
+      const c = parseConfigText(text, example);
+      expect(c.services.map((s) => s.kind)).toEqual([
+        "smtp",
+        "relay",
+        "submission",
+        "imap",
+        "pop3",
+        "webmail",
+      ]);
+      expect(c.deliveries?.map((d) => d.direction)).toEqual(["send", "receive", "roundtrip"]);
+      expect(Object.keys(c.collector?.agentTokens ?? {})).toEqual(["beijing-1", "shanghai-1", "guangzhou-1"]);
+      expect(c.report?.recipients).toEqual(["noc-manager@example.com"]);
+    } finally {
+      for (const v of variables) delete process.env[v];
+    }
   });
 });
 
