@@ -54,17 +54,11 @@ function yearInput(): EngineInput {
 }
 
 describe("scale", () => {
-  it("computes a year of one-minute results for 3 vantage points x 5 services in seconds", () => {
+  // How fast is measured in bench/ (npm run bench -- recompute), never asserted here.
+  it("computes a year of one-minute results for 3 vantage points x 5 services", () => {
     const input = yearInput();
-    const { series } = input;
-    const started = performance.now();
     const year = computeYear(input, "2026");
     const month = computeMonth(input, "2026-11");
-    const seconds = (performance.now() - started) / 1000;
-    console.log(
-      `year + month of ${series.length} x ${series[0]!.at.length} results: ${seconds.toFixed(2)} s`,
-    );
-    expect(seconds).toBeLessThan(10);
     // 5 services x ~40 outages of 20 minutes, never two services at once: every outage is a fault day.
     expect(year.faultDays.length).toBeGreaterThan(150);
     expect(month.incidents.length).toBeGreaterThan(10);
