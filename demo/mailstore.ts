@@ -40,6 +40,8 @@ export class MailStore {
   readonly #boxes = new Map<string, Mailbox>();
   readonly #events = new EventEmitter();
   readonly #outbound: OutboundMessage[] = [];
+  readonly #held = new Set<NodeJS.Timeout>();
+  #holdMs = 0;
 
   /** Creates one empty INBOX per address (compared case-insensitively). */
   constructor(addresses: Iterable<string>) {
@@ -60,6 +62,32 @@ export class MailStore {
     if (box.messages.length > MAX_MESSAGES) box.messages.splice(0, box.messages.length - MAX_MESSAGES);
     this.#events.emit(key(address));
     return message;
+  }
+
+  /**
+   * Makes every message accepted from now on wait `ms` before it reaches its mailbox, as mail does
+   * behind a backed-up queue: the scripted demo's receiving delay (7.1.9). 0 delivers at once.
+   */
+  setHold(ms: number): void {
+    if (!Number.isFinite(ms) || ms < 0) throw new RangeError(`hold must be a duration in ms, got ${ms}`);
+    this.#holdMs = ms;
+  }
+
+  /** Delivers an accepted message: at once, or after the hold in force when it was accepted. */
+  accept(address: string, raw: Buffer): void {
+    if (this.#holdMs === 0) return void this.deliver(address, raw);
+    const timer = setTimeout(() => {
+      this.#held.delete(timer);
+      this.deliver(address, raw);
+    }, this.#holdMs);
+    timer.unref();
+    this.#held.add(timer);
+  }
+
+  /** Drops messages still held (the target is stopping): nothing fires after stop. */
+  dropHeld(): void {
+    for (const timer of this.#held) clearTimeout(timer);
+    this.#held.clear();
   }
 
   /** The INBOX's messages in UID order (sequence number = index + 1 for a fresh session). */

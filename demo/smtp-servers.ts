@@ -144,7 +144,7 @@ function receive(deps: SmtpDeps) {
       const raw = Buffer.concat([Buffer.from(receivedHeader(deps.hostname, session)), ...chunks]);
       const local = session.envelope.rcptTo.filter((r) => deps.store.has(r.address));
       const foreign = session.envelope.rcptTo.filter((r) => !deps.store.has(r.address));
-      for (const r of local) deps.store.deliver(r.address, raw);
+      for (const r of local) deps.store.accept(r.address, raw);
       if (foreign.length > 0) {
         const from = session.envelope.mailFrom ? session.envelope.mailFrom.address : "";
         deps.store.queueOutbound({ from, to: foreign.map((r) => r.address), raw });

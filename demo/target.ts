@@ -45,6 +45,11 @@ export interface DemoTarget {
    * IMAP NO on login, POP3 -ERR on PASS, webmail 503), `none` heals it.
    */
   setFault(service: DemoService, fault: DemoFault): void;
+  /**
+   * Holds each message the MX or submission accepts for a demo mailbox `ms` before it appears
+   * there (0: at once), so delivery probes measure a delay; messages already held keep theirs.
+   */
+  setDeliveryDelay(ms: number): void;
   /** Closes every listener and connection; idempotent. */
   stop(): Promise<void>;
 }
@@ -91,6 +96,7 @@ export async function startDemoTarget(opts: DemoTargetOptions = {}): Promise<Dem
   const stop = (): Promise<void> =>
     (stopping ??= (async () => {
       await Promise.all(DEMO_SERVICES.map((s) => gates[s].close()));
+      store.dropHeld();
       await Promise.all([mx.close(), submission.close()]);
     })());
 
@@ -113,6 +119,7 @@ export async function startDemoTarget(opts: DemoTargetOptions = {}): Promise<Dem
       if (!DEMO_FAULTS.includes(fault)) throw new Error(`unknown demo fault "${String(fault)}"`);
       gates[service].setFault(fault);
     },
+    setDeliveryDelay: (ms) => store.setHold(ms),
     stop,
   };
 }

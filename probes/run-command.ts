@@ -1,7 +1,8 @@
 import { loadConfigFile, parseConfigText } from "../config/load.js";
 import type { Config } from "../config/schema.js";
 import { startCollector, type RunningCollector } from "../collector/server.js";
-import { demoConfigYaml, demoEnvironment } from "../demo/config.js";
+import { DEMO_ADMIN_TOKEN_ENV, demoConfigYaml, demoEnvironment } from "../demo/config.js";
+import { adminClient, startDemoScript, type StepOutcome } from "../demo/script.js";
 import { startDemoTarget, type DemoTarget } from "../demo/target.js";
 import { startAgent, type Agent } from "./agent.js";
 import { createLogger, type Logger } from "./log.js";
@@ -46,12 +47,28 @@ export async function runCommand(role: Role, o: RunOptions): Promise<void> {
           log,
           ...(o.listen ? { listen: o.listen } : {}),
         });
-  if (demo) {
+  if (demo && collector) {
     console.error(
-      `mailsla demo: agent metrics ${agent?.url}/metrics, collector ${collector?.address} (SLA: /api/v1/sla), Ctrl-C to stop`,
+      `mailsla demo: status page ${collector.address}/, agent metrics ${agent?.url}/metrics, Ctrl-C to stop`,
     );
+    if (process.env.MAILSLA_DEMO_SCRIPT === "off") log.info("MAILSLA_DEMO_SCRIPT=off: no scripted faults");
+    else
+      startDemoScript({
+        target: demo,
+        admin: adminClient(collector.address, process.env[DEMO_ADMIN_TOKEN_ENV]!),
+        log: logStep(log),
+      });
   }
   onSignals(log, { agent, collector, demo });
+}
+
+/** Logs one step of the demo script: when it played (relative to the start) and what it did. */
+function logStep(log: Logger): (o: StepOutcome) => void {
+  return (o) => {
+    const fields = { demoStep: `+${o.at / 1000}s`, ...o.detail };
+    if (o.ok) log.info(fields, `demo script: ${o.say}`);
+    else log.warn({ ...fields, error: o.error }, `demo script step failed: ${o.say}`);
+  };
 }
 
 function onSignals(
