@@ -10,6 +10,7 @@ import { maintenanceRoutes, type KnownNames } from "./routes/maintenance.js";
 import { manualRoutes } from "./routes/manual.js";
 import { createCollectorMetrics, metricsRoutes } from "./routes/metrics.js";
 import { slaRoutes, type SlaWiring } from "./routes/sla.js";
+import { statusRoutes } from "./status/routes.js";
 import type { CollectorStore } from "./store/index.js";
 
 /**
@@ -65,6 +66,7 @@ export async function collectorApp(app: FastifyInstance, deps: CollectorDeps): P
   app.decorateRequest("vantage", undefined);
 
   metricsRoutes(app, deps.registry, deps.store);
+  statusRoutes(app, { store: deps.store, sla: deps.sla, vantagePoints: Object.keys(deps.agentTokens), now });
   ingestRoutes(app, {
     store: deps.store,
     resolveAgent: agentResolver(deps.agentTokens),

@@ -1,0 +1,152 @@
+/**
+ * A running mailsla for the status page tests, composed like `mailsla run` (probes/run-command.ts):
+ * the built-in demo target, a listening collector with the SLA engine's wiring over its ledger, and
+ * the probe agent (checks, delivery probes, pusher). The collector's clock can be frozen, so the page
+ * and `GET /api/v1/sla` compute the same instant and their numbers can be compared exactly.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { Registry } from "prom-client";
+import { buildCollector } from "../../collector/app.js";
+import { ledgerPath } from "../../collector/server.js";
+import { createSlaSource, type SlaSource } from "../../collector/sla-source/wiring.js";
+import type { StatusSla } from "../../collector/status/data.js";
+import { openStore } from "../../collector/store/index.js";
+import { parseConfigText } from "../../config/load.js";
+import type { Config } from "../../config/schema.js";
+import { DEMO_ADMIN_TOKEN_ENV, demoConfigYaml, demoEnvironment } from "../../demo/config.js";
+import { startDemoTarget, type DemoTarget } from "../../demo/target.js";
+import { startAgent, type Agent } from "../../probes/agent.js";
+import { createLogger } from "../../probes/log.js";
+import { allocatePorts } from "../stack/ports.js";
+
+/** The collector's clock: the host's, or frozen at one instant while numbers are compared. */
+export interface TestClock {
+  now(): number;
+  /** Stops the clock at `at` (now by default) until {@link thaw}. */
+  freeze(at?: number): number;
+  thaw(): void;
+}
+
+/** Everything started, and how to stop it. */
+export interface StatusStack {
+  readonly config: Readonly<Config>;
+  readonly target: DemoTarget;
+  readonly agent: Agent;
+  readonly source: SlaSource;
+  readonly clock: TestClock;
+  /** The collector's base URL, e.g. http://127.0.0.1:23456. */
+  readonly url: string;
+  /** Headers of an admin API request. */
+  readonly admin: Record<string, string>;
+  stop(): Promise<void>;
+}
+
+/** Options of {@link startStatusStack}. */
+export interface StatusStackOptions {
+  /** The agent's check interval; the demo's 10 s unless shortened. */
+  readonly interval?: "2s" | "10s";
+  /**
+   * What the collector's SLA wiring offers the page: its snapshot (the default), only the month and
+   * year of `SlaWiring` (no live state: the page falls back to raw results), or no wiring at all.
+   */
+  readonly sla?: "snapshot" | "month-and-year" | "none";
+}
+
+function testClock(): TestClock {
+  let frozen: number | undefined;
+  return {
+    now: () => frozen ?? Date.now(),
+    freeze: (at = Date.now()) => (frozen = at),
+    thaw: () => void (frozen = undefined),
+  };
+}
+
+function stackConfig(target: DemoTarget, listen: string, dataDir: string, interval: string) {
+  const yaml = demoConfigYaml(target, { agentListen: "127.0.0.1:0", collectorListen: listen, dataDir });
+  const changed = yaml.replace(/^ {2}interval: 10s$/m, `  interval: ${interval}`);
+  if (!changed.includes(`  interval: ${interval}`))
+    throw new Error("demo configuration changed: no agent interval");
+  return parseConfigText(changed, "(status page stack)");
+}
+
+/**
+ * The wiring `mailsla run` builds (collector/sla-source/), offering the page its snapshot: the
+ * month, the year and the live state read at one instant (collector/status/data.ts).
+ */
+function wiringWithSnapshot(source: SlaSource): StatusSla {
+  return { ...source.wiring, snapshot: () => source.snapshot() };
+}
+
+async function startCollector(config: Readonly<Config>, clock: TestClock, sla: StatusStackOptions["sla"]) {
+  const c = config.collector!;
+  const store = openStore(ledgerPath(c.dataDir));
+  const source = createSlaSource(store, config, { now: clock.now });
+  const app = buildCollector(
+    {
+      store: source.store,
+      agentTokens: c.agentTokens,
+      adminToken: c.adminToken!,
+      maxBatch: c.maxBatch,
+      maxBodyBytes: c.maxBodyBytes,
+      registry: new Registry(),
+      names: { segments: config.segments.map((s) => s.name), services: config.services.map((s) => s.name) },
+      sla: sla === "none" ? undefined : sla === "month-and-year" ? source.wiring : wiringWithSnapshot(source),
+      now: clock.now,
+    },
+    { logger: false },
+  );
+  const [host, port] = c.listen.split(":") as [string, string];
+  await app.listen({ host, port: Number(port) });
+  const close = async () => {
+    await app.close();
+    store.close();
+  };
+  return { source, url: `http://${c.listen}`, close };
+}
+
+/** Starts the stack; on a failure, stops what already started and rethrows. */
+export async function startStatusStack(o: StatusStackOptions = {}): Promise<StatusStack> {
+  const log = createLogger("status-test", process.env.MAILSLA_TEST_LOG ?? "silent");
+  const dir = mkdtempSync(path.join(os.tmpdir(), "mailsla-status-"));
+  const stops: (() => Promise<unknown> | void)[] = [() => rmSync(dir, { recursive: true, force: true })];
+  const stop = async () => {
+    for (const s of stops.splice(0).reverse()) await s();
+  };
+  try {
+    const target = await startDemoTarget({ slowMs: 3000 });
+    stops.push(() => target.stop());
+    Object.assign(process.env, demoEnvironment(target));
+    const lease = await allocatePorts(1);
+    stops.push(() => lease.release());
+    const config = stackConfig(target, `127.0.0.1:${lease.ports[0]}`, dir, o.interval ?? "2s");
+    const clock = testClock();
+    const collector = await startCollector(config, clock, o.sla ?? "snapshot");
+    stops.push(() => collector.close());
+    const agent = await startAgent({ config, vantage: "demo", log, listen: "127.0.0.1:0" });
+    stops.push(() => agent.stop({ abort: true }));
+    const admin = { authorization: `Bearer ${process.env[DEMO_ADMIN_TOKEN_ENV]}` };
+    return { config, target, agent, source: collector.source, clock, url: collector.url, admin, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+/** Polls `probe` until it returns a value other than undefined, or fails after `ms`. */
+export async function until<T>(what: string, ms: number, probe: () => Promise<T | undefined>): Promise<T> {
+  const deadline = Date.now() + ms;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await probe();
+      if (v !== undefined) return v;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${ms} ms waiting for ${what}${last ? `: ${String(last)}` : ""}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
