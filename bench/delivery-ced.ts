@@ -45,7 +45,7 @@ interface Check {
 
 /** Runs a warm-up check and `p.probes` timed ones against probe1's mailbox. */
 export async function runCheckEmailDelivery(p: PhaseContext): Promise<ToolRun> {
-  const witness = watchMaildir(
+  const witness = await watchMaildir(
     p.stack.maildir("probe1"),
     (t) => /^Subject: mailsla-bench ([0-9a-f]+)/m.exec(t)?.[1],
   );
@@ -67,6 +67,7 @@ export async function runCheckEmailDelivery(p: PhaseContext): Promise<ToolRun> {
       lagsMs: lags,
       cpuSeconds,
       cpuProbes: p.probes,
+      cpuSource: "getrusage(RUSAGE_CHILDREN) per check",
       method:
         `--plugin mode, --wait ${WAIT_S}, --imap-check-interval ${CHECK_INTERVAL_S}, --delete; noticed = ` +
         `its "EMAIL DELIVERY OK" line on stdout (it reports when the check ends: after the SEARCH ` +
@@ -75,11 +76,12 @@ export async function runCheckEmailDelivery(p: PhaseContext): Promise<ToolRun> {
         `getrusage(RUSAGE_CHILDREN) of a Perl wrapper: check_email_delivery, both plugins and their ` +
         `shells, per check (the send included).`,
       bound:
-        `stdout pipe and event loop: delay p99 ${ms(loop.p99Ms)}, max ${ms(loop.maxMs)}; the tool ` +
+        `the OK line is stamped on the main thread: event-loop delay p99 ${ms(loop.p99Ms)}, max ` +
+        `${ms(loop.maxMs)}, plus the pipe; the tool ` +
         `itself resolves whole seconds (first look ${WAIT_S} s after the send, then every ${CHECK_INTERVAL_S} s).`,
     };
   } finally {
-    witness.close();
+    await witness.close();
   }
 }
 

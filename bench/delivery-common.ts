@@ -1,14 +1,14 @@
-import { readdirSync, readFileSync, watch } from "node:fs";
-import { join } from "node:path";
+import { readdirSync, readFileSync } from "node:fs";
 import { monitorEventLoopDelay } from "node:perf_hooks";
+import { Worker } from "node:worker_threads";
 import type { MailStack } from "../test/stack/mail-stack.js";
 import { median } from "./measure.js";
 
 /**
  * What the three arrival-detection phases of bench/delivery.ts share: the witness of the true
- * delivery time (inotify on a Maildir's new/, in this process, on performance.now()), the mapping
- * of another process's wall clock onto that timeline, the event-loop delay that bounds the
- * witness's own lateness, and the shape of one tool's figures.
+ * delivery time (inotify on a Maildir's new/, in a thread of this process), the mapping
+ * of another process's wall clock onto that timeline, the main thread's event-loop delay (which
+ * bounds how late a tool's report is stamped), CPU readings, and the shape of one tool's figures.
  */
 
 /** What a phase gets: the stack, how many probes to time, where to write, where to report progress. */
@@ -30,6 +30,8 @@ export interface ToolRun {
   /** CPU seconds (user + system) over `cpuProbes` whole probe cycles. */
   readonly cpuSeconds: number;
   readonly cpuProbes: number;
+  /** Where the CPU figure comes from, in a few words (the figure's note in bench/run.ts). */
+  readonly cpuSource: string;
   /** How "the tool noticed" was timed, how its CPU was read, and how far off either may be. */
   readonly method: string;
   readonly cpuMethod: string;
@@ -39,7 +41,7 @@ export interface ToolRun {
 /** A message seen appearing in new/: its key (what `keyOf` found in it) and when. */
 export interface Sighting {
   readonly key: string;
-  /** performance.now() in the fs.watch callback. */
+  /** When the witness's fs.watch callback ran, on this thread's performance.now() timeline. */
   readonly at: number;
 }
 
@@ -49,32 +51,60 @@ export interface Witness {
   seen(key: string, timeoutMs: number): Promise<number>;
   /** The `index`-th message that appeared (0-based); rejects after `timeoutMs`. */
   nth(index: number, timeoutMs: number): Promise<Sighting>;
-  /** New files that could not be read in time (moved and deleted before the callback ran). */
-  readonly unreadable: number;
-  close(): void;
+  close(): Promise<void>;
 }
 
 /**
- * The true delivery time of each message: Dovecot's LMTP renames the file into new/, inotify tells
- * this process, and the callback takes performance.now() at once. Exists so every tool's lag is
- * measured against the same independent clock reading, whatever the tool itself reports. The file
- * is read right away (from new/ or, if an IMAP session already moved it, cur/) to find its key.
+ * The witness thread: inotify on new/, the CLOCK_MONOTONIC reading (process.hrtime) taken first
+ * thing in the callback, then the file read at once, from new/ or, if an IMAP session has already
+ * moved it, from cur/. Plain JavaScript evaluated as a worker, so no TypeScript loader is needed.
  */
-export function watchMaildir(maildir: string, keyOf: (text: string) => string | undefined): Witness {
+const WITNESS_THREAD = `
+const { parentPort, workerData } = require("node:worker_threads");
+const fs = require("node:fs");
+const path = require("node:path");
+const dir = workerData;
+const names = new Set();
+function read(name) {
+  let cur = [];
+  try { cur = fs.readdirSync(path.join(dir, "cur")).filter((f) => f.startsWith(name)); } catch {}
+  for (const p of [path.join(dir, "new", name), ...cur.map((f) => path.join(dir, "cur", f))]) {
+    try { return fs.readFileSync(p, "latin1"); } catch {}
+  }
+  return undefined;
+}
+const watcher = fs.watch(path.join(dir, "new"), (_event, name) => {
+  const at = process.hrtime.bigint();
+  if (!name || name.startsWith(".") || names.has(name)) return;
+  names.add(name);
+  parentPort.postMessage({ at, text: read(name) });
+});
+parentPort.on("message", () => { watcher.close(); parentPort.close(); });
+parentPort.postMessage({ ready: true });
+`;
+
+/**
+ * The true delivery time of each message: Dovecot's LMTP renames the file into new/ and inotify
+ * tells a thread of its own, whose event loop nothing else uses, so a busy main thread (mailsla
+ * runs in it) cannot make a sighting late. Exists so every tool's lag is measured against the same
+ * independent clock reading, whatever the tool itself reports. Resolves once the watch is set.
+ */
+export async function watchMaildir(
+  maildir: string,
+  keyOf: (text: string) => string | undefined,
+): Promise<Witness> {
   const sightings: Sighting[] = [];
-  const names = new Set<string>();
   const wakers = new Set<() => void>();
-  let unreadable = 0;
-  const newDir = join(maildir, "new");
-  const watcher = watch(newDir, (_event, name) => {
-    const at = performance.now();
-    if (!name || name.startsWith(".") || names.has(name)) return;
-    names.add(name);
-    const text = readMessage(maildir, name);
-    const key = text === undefined ? undefined : keyOf(text);
-    if (key === undefined) unreadable += text === undefined ? 1 : 0;
-    else sightings.push({ key, at });
-    for (const wake of [...wakers]) wake();
+  const offset = hrMinusPerf();
+  const worker = new Worker(WITNESS_THREAD, { eval: true, workerData: maildir });
+  await new Promise<void>((resolve, reject) => {
+    worker.once("error", reject);
+    worker.on("message", (m: { ready?: true; at?: bigint; text?: string }) => {
+      if (m.ready) resolve();
+      const key = m.text === undefined ? undefined : keyOf(m.text);
+      if (key !== undefined && m.at !== undefined) sightings.push({ key, at: Number(m.at) / 1e6 - offset });
+      for (const wake of [...wakers]) wake();
+    });
   });
   const when = <T>(what: string, find: () => T | undefined, timeoutMs: number): Promise<T> =>
     new Promise((resolve, reject) => {
@@ -86,7 +116,7 @@ export function watchMaildir(maildir: string, keyOf: (text: string) => string | 
       };
       const timer = setTimeout(() => {
         done();
-        reject(new Error(`no ${what} in ${newDir} within ${timeoutMs} ms`));
+        reject(new Error(`no ${what} in ${maildir}/new within ${timeoutMs} ms`));
       }, timeoutMs);
       const done = (): void => {
         clearTimeout(timer);
@@ -98,29 +128,24 @@ export function watchMaildir(maildir: string, keyOf: (text: string) => string | 
   return {
     seen: (key, ms) => when(`message ${key}`, () => sightings.find((s) => s.key === key)?.at, ms),
     nth: (index, ms) => when(`message #${index + 1}`, () => sightings[index], ms),
-    get unreadable() {
-      return unreadable;
-    },
-    close: () => watcher.close(),
+    close: async () => void (await worker.terminate()),
   };
 }
 
-/** The message file by its new/ name, wherever it is now; undefined if it is gone. */
-function readMessage(maildir: string, name: string): string | undefined {
-  const candidates = () => [
-    join(maildir, "new", name),
-    ...readdirSync(join(maildir, "cur"))
-      .filter((f) => f.startsWith(name))
-      .map((f) => join(maildir, "cur", f)),
-  ];
-  for (const path of candidates()) {
-    try {
-      return readFileSync(path, "latin1");
-    } catch {
-      /* moved or deleted meanwhile: try the next place */
-    }
+/**
+ * process.hrtime (CLOCK_MONOTONIC, the same in every thread) minus performance.now() (this thread's
+ * origin), in ms: from the tightest of a few bracketing reads, so good to well under a microsecond.
+ */
+function hrMinusPerf(): number {
+  let best = { width: Infinity, offset: 0 };
+  for (let k = 0; k < 20; k++) {
+    const h1 = process.hrtime.bigint();
+    const p = performance.now();
+    const h2 = process.hrtime.bigint();
+    const width = Number(h2 - h1);
+    if (width < best.width) best = { width, offset: Number(h1 + h2) / 2e6 - p };
   }
-  return undefined;
+  return best.offset;
 }
 
 /**
@@ -144,26 +169,46 @@ export function wallMinusMono(samples = 5): number {
 }
 
 /**
- * Watches this process's event-loop delay during a phase. Exists because the witness's callback
- * can only run when the loop is free: its p99 bounds how late a sighting may be stamped.
+ * Watches the main thread's event-loop delay during a phase. Exists because what a tool reports
+ * (onResult, a line on stdout, a scrape) is stamped on that loop: its p99 bounds how late.
  */
 export function loopDelay(): { stop(): { p99Ms: number; maxMs: number } } {
-  const h = monitorEventLoopDelay({ resolution: 10 }); // 1 ms would cost CPU the mailsla phase counts
+  // 1 ms would cost CPU the mailsla phase counts; the histogram holds whole intervals, delay included
+  const resolutionMs = 10;
+  const h = monitorEventLoopDelay({ resolution: resolutionMs });
   h.enable();
   return {
     stop() {
       h.disable();
-      return { p99Ms: h.percentile(99) / 1e6, maxMs: h.max / 1e6 };
+      const late = (ns: number) => Math.max(0, ns / 1e6 - resolutionMs);
+      return { p99Ms: late(h.percentile(99)), maxMs: late(h.max) };
     },
   };
 }
 
-/** User + system CPU seconds of a live process from /proc/<pid>/stat (clock ticks). */
-export function procCpuSeconds(pid: number, ticksPerSecond = 100): number {
+/** User + system CPU seconds of a live process from /proc/<pid>/stat, in 10 ms clock ticks. */
+export function procStatCpuSeconds(pid: number, ticksPerSecond = 100): number {
   const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
   const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
   // fields[0] is field 3 (state); utime and stime are fields 14 and 15
   return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond;
+}
+
+/**
+ * On-CPU nanoseconds of each live thread of a process (/proc/<pid>/task/<tid>/schedstat, first
+ * field). Exists because /proc/<pid>/stat counts whole 10 ms ticks, too coarse for a process that
+ * spends a few ms per probe; the caller must check that no thread exited between two readings.
+ */
+export function threadCpuNanos(pid: number): Map<string, bigint> {
+  const out = new Map<string, bigint>();
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      out.set(tid, BigInt(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, "utf8").split(" ")[0]!));
+    } catch {
+      /* the thread exited meanwhile */
+    }
+  }
+  return out;
 }
 
 /** Resolves after `ms`. */

@@ -4,15 +4,16 @@ import { join } from "node:path";
 import { allocatePorts } from "../test/stack/ports.js";
 import { waitFor } from "../test/stack/proc.js";
 import {
-  loopDelay,
-  ms,
-  procCpuSeconds,
+  procStatCpuSeconds,
   sleep,
+  threadCpuNanos,
   wallMinusMono,
   watchMaildir,
   type PhaseContext,
   type ToolRun,
+  type Witness,
 } from "./delivery-common.js";
+import { sig } from "./measure.js";
 
 /**
  * mailexporter's side of the delivery bench (cherti/mailexporter, Debian's 2019 build): it sends
@@ -60,55 +61,91 @@ interface Reading {
 export async function runMailexporter(p: PhaseContext): Promise<ToolRun> {
   const lease = await allocatePorts(1);
   const port = lease.ports[0]!;
-  const confFile = join(p.dir, "mailexporter.conf");
-  writeFileSync(confFile, configText(p), { mode: 0o600 });
-  const witness = watchMaildir(
-    p.stack.maildir("alice"),
-    (t) => /\r?\n\r?\n\s*(\S+-\d+-bench)\s*$/.exec(t)?.[1],
-  );
-  const child = spawn(
-    "mailexporter",
-    ["-config.file", confFile, "-web.listen-address", `127.0.0.1:${port}`],
-    {
-      env: { ...process.env, SSL_CERT_FILE: p.stack.caFile },
-      stdio: ["ignore", "pipe", "pipe"],
-    },
-  );
-  let output = "";
-  const keep = (chunk: Buffer) => (output = (output + chunk.toString()).slice(-4000));
-  child.stdout!.on("data", keep);
-  child.stderr!.on("data", keep);
+  const payloadOf = (t: string) => /\r?\n\r?\n\s*(\S+-\d+-bench)\s*$/.exec(t)?.[1];
+  const witness = await watchMaildir(p.stack.maildir("alice"), payloadOf);
+  const exporter = startExporter(p, port);
   try {
     await waitFor("mailexporter's /metrics", () => scrape(port), { timeoutMs: 5000 });
     const offsetBefore = wallMinusMono();
-    const delay = loopDelay();
-    const readings: Reading[] = [];
-    let cpu0 = 0;
-    let cpu1 = 0;
-    for (let k = 0; k <= p.probes + 1; k++) {
-      const s = await witness
-        .nth(k, k === 0 ? FIRST_PROBE_TIMEOUT_MS : INTERVAL_MS + 10_000)
-        .catch((err: Error) => Promise.reject(new Error(`${err.message}; mailexporter said:\n${output}`)));
-      if (k === 1) cpu0 = procCpuSeconds(child.pid!);
-      if (k === p.probes + 1) cpu1 = procCpuSeconds(child.pid!);
-      if (k === p.probes + 1) break;
-      const durationSeconds = await lastDuration(port, k + 1);
-      if (k > 0) readings.push({ appeared: s.at, payload: s.key, durationSeconds });
-    }
-    const loop = delay.stop();
+    const { readings, cpu } = await follow(p, witness, exporter, port);
     const offsetAfter = wallMinusMono();
     const offset = (offsetBefore + offsetAfter) / 2;
     p.log(`mailexporter: ${readings.length}/${p.probes} probes witnessed and scraped`);
     return {
-      ...describe(p.probes, Math.abs(offsetAfter - offsetBefore), loop),
+      ...describe(p.probes, Math.abs(offsetAfter - offsetBefore), cpu),
       lagsMs: readings.map((r) => noticedWallMs(r) - offset - r.appeared),
-      cpuSeconds: cpu1 - cpu0,
+      cpuSeconds: cpu.seconds,
     };
   } finally {
-    await stop(child);
-    witness.close();
+    await stop(exporter.child);
+    await witness.close();
     lease.release();
   }
+}
+
+/** The running exporter and the last 4 kB it printed (for the error when it stops probing). */
+function startExporter(p: PhaseContext, port: number): { child: ChildProcess; output(): string } {
+  const confFile = join(p.dir, "mailexporter.conf");
+  writeFileSync(confFile, configText(p), { mode: 0o600 });
+  const args = ["-config.file", confFile, "-web.listen-address", `127.0.0.1:${port}`];
+  const child = spawn("mailexporter", args, {
+    env: { ...process.env, SSL_CERT_FILE: p.stack.caFile },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  const keep = (chunk: Buffer) => (output = (output + chunk.toString()).slice(-4000));
+  child.stdout!.on("data", keep);
+  child.stderr!.on("data", keep);
+  return { child, output: () => output };
+}
+
+/** Follows arrivals #1 to #probes+2: #1 is the warm-up, CPU is read at #2 and #probes+2. */
+async function follow(
+  p: PhaseContext,
+  witness: Witness,
+  exporter: { child: ChildProcess; output(): string },
+  port: number,
+): Promise<{ readings: Reading[]; cpu: CpuDelta }> {
+  const pid = exporter.child.pid!;
+  const readings: Reading[] = [];
+  let cpu0 = cpuReading(pid);
+  for (let k = 0; k <= p.probes + 1; k++) {
+    const s = await witness
+      .nth(k, k === 0 ? FIRST_PROBE_TIMEOUT_MS : INTERVAL_MS + 10_000)
+      .catch((err: Error) =>
+        Promise.reject(new Error(`${err.message}; mailexporter said:\n${exporter.output()}`)),
+      );
+    if (k === 1) cpu0 = cpuReading(pid);
+    if (k === p.probes + 1) return { readings, cpu: cpuDelta(cpu0, cpuReading(pid)) };
+    const durationSeconds = await lastDuration(port, k + 1);
+    if (k > 0) readings.push({ appeared: s.at, payload: s.key, durationSeconds });
+  }
+  throw new Error("unreachable");
+}
+
+/** Both CPU readings of a process at one moment. */
+interface CpuReading {
+  stat: number;
+  threads: Map<string, bigint>;
+}
+
+/** CPU seconds between two readings: per-thread nanoseconds if no thread exited, else ticks. */
+interface CpuDelta {
+  seconds: number;
+  statSeconds: number;
+  precise: boolean;
+}
+
+function cpuReading(pid: number): CpuReading {
+  return { threads: threadCpuNanos(pid), stat: procStatCpuSeconds(pid) };
+}
+
+function cpuDelta(a: CpuReading, b: CpuReading): CpuDelta {
+  const statSeconds = b.stat - a.stat;
+  const precise = [...a.threads.keys()].every((tid) => b.threads.has(tid));
+  let nanos = 0n;
+  for (const [tid, ns] of b.threads) nanos += ns - (a.threads.get(tid) ?? 0n);
+  return { seconds: precise ? Number(nanos) / 1e9 : statSeconds, statSeconds, precise };
 }
 
 /** Its detection stamp (Go's time.Now() on the inotify event) as Unix ms: sent stamp + its delay. */
@@ -150,23 +187,27 @@ async function stop(child: ChildProcess): Promise<void> {
   clearTimeout(timer);
 }
 
-function describe(probes: number, driftMs: number, loop: { p99Ms: number; maxMs: number }) {
+function describe(probes: number, driftMs: number, cpu: CpuDelta) {
   return {
     tool: "mailexporter",
     probes,
     cpuProbes: probes,
+    cpuSource: cpu.precise ? "/proc/<pid>/task/*/schedstat" : "/proc/<pid>/stat",
     method:
       `its own schedule (monitoringinterval ${INTERVAL_MS / 1000} s, first probe after a random 0-20 s); ` +
       `noticed = its tRecv (Go time.Now() when it reads the inotify event) = the send stamp in the ` +
       `message body + mail_last_deliver_duration_seconds scraped from /metrics, mapped from the wall ` +
-      `clock onto the bench's performance.now() at a millisecond edge of Date.now().`,
+      `clock onto the bench's timeline at a millisecond edge of Date.now().`,
     cpuMethod:
-      `/proc/<pid>/stat utime + stime (10 ms clock ticks) from arrival #2 to arrival #${probes + 2}: ` +
-      `${probes} cycles of send, detection, one /metrics scrape and ~1 s idle.`,
+      (cpu.precise
+        ? `sum of /proc/<pid>/task/*/schedstat on-CPU ns (no thread exited; /proc/<pid>/stat ` +
+          `utime + stime in 10 ms ticks says ${sig(cpu.statSeconds)} s in all)`
+        : `/proc/<pid>/stat utime + stime (10 ms ticks; a thread exited, so schedstat could not be used)`) +
+      ` from arrival #2 to arrival #${probes + 2}: ${probes} cycles of send, detection, one /metrics ` +
+      `scrape and ~1 s idle.`,
     bound:
-      `wall-to-monotonic mapping: a few µs at each edge, drift ${ms(driftMs)} over the phase; the ` +
-      `witness's callback is late by the event-loop delay (p99 ${ms(loop.p99Ms)}, max ${ms(loop.maxMs)}), ` +
-      `which can make this lag slightly negative: both react to the same inotify event. CPU: ±2 ticks ` +
-      `over the window.`,
+      `wall-to-monotonic mapping: under a microsecond at each edge, drift ${(driftMs * 1000).toFixed(1)} µs ` +
+      `over the phase. Go and the witness thread react to the same inotify event, so this lag is ` +
+      `the difference of two wake-ups and may be slightly negative.`,
   };
 }

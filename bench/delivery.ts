@@ -20,7 +20,7 @@ import {
 /**
  * `npx tsx bench/delivery.ts`: how late mailsla and its two peers notice a delivered message, and
  * what a probe costs each in CPU, on one real Postfix + Dovecot in one run. The true delivery time
- * is the file's appearance in the Maildir's new/ (inotify, this process). Each tool has its own
+ * is the file's appearance in the Maildir's new/ (inotify, seen by a thread of this process). Each tool has its own
  * mailbox (they delete or move what they find) and its own phase, one after another, so none
  * competes with another for the two daemons or the CPU. Figures go to docs/benchmarks-delivery.md.
  */
@@ -62,7 +62,8 @@ function row(r: ToolRun, base: ToolRun): string[] {
   const q = (p: number) => (r.lagsMs.length > 0 ? quantile(r.lagsMs, p) : NaN);
   const cpu = r.cpuSeconds / r.cpuProbes;
   const baseCpu = base.cpuSeconds / base.cpuProbes;
-  const ratio = (a: number, b: number) => (Number.isFinite(a / b) ? `${sig(a / b, 2)}×` : "-");
+  const ratio = (a: number, b: number) =>
+    !Number.isFinite(a / b) ? "-" : Math.abs(a / b) < 0.01 ? "< 0.01×" : `${sig(a / b, 2)}×`;
   const medianLag = r.lagsMs.length > 0 ? median(r.lagsMs) : NaN;
   return [
     r.tool,
@@ -119,7 +120,7 @@ export function deliveryFigures(runs: readonly ToolRun[]): Figure[] {
         "ms",
         `min ${min}, p95 ${p95}, max ${max}; ${probes}`,
       ),
-      f(`${r.tool}: CPU per probe`, cpu!, "s", r.cpuMethod.split(":")[0]),
+      f(`${r.tool}: CPU per probe`, cpu!, "s", r.cpuSource),
       ...(r === runs[0] ? [] : [f(`${r.tool}: ratio to mailsla`, lagRatio!, "lag", `CPU ${cpuRatio}`)]),
     ];
   });
