@@ -121,7 +121,8 @@ export function valueText(f: Figure): string {
 
 /** The target as the report writes it, with the comparison as a reader expects it on screen. */
 function targetText(f: Figure): string {
-  if (f.comparison === "reported") return "none: the clause asks for the figure only";
+  if (f.comparison === "reported") return "no target: the clause asks for the figure only";
+  if (f.comparison === "required") return "required to hold";
   return `target ${showTarget(f.comparison, f.target, f.unit).replace("<=", "≤").replace(">=", "≥")}`;
 }
 
