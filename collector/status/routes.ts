@@ -29,14 +29,17 @@ const CSP = [
 
 const FAVICON = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect x="2" y="7" width="28" height="19" rx="3" fill="#1a7f37"/><path d="M3 9l13 9 13-9" fill="none" stroke="#fff" stroke-width="2.5"/></svg>`;
 
-/** One reading shared by concurrent requests and reused for {@link REUSE_MS}. */
+/**
+ * One reading shared by concurrent requests and reused for {@link REUSE_MS} of real time (the
+ * monotonic clock: load shedding is about elapsed time, whatever the injected wall clock says).
+ */
 function sharedView(deps: StatusDeps): () => Promise<StatusView> {
   let last: { at: number; view: Promise<StatusView> } | undefined;
   return () => {
-    const now = deps.now();
-    if (!last || now - last.at >= REUSE_MS || now < last.at) {
+    const at = performance.now();
+    if (!last || at - last.at >= REUSE_MS) {
       const view = gatherStatus(deps).then(statusView);
-      const entry = { at: now, view };
+      const entry = { at, view };
       last = entry;
       view.catch(() => {
         if (last === entry) last = undefined;
