@@ -1,5 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import type { Registry } from "prom-client";
+import type { SlaSnapshot } from "../metrics/live-state.js";
 import { z } from "zod";
 import { Errors } from "../errors.js";
 import { parseOr400 } from "./validate.js";
@@ -25,6 +26,8 @@ export interface SlaWiring {
   incidents?(month?: string): { month: string; incidents: readonly { readonly id: string }[] };
   /** Adds month- and year-to-date gauges to the collector's registry (computed in collect()). */
   registerMetrics?(registry: Registry): void;
+  /** Month, year and live state at one instant: what the status page shows. */
+  snapshot?(): SlaSnapshot | Promise<SlaSnapshot>;
 }
 
 /** A calendar month as the API takes it: "YYYY-MM". */

@@ -143,5 +143,6 @@ function httpWiring(
       return { month: m, incidents: source.month(m, now).result.incidents };
     },
     registerMetrics: (registry: Registry) => registerSlaMetrics(registry, () => source.snapshot()),
+    snapshot: () => source.snapshot(),
   };
 }

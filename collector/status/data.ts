@@ -1,4 +1,4 @@
-import type { LiveState, SlaSnapshot } from "../metrics/live-state.js";
+import type { LiveState } from "../metrics/live-state.js";
 import type { SlaWiring } from "../routes/sla.js";
 import { yearOf } from "../sla/calendar.js";
 import type { PeriodResult } from "../sla/engine.js";
@@ -15,8 +15,8 @@ import type { CollectorStore } from "../store/index.js";
  * results alone, and it says so. Nothing here computes a figure: the engine does.
  */
 
-/** The SLA wiring as the page can use it: a snapshot (month, year and live state at one instant) when offered. */
-export type StatusSla = SlaWiring & { snapshot?(): SlaSnapshot | Promise<SlaSnapshot> };
+/** The SLA wiring as the page uses it: its snapshot (month, year and live state at one instant) when offered. */
+export type StatusSla = SlaWiring;
 
 /** What the status page reads. */
 export interface StatusDeps {

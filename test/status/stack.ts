@@ -10,8 +10,8 @@ import path from "node:path";
 import { Registry } from "prom-client";
 import { buildCollector } from "../../collector/app.js";
 import { ledgerPath } from "../../collector/server.js";
+import type { SlaWiring } from "../../collector/routes/sla.js";
 import { createSlaSource, type SlaSource } from "../../collector/sla-source/wiring.js";
-import type { StatusSla } from "../../collector/status/data.js";
 import { openStore } from "../../collector/store/index.js";
 import { parseConfigText } from "../../config/load.js";
 import type { Config } from "../../config/schema.js";
@@ -71,14 +71,6 @@ function stackConfig(target: DemoTarget, listen: string, dataDir: string, interv
   return parseConfigText(changed, "(status page stack)");
 }
 
-/**
- * The wiring `mailsla run` builds (collector/sla-source/), offering the page its snapshot: the
- * month, the year and the live state read at one instant (collector/status/data.ts).
- */
-function wiringWithSnapshot(source: SlaSource): StatusSla {
-  return { ...source.wiring, snapshot: () => source.snapshot() };
-}
-
 async function startCollector(config: Readonly<Config>, clock: TestClock, sla: StatusStackOptions["sla"]) {
   const c = config.collector!;
   const store = openStore(ledgerPath(c.dataDir));
@@ -92,7 +84,12 @@ async function startCollector(config: Readonly<Config>, clock: TestClock, sla: S
       maxBodyBytes: c.maxBodyBytes,
       registry: new Registry(),
       names: { segments: config.segments.map((s) => s.name), services: config.services.map((s) => s.name) },
-      sla: sla === "none" ? undefined : sla === "month-and-year" ? source.wiring : wiringWithSnapshot(source),
+      sla:
+        sla === "none"
+          ? undefined
+          : sla === "month-and-year"
+            ? withoutSnapshot(source.wiring)
+            : source.wiring,
       now: clock.now,
     },
     { logger: false },
@@ -149,4 +146,10 @@ export async function until<T>(what: string, ms: number, probe: () => Promise<T 
       throw new Error(`timed out after ${ms} ms waiting for ${what}${last ? `: ${String(last)}` : ""}`);
     await new Promise((r) => setTimeout(r, 250));
   }
+}
+
+/** The wiring minus its snapshot: what an older or partial SLA wiring offers the page. */
+function withoutSnapshot(wiring: SlaWiring): SlaWiring {
+  const { snapshot: _snapshot, ...rest } = wiring;
+  return rest;
 }
