@@ -10,9 +10,11 @@ import { ManualIndicators } from "./manual.js";
 import type { LoadMonth } from "./produce.js";
 
 /**
- * A stand-in data source for the CLI until the collector's store is wired to the report: one JSON
- * file holding the operator's name, an engine input and the entered values, validated here with
- * the engine's own schemas so a bad file fails with a path, not deep inside a computation.
+ * The CLI's offline data source (`--input FILE`), for a report without the collector's ledger (an
+ * engine input exported elsewhere, a what-if, a test): one JSON file holding the operator's name,
+ * an engine input and the entered values, validated here with the engine's own schemas so a bad
+ * file fails with a path, not deep inside a computation. The default source is the ledger
+ * (ledger-source.ts).
  */
 
 const Series = z.strictObject({

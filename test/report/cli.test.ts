@@ -72,7 +72,9 @@ describe("mailsla report", () => {
     await expect(report("--month", "2026-13", "--input", inputFile)).rejects.toThrow(
       /--month: expected a month/,
     );
-    await expect(report("--month", "2026-11")).rejects.toThrow(/no data source: pass --input FILE/);
+    await expect(report("--month", "2026-11")).rejects.toThrow(
+      /no data source: pass --config FILE \(reads the collector's ledger\) or --input FILE/,
+    );
     await expect(report("--month", "2026-11", "--format", "docx", "--input", inputFile)).rejects.toThrow(
       /Allowed choices are json, csv, html, pdf/,
     );

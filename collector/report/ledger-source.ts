@@ -1,0 +1,94 @@
+import Database from "better-sqlite3";
+import type { Config } from "../../config/schema.js";
+import { monthRange, yearOf, yearRange } from "../sla/calendar.js";
+import type { Interval } from "../sla/intervals.js";
+import { engineInput } from "../sla-source/input.js";
+import { AnnotationTable } from "../store/annotations.js";
+import { databaseBytes } from "../store/db.js";
+import { ExportQueue } from "../store/export-queue.js";
+import type { CollectorStore } from "../store/index.js";
+import { MaintenanceTable } from "../store/maintenance.js";
+import { ManualTable } from "../store/manual.js";
+import { ResultTables } from "../store/results.js";
+import { trendMonths } from "./gather.js";
+import type { ManualIndicators } from "./manual.js";
+import type { LoadMonth } from "./produce.js";
+
+/**
+ * The report's data source in production: the collector's own ledger, read through the same
+ * `engineInput` as the SLA API, so a report can never show other numbers than
+ * `GET /api/v1/sla?month=`. The CLI opens the ledger file read-only (WAL lets it read while the
+ * collector writes); the collector hands over its open store.
+ */
+
+/** The months a report's engine input must cover: its 12-month trend and the rest of its year. */
+export function reportRange(month: string, timeZone: string): Interval {
+  const first = trendMonths(month)[0]!;
+  return {
+    start: monthRange(first, timeZone).start,
+    end: yearRange(yearOf(monthRange(month, timeZone).start, timeZone), timeZone).end,
+  };
+}
+
+/**
+ * The month's entered values in the report's shape. The store adds `month` and `enteredAt` to each
+ * entry, keys the report's strict schema refuses; they are dropped here rather than loosening it.
+ */
+export function manualOf(store: CollectorStore, month: string): ManualIndicators {
+  const entries = store.manual.list(month).map((e) => ({
+    clause: e.clause,
+    value: e.value,
+    ...(e.note === undefined ? {} : { note: e.note }),
+  }));
+  return { month, entries };
+}
+
+/**
+ * A `LoadMonth` over `store` with the configuration's setup, at the clock's `now`: results from
+ * the first trend month (with the engine's lookback) to the end of the month's year or `now`.
+ * Refuses a month that has not begun: it has nothing to report.
+ */
+export function ledgerLoadMonth(
+  store: CollectorStore,
+  config: Readonly<Config>,
+  clock: () => number,
+): LoadMonth {
+  const tz = config.operator.timeZone;
+  return async (month) => {
+    const now = clock();
+    const range = reportRange(month, tz);
+    if (monthRange(month, tz).start >= now) {
+      throw new Error(`${month} has not begun yet in ${tz}: there is nothing to report`);
+    }
+    return {
+      input: engineInput(store, config, now, range),
+      manual: manualOf(store, month),
+      operator: { name: config.operator.name },
+    };
+  };
+}
+
+/**
+ * The ledger at `file` opened read-only, behind the store's interface. Read-only, so a report run
+ * beside a running collector can neither block its writes for long nor change a byte; a ledger
+ * made before the covering index is read as it is (slower), and gets the index from the collector.
+ */
+export function openLedgerReadOnly(file: string): CollectorStore {
+  const db = new Database(file, { readonly: true, fileMustExist: true });
+  db.pragma("busy_timeout = 5000");
+  return {
+    results: new ResultTables(db),
+    maintenance: new MaintenanceTable(db),
+    annotations: new AnnotationTable(db),
+    manual: new ManualTable(db),
+    exportQueue: new ExportQueue(db),
+    ingest: () => {
+      throw new Error(`${file} is open read-only for a report`);
+    },
+    ping: () => void db.prepare("SELECT 1").get(),
+    sizeBytes: () => databaseBytes(file),
+    close: () => {
+      if (db.open) db.close();
+    },
+  };
+}
