@@ -8,6 +8,8 @@ import type { Config } from "../config/schema.js";
 import { createLogger, type Logger } from "../probes/log.js";
 import { buildCollector } from "./app.js";
 import { startExporter, type Exporter } from "./influx/exporter.js";
+import { ledgerLoadMonth } from "./report/ledger-source.js";
+import { createReportService, type ReportService } from "./report/service.js";
 import type { SlaWiring } from "./routes/sla.js";
 import { createSlaSource } from "./sla-source/wiring.js";
 import { openStore, type CollectorStore } from "./store/index.js";
@@ -15,7 +17,8 @@ import { openStore, type CollectorStore } from "./store/index.js";
 /**
  * The listening collector: opens the ledger, starts the InfluxDB export if configured, serves the
  * app on `collector.listen`, and closes all of it gracefully (requests in progress finish, then
- * the exporter stops, then the ledger closes). Run directly: `tsx collector/server.ts CONFIG`.
+ * the exporter stops, then the ledger closes). With a `report` section it also sends the monthly
+ * report on schedule, from the live ledger. Run directly: `tsx collector/server.ts CONFIG`.
  */
 
 /** A started collector. */
@@ -23,6 +26,8 @@ export interface RunningCollector {
   app: FastifyInstance;
   store: CollectorStore;
   exporter?: Exporter;
+  /** The monthly report's schedule, when the configuration has a `report` section. */
+  report?: ReportService;
   /** The address it listens on, e.g. http://127.0.0.1:9470. */
   address: string;
   close(): Promise<void>;
@@ -56,6 +61,13 @@ export async function startCollector(
   // The app writes through the wiring's store, so every ingest invalidates the periods it changes.
   const source = opts.sla ? undefined : createSlaSource(ledger, config, { now: opts.now });
   const store = source?.store ?? ledger;
+  let report: ReportService | undefined;
+  try {
+    report = reportService(config, ledger, log, opts.now);
+  } catch (err) {
+    ledger.close();
+    throw err;
+  }
   const exporter = c.influx ? startExporter({ queue: store.exportQueue, config: c.influx, log }) : undefined;
   const app = buildCollector(
     {
@@ -77,15 +89,46 @@ export async function startCollector(
     await app.listen({ host, port: Number(port) });
   } catch (err) {
     await exporter?.stop();
+    await report?.stop();
     store.close();
     throw err;
   }
+  if (report) startReport(report, log);
   const close = async () => {
     await app.close();
     await exporter?.stop();
+    await report?.stop();
     store.close();
   };
-  return { app, store, exporter, address: `http://${c.listen}`, close };
+  return { app, store, exporter, report, address: `http://${c.listen}`, close };
+}
+
+/**
+ * The monthly report of a `report` section, reading the live ledger. Made before listening, so an
+ * unknown SMTP account fails the start, not the day the report is due.
+ */
+function reportService(
+  config: Readonly<Config>,
+  ledger: CollectorStore,
+  log: Logger,
+  now: (() => number) | undefined,
+): ReportService | undefined {
+  if (!config.report) return undefined;
+  const loadMonth = ledgerLoadMonth(ledger, config, now ?? Date.now);
+  return createReportService(config, config.report, loadMonth, {
+    ...(now ? { clock: now } : {}),
+    log: (line) => log.info(line),
+  });
+}
+
+/** Starts the report schedule and logs when it will next send. */
+function startReport(report: ReportService, log: Logger): void {
+  const next = report.next();
+  log.info(
+    { month: next.month, at: new Date(next.at).toISOString() },
+    `monthly report of ${next.month}: next send ${next.local}`,
+  );
+  report.start();
 }
 
 /** Runs the collector until SIGTERM or SIGINT. */

@@ -9,8 +9,7 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { ImapFlow } from "imapflow";
-import { simpleParser, type ParsedMail } from "mailparser";
+import type { ParsedMail } from "mailparser";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Report } from "../../config/report.js";
 import { Secret } from "../../config/secret.js";
@@ -20,6 +19,7 @@ import type { RenderedReport } from "../../collector/report/render.js";
 import { createReportService } from "../../collector/report/service.js";
 import { startMailStack, type MailStack } from "../stack/mail-stack.js";
 import { pdfText } from "./helpers.js";
+import { fetchInbox } from "./imap.js";
 import { seedSource } from "./seed.js";
 
 const DUE = Date.UTC(2026, 11, 2, 0);
@@ -29,38 +29,6 @@ let stack: MailStack;
 let report: RenderedReport;
 let mail: ParsedMail;
 let fetched: number;
-
-/** Waits for alice's INBOX to hold a message, then fetches and parses every message in it. */
-async function fetchInbox(): Promise<ParsedMail[]> {
-  const client = new ImapFlow({
-    host: stack.host,
-    port: stack.ports.imaps,
-    secure: true,
-    tls: { ca: [stack.caPem], servername: stack.hostname },
-    auth: { user: stack.users.alice.user, pass: stack.users.alice.pass },
-    logger: false,
-  });
-  await client.connect();
-  try {
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      const status = await client.status("INBOX", { messages: true });
-      if ((status ? (status.messages ?? 0) : 0) > 0 || Date.now() > deadline) break;
-      await new Promise((r) => setTimeout(r, 250));
-    }
-    const lock = await client.getMailboxLock("INBOX");
-    try {
-      const out: ParsedMail[] = [];
-      for await (const m of client.fetch("1:*", { source: true }))
-        out.push(await simpleParser(m.source!, { keepCidLinks: true }));
-      return out;
-    } finally {
-      lock.release();
-    }
-  } finally {
-    await client.logout();
-  }
-}
 
 /** The report service as the collector starts it, from configuration, on the stack's submission port. */
 function serviceOn(dir: string) {
@@ -93,12 +61,12 @@ beforeAll(async () => {
   const dir = mkdtempSync(path.join(tmpdir(), "report-mail-"));
   const first = serviceOn(dir);
   expect(await first.schedule.tick()).toEqual({ month: "2026-11", outcome: "sent" });
-  first.stop();
+  await first.stop();
   const restarted = serviceOn(dir);
   expect(await restarted.schedule.tick()).toEqual({ month: "2026-11", outcome: "already-sent" });
   report = restarted.archive.load("2026-11");
-  restarted.stop();
-  const inbox = await fetchInbox();
+  await restarted.stop();
+  const inbox = await fetchInbox(stack);
   fetched = inbox.length;
   mail = inbox[0]!;
 });

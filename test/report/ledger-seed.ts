@@ -38,9 +38,13 @@ export const SEED_ENV: Record<string, string> = {
   MAILSLA_TEST_PROBE_PASSWORD: process.env.MAILSLA_TEST_PROBE_PASSWORD ?? "probe-password",
 };
 
-/** The configuration text with a collector section on `dataDir`, and `extra` sections appended. */
-export function seedConfigYaml(dataDir: string, extra = ""): string {
-  return `${CONFIG_YAML}collector:
+/**
+ * The configuration text with a collector section on `dataDir`, `extra` sections appended and
+ * `accounts` lines ("  name: { ... }") added to the scenario's accounts.
+ */
+export function seedConfigYaml(dataDir: string, extra = "", accounts = ""): string {
+  const base = CONFIG_YAML.replace("accounts:\n", `accounts:\n${accounts}`);
+  return `${base}collector:
   listen: "127.0.0.1:0"
   dataDir: "${dataDir}"
   agentTokens: { a: { env: MAILSLA_TEST_TOKEN_A }, b: { env: MAILSLA_TEST_TOKEN_B }, c: { env: MAILSLA_TEST_TOKEN_C } }
@@ -160,9 +164,10 @@ function expect200(r: { status: number; body: unknown }): void {
 
 /**
  * Writes the history into a new ledger through a collector app on it, then closes the app: the
- * ledger is left as a collector leaves it. `extra` is appended to the configuration (a report section).
+ * ledger is left as a collector leaves it; `extra` and `accounts` go into its configuration
+ * ({@link seedConfigYaml}).
  */
-export async function seedLedger(extra = ""): Promise<SeededLedger> {
+export async function seedLedger(extra = "", accounts = ""): Promise<SeededLedger> {
   const dir = tempDir("mailsla-report-ledger-");
   const dataDir = join(dir, "data");
   const clock = new Clock(local("2024-12-01T00:00"));
@@ -175,7 +180,7 @@ export async function seedLedger(extra = ""): Promise<SeededLedger> {
     await c.close();
   }
   const configFile = join(dir, "mailsla.yaml");
-  writeFileSync(configFile, seedConfigYaml(dataDir, extra));
+  writeFileSync(configFile, seedConfigYaml(dataDir, extra, accounts));
   return { dir, dataDir, configFile };
 }
 
