@@ -16,7 +16,7 @@ import {
  * `--imap-check-interval` seconds and deleting it. One check per probe, one after another.
  */
 
-/** Where Debian's monitoring-plugins-contrib puts the plugins. */
+/** Where Debian's monitoring-plugins-contrib puts the plugins: the packaged ones are measured, as deployed. */
 export const PLUGINS = "/usr/lib/nagios/plugins";
 /** Whole seconds (Perl's sleep): 1 is the shortest wait; 0 or nothing means the 5 s default. */
 const WAIT_S = 1;
@@ -43,7 +43,10 @@ interface Check {
   output: string;
 }
 
-/** Runs a warm-up check and `p.probes` timed ones against probe1's mailbox. */
+/**
+ * check_email_delivery's phase: a warm-up check and `p.probes` timed ones against probe1's mailbox,
+ * one at a time, as Nagios would run them.
+ */
 export async function runCheckEmailDelivery(p: PhaseContext): Promise<ToolRun> {
   const witness = await watchMaildir(
     p.stack.maildir("probe1"),

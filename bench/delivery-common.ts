@@ -11,7 +11,7 @@ import { median } from "./measure.js";
  * bounds how late a tool's report is stamped), CPU readings, and the shape of one tool's figures.
  */
 
-/** What a phase gets: the stack, how many probes to time, where to write, where to report progress. */
+/** What every phase gets, so the three tools run on the same stack with the same number of probes. */
 export interface PhaseContext {
   readonly stack: MailStack;
   readonly probes: number;
@@ -20,7 +20,7 @@ export interface PhaseContext {
   readonly log: (line: string) => void;
 }
 
-/** One tool's measurements; bench/delivery.ts turns them into the table and the notes. */
+/** One tool's measurements, in one shape so bench/delivery.ts can put the tools side by side. */
 export interface ToolRun {
   readonly tool: string;
   /** Probes timed (warm-up excluded). */
@@ -186,7 +186,10 @@ export function loopDelay(): { stop(): { p99Ms: number; maxMs: number } } {
   };
 }
 
-/** User + system CPU seconds of a live process from /proc/<pid>/stat, in 10 ms clock ticks. */
+/**
+ * User + system CPU seconds of a live process from /proc/<pid>/stat, in 10 ms clock ticks: the
+ * classic whole-process reading, the cross-check of threadCpuNanos and its fallback.
+ */
 export function procStatCpuSeconds(pid: number, ticksPerSecond = 100): number {
   const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
   const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
@@ -211,12 +214,12 @@ export function threadCpuNanos(pid: number): Map<string, bigint> {
   return out;
 }
 
-/** Resolves after `ms`. */
+/** Resolves after `ms` (at once if negative): paces probes without keeping the CPU busy. */
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
 }
 
-/** Formats a delay in ms for notes: 3 significant digits. */
+/** Formats a delay for the notes with 3 significant digits: they are read by people, not parsed. */
 export function ms(x: number): string {
   return `${Number(x.toPrecision(3))} ms`;
 }

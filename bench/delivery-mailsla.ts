@@ -46,7 +46,10 @@ interface Probe {
   detected: number;
 }
 
-/** Runs a warm-up probe and `p.probes` timed ones; the runner, state file and witness are closed after. */
+/**
+ * mailsla's phase: a warm-up probe, an idle cycle (the CPU baseline of the bench itself) and
+ * `p.probes` timed probes; the runner, state file and witness are closed after.
+ */
 export async function runMailsla(p: PhaseContext): Promise<ToolRun> {
   exportPasswords(p.stack);
   const config = stackConfig(p.stack, (raw) => {

@@ -25,7 +25,10 @@ import {
  * competes with another for the two daemons or the CPU. Figures go to docs/benchmarks-delivery.md.
  */
 
-/** Timed probes per tool (MAILSLA_BENCH_PROBES); about 2.5 minutes in all at the default 20. */
+/**
+ * Timed probes per tool (MAILSLA_BENCH_PROBES): 20 keeps the run under ~2.5 minutes and still
+ * gives a p95; raise it for tighter figures.
+ */
 export const DELIVERY_PROBES = Number(process.env.MAILSLA_BENCH_PROBES ?? 20);
 
 /** The phases in the order they run: mailsla first, the yardstick of every ratio. */
@@ -35,8 +38,15 @@ const PHASES: readonly [string, (p: PhaseContext) => Promise<ToolRun>][] = [
   ["mailexporter", runMailexporter],
 ];
 
-/** Starts a stack, runs every phase on it and stops it; the tools' runs in PHASES order. */
+/**
+ * Starts a stack, runs every phase on it and stops it; the tools' runs in PHASES order. Exported
+ * so both this command and bench/run.ts measure the same way.
+ */
 export async function measureDelivery(ctx: BenchContext): Promise<ToolRun[]> {
+  if (!Number.isInteger(DELIVERY_PROBES) || DELIVERY_PROBES < 1)
+    throw new Error(
+      `MAILSLA_BENCH_PROBES must be a positive integer, not ${process.env.MAILSLA_BENCH_PROBES}`,
+    );
   const tmp = scratch(ctx.baseDir, "delivery");
   const stack = await startMailStack();
   try {
@@ -80,7 +90,7 @@ function row(r: ToolRun, base: ToolRun): string[] {
 
 const HEADER = ["tool", "probes", "lag min", "median", "p95", "max (ms)", "CPU s/probe", "lag ×", "CPU ×"];
 
-/** The side-by-side table (aligned text, or Markdown for the doc); ratios are tool / mailsla. */
+/** The side-by-side table the bench exists for (text, or Markdown for the doc); ratios are tool / mailsla. */
 export function deliveryTable(runs: readonly ToolRun[], markdown = false): string {
   const rows = runs.map((r) => row(r, runs[0]!));
   if (markdown) {
@@ -95,14 +105,14 @@ export function deliveryTable(runs: readonly ToolRun[], markdown = false): strin
   return [line(HEADER), line(width.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n");
 }
 
-/** Each tool's method, CPU reading and error bound, for under the table. */
+/** Each tool's method, CPU reading and error bound, for under the table: a figure without them misleads. */
 export function deliveryNotes(runs: readonly ToolRun[]): string {
   return runs
     .map((r) => `- ${r.tool}: ${r.method}\n  CPU: ${r.cpuMethod}\n  Error bound: ${r.bound}`)
     .join("\n");
 }
 
-/** The runs as bench/run.ts figures. */
+/** The runs as bench/run.ts figures, so the bench can join the common table. */
 export function deliveryFigures(runs: readonly ToolRun[]): Figure[] {
   const f = (metric: string, value: number | string, unit: string, note?: string): Figure => ({
     bench: "delivery",
