@@ -1,5 +1,6 @@
 import { loadavg } from "node:os";
 import { pathToFileURL } from "node:url";
+import { deliveryBench } from "./delivery.js";
 import { ingestBench } from "./ingest.js";
 import { recomputeBench } from "./recompute.js";
 import { benchBaseDir, machineFacts, type Bench, type Figure } from "./measure.js";
@@ -11,7 +12,7 @@ import { benchBaseDir, machineFacts, type Bench, type Figure } from "./measure.j
  */
 
 /** Every bench, in the order they run; select some by name on the command line. */
-export const BENCHES: readonly Bench[] = [ingestBench, recomputeBench];
+export const BENCHES: readonly Bench[] = [ingestBench, recomputeBench, deliveryBench];
 
 const COLUMNS = ["bench", "metric", "value", "unit", "note"] as const;
 

@@ -171,7 +171,9 @@ class ImapWatcher implements Watcher {
   private async step(client: Client): Promise<void> {
     const t = this.deps.tuning;
     const useIdle = !t.forcePoll && client.capabilities.has("IDLE");
-    if (this.mono() < this.burstUntil) {
+    // the burst ends early once every message sent to this mailbox has been seen: its NOOPs
+    // cost CPU on both sides and would measure nothing more
+    if (this.mono() < this.burstUntil && this.deps.awaited() > 0) {
       await this.wake.wait(t.burstPollMs);
       return this.poll(client);
     }
