@@ -129,9 +129,14 @@ describe("daemons down", () => {
     expectPass(await check("submission")); // an smtpd process that has talked to Dovecot is now idle
     await stack.stopDovecot();
     try {
-      // That process still offers AUTH, then cannot reach Dovecot: a temporary failure, not a refused login.
+      // If that process serves the check, it still offers AUTH, then cannot reach Dovecot: a
+      // temporary failure, not a refused login. Postfix may instead hand the connection to a new
+      // process (the idle one noticed its broken auth socket and left): see below.
       const warm = failure(await check("submission"));
-      expect(warm).toEqual({ code: "smtp-4xx", stage: "auth", responseCode: 454 });
+      expect([
+        { code: "smtp-4xx", stage: "auth", responseCode: 454 },
+        { code: "closed", stage: "banner" },
+      ]).toContainEqual(warm);
       expectPass(await check("mx"));
       expectPass(await check("relay"));
       // A new smtpd process finds no SASL mechanism and exits at once ("fatal: no SASL
