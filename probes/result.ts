@@ -3,6 +3,18 @@ import { CHECK_KINDS } from "../config/services.js";
 import { ERROR_CODE_LIST, STAGES } from "./errors.js";
 
 /**
+ * Why a probe failed: a closed error code, the protocol stage, the server's words. Shared by check
+ * and delivery results, so the collector and its metrics read one shape.
+ */
+export const ProbeFailure = z.strictObject({
+  code: z.enum(ERROR_CODE_LIST as [string, ...string[]]),
+  stage: z.enum(STAGES),
+  message: z.string().max(2000),
+  responseCode: z.number().int().optional(),
+});
+export type ProbeFailure = z.infer<typeof ProbeFailure>;
+
+/**
  * What one check of one service from one vantage point produced. Agents send these to the
  * collector, which validates them with this same schema; a failed check is a result like any other.
  */
@@ -16,14 +28,7 @@ export const ProbeResult = z.strictObject({
   startedAt: z.number().int().nonnegative(),
   durationSeconds: z.number().nonnegative(),
   ok: z.boolean(),
-  error: z
-    .strictObject({
-      code: z.enum(ERROR_CODE_LIST as [string, ...string[]]),
-      stage: z.enum(STAGES),
-      message: z.string().max(2000),
-      responseCode: z.number().int().optional(),
-    })
-    .optional(),
+  error: ProbeFailure.optional(),
   /** Seconds spent in each protocol stage that was reached. */
   phases: z.partialRecord(z.enum(STAGES), z.number().nonnegative()),
   tls: z

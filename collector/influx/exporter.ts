@@ -2,6 +2,7 @@ import { InfluxDB, type IPoint } from "influx";
 import type { InfluxExport } from "../../config/collector.js";
 import type { Logger } from "../../probes/log.js";
 import type { ExportQueue } from "../store/export-queue.js";
+import { retryDelay } from "../../probes/backoff.js";
 
 /**
  * Drains the durable export queue into InfluxDB 1.x in batches. While influxd is down or failing
@@ -97,7 +98,7 @@ class ExportLoop {
         await this.pause(config.flushInterval);
       } catch (err) {
         failures++;
-        const delay = backoffDelay(failures, this.opts.minRetryDelay ?? 250, config.maxRetryDelay);
+        const delay = retryDelay(failures, this.opts.minRetryDelay ?? 250, config.maxRetryDelay);
         log.warn(
           { err: String(err), failures, retryInMs: delay, queued: queue.size() },
           "InfluxDB export failed",
@@ -161,10 +162,4 @@ class ExportLoop {
 export function startExporter(opts: ExporterOptions): Exporter {
   const loop = new ExportLoop(opts);
   return { stats: loop.stats, drain: () => loop.drain(), stop: () => loop.stop() };
-}
-
-/** Exponential backoff with "equal jitter": half fixed, half random, never above `max`. */
-export function backoffDelay(failures: number, min: number, max: number): number {
-  const cap = Math.min(max, min * 2 ** Math.min(failures - 1, 30));
-  return Math.round(cap / 2 + (Math.random() * cap) / 2);
 }

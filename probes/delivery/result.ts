@@ -1,7 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { z } from "zod";
 import { DeliveryDirection } from "../../config/delivery.js";
-import { ERROR_CODE_LIST, STAGES, type ProbeError } from "../errors.js";
+import type { ProbeError } from "../errors.js";
+import { ProbeFailure } from "../result.js";
 import { wallClockAllowance, type Elapsed, type InFlightRow, type Instant } from "./inflight.js";
 import { TOKEN_PATTERN } from "./message.js";
 
@@ -68,14 +69,7 @@ export const DeliveryResult = z
     ageSeconds: z.number().nonnegative().optional(),
     /** The operator's queue id from the 250 reply, for its logs. */
     queueId: z.string().max(64).optional(),
-    error: z
-      .strictObject({
-        code: z.enum(ERROR_CODE_LIST as [string, ...string[]]),
-        stage: z.enum(STAGES),
-        message: z.string().max(2000),
-        responseCode: z.number().int().optional(),
-      })
-      .optional(),
+    error: ProbeFailure.optional(),
     hops: z.array(Hop).max(30).optional(),
   })
   .superRefine((r, ctx) => {

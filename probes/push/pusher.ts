@@ -5,6 +5,7 @@ import type { AgentState, OutboxRecord } from "../state/agent-state.js";
 import { DeadLetters } from "./dead-letter.js";
 import { sendBatch } from "./send.js";
 import type { Verdict } from "./verdict.js";
+import { retryDelay } from "../backoff.js";
 
 /**
  * The agent side of ingestion: drains the agent's durable outbox to the collector in batches with
@@ -61,12 +62,6 @@ interface Waiter {
   through: number;
   resolve: () => void;
   reject: (err: Error) => void;
-}
-
-/** Exponential backoff with "equal jitter": half fixed, half random, at most `max`. */
-export function retryDelay(failures: number, min: number, max: number): number {
-  const cap = Math.min(max, min * 2 ** Math.min(Math.max(failures - 1, 0), 30));
-  return Math.round(cap / 2 + (Math.random() * cap) / 2);
 }
 
 /** The loop and its state: batch size, isolation of an unnamed bad record, flush waiters. */
