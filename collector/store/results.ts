@@ -119,22 +119,22 @@ export class ResultTables {
    * The engine's input: one time-ordered, column-wise series per (service, vantage point) with
    * results in `[from, to)`. One range scan per series on the covering index
    * `check_results_series_ok`, so no table page is read; each series comes back as one row of two
-   * aggregates, because building a JavaScript row object per result cost more than SQLite's
-   * scan (docs/collector.md, "Store speed").
+   * aggregates, because building a JavaScript row object per result cost more than SQLite's scan.
+   * The aggregates take the rows in the scan's (index) order; an ORDER BY inside them would sort
+   * every series again, so the order is checked here instead (docs/collector.md, "Store speed").
    */
   observationSeries(from: number, to: number): ObservationSeries[] {
     const pairs = this.db.prepare("SELECT service, vantage FROM check_series ORDER BY service, vantage");
-    const scan = this.db.prepare(`SELECT count(*) AS n,
-        json_group_array(started_at ORDER BY started_at) AS at,
-        group_concat(ok, '' ORDER BY started_at) AS ok
-      FROM check_results WHERE service = ? AND vantage = ? AND started_at >= ? AND started_at < ?`);
+    const scan = this.db.prepare(`SELECT count(*) AS n, json_group_array(started_at) AS at,
+        group_concat(ok, '') AS ok FROM check_results
+      WHERE service = ? AND vantage = ? AND started_at >= ? AND started_at < ?`);
     const out: ObservationSeries[] = [];
     for (const { service, vantage } of pairs.all() as { service: string; vantage: string }[]) {
       const row = scan.get(service, vantage, from, to) as { n: number; at: string; ok: string | null };
       if (row.n === 0) continue;
       const ok = new Uint8Array(row.n);
       for (let i = 0; i < row.n; i++) ok[i] = row.ok!.charCodeAt(i) - 48; // "0" or "1" per result
-      out.push({ service, vantage, at: Float64Array.from(JSON.parse(row.at) as number[]), ok });
+      out.push({ service, vantage, ...inTimeOrder(Float64Array.from(JSON.parse(row.at) as number[]), ok) });
     }
     return out;
   }
@@ -156,4 +156,13 @@ export class ResultTables {
       (this.db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
     return { checks: n("check_results"), deliveries: n("delivery_results") };
   }
+}
+
+/** The two columns ordered by time: as they are when already so (the index's order), else sorted. */
+export function inTimeOrder(at: Float64Array, ok: Uint8Array): { at: Float64Array; ok: Uint8Array } {
+  let sorted = true;
+  for (let i = 1; i < at.length && sorted; i++) sorted = at[i - 1]! <= at[i]!;
+  if (sorted) return { at, ok };
+  const order = Array.from(at.keys()).sort((a, b) => at[a]! - at[b]!);
+  return { at: Float64Array.from(order, (i) => at[i]!), ok: Uint8Array.from(order, (i) => ok[i]!) };
 }

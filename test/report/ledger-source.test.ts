@@ -10,12 +10,12 @@ import { afterEach, describe, expect, it } from "vitest";
 import { manualOf, openLedgerReadOnly, reportRange } from "../../collector/report/ledger-source.js";
 import { ManualIndicators } from "../../collector/report/manual.js";
 import { openStore, type CollectorStore } from "../../collector/store/index.js";
+import { inTimeOrder } from "../../collector/store/results.js";
 import { checkResult, resultSeries, tempDir } from "../collector/fixtures.js";
 import { local } from "../collector/sla-scenario.js";
 
-const SCAN = `EXPLAIN QUERY PLAN SELECT count(*), json_group_array(started_at ORDER BY started_at),
-  group_concat(ok, '' ORDER BY started_at) FROM check_results
-  WHERE service = 'mx' AND vantage = 'a' AND started_at >= 0 AND started_at < 1e15`;
+const SCAN = `EXPLAIN QUERY PLAN SELECT count(*), json_group_array(started_at), group_concat(ok, '')
+  FROM check_results WHERE service = 'mx' AND vantage = 'a' AND started_at >= 0 AND started_at < 1e15`;
 
 const open: { close(): void }[] = [];
 afterEach(() => {
@@ -60,6 +60,9 @@ describe("the covering index of check results", () => {
       CREATE INDEX check_results_series ON check_results (service, vantage, started_at);`);
     db.close();
     expect(inspect(file).plan).toMatch(/USING INDEX check_results_series \(/);
+    const reader = openLedgerReadOnly(file); // the CLI reads an old ledger as it is
+    expect(reader.results.observationSeries(0, 2e12)).toEqual(before);
+    reader.close();
 
     for (let i = 0; i < 2; i++) track(openStore(file)).close();
     const after = inspect(file);
@@ -72,6 +75,18 @@ describe("the covering index of check results", () => {
     const reopened = track(openStore(file));
     expect(reopened.results.observationSeries(0, 2e12)).toEqual(before);
     expect(Array.from(before[0]!.ok).filter((x) => !x)).toHaveLength(10); // every fifth result failed
+  });
+});
+
+describe("inTimeOrder", () => {
+  it("keeps columns in time order as they are, and sorts both by time otherwise", () => {
+    const at = Float64Array.from([1, 2, 2, 5]);
+    const ok = Uint8Array.from([1, 0, 1, 1]);
+    expect(inTimeOrder(at, ok).at).toBe(at);
+    expect(inTimeOrder(Float64Array.from([5, 1, 3]), Uint8Array.from([0, 1, 0]))).toEqual({
+      at: Float64Array.from([1, 3, 5]),
+      ok: Uint8Array.from([1, 0, 0]),
+    });
   });
 });
 
