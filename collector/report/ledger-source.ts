@@ -2,7 +2,9 @@ import Database from "better-sqlite3";
 import type { Config } from "../../config/schema.js";
 import { monthRange, yearOf, yearRange } from "../sla/calendar.js";
 import type { Interval } from "../sla/intervals.js";
-import { engineInput } from "../sla-source/input.js";
+import { engineInput, incidentIn } from "../sla-source/input.js";
+import { loadRange } from "../sla-source/load-range.js";
+import type { EngineInput } from "../sla/timeline.js";
 import { AnnotationTable } from "../store/annotations.js";
 import { databaseBytes } from "../store/db.js";
 import { ExportQueue } from "../store/export-queue.js";
@@ -44,6 +46,34 @@ export function manualOf(store: CollectorStore, month: string): ManualIndicators
 }
 
 /**
+ * The report's engine input at `now`. The month's own input is the API's (`engineInput` over the
+ * month), so its figures are the API's by construction. The trend and the year need only time
+ * figures (7.1.2-7.1.5, 7.1.10, coverage), so for the wider range only check results and
+ * declarations are added; deliveries and 7.1.13/7.1.14 verdicts stay the month's. Reading a
+ * year's submission results for verdicts nobody shows cost 12 s and 1.2 GB at the benchmark's
+ * scale (docs/report.md, "Cost").
+ */
+export function reportInput(
+  store: CollectorStore,
+  config: Readonly<Config>,
+  month: string,
+  now: number,
+): EngineInput {
+  const tz = config.operator.timeZone;
+  const own = engineInput(store, config, now, monthRange(month, tz));
+  const read = loadRange(store.results, own.setup, reportRange(month, tz), now);
+  return {
+    ...own,
+    series: store.results.observationSeries(read.start, read.end),
+    maintenance: store.maintenance.list(read.start, read.end),
+    forceMajeure: store.annotations
+      .forceMajeureMarks()
+      .filter((m) => !("incidentId" in m) || incidentIn(m.incidentId, read)),
+    overrides: store.annotations.overrides().filter((o) => incidentIn(o.incidentId, read)),
+  };
+}
+
+/**
  * A `LoadMonth` over `store` with the configuration's setup, at the clock's `now`: results from
  * the first trend month (with the engine's lookback) to the end of the month's year or `now`.
  * Refuses a month that has not begun: it has nothing to report.
@@ -56,12 +86,11 @@ export function ledgerLoadMonth(
   const tz = config.operator.timeZone;
   return async (month) => {
     const now = clock();
-    const range = reportRange(month, tz);
     if (monthRange(month, tz).start >= now) {
       throw new Error(`${month} has not begun yet in ${tz}: there is nothing to report`);
     }
     return {
-      input: engineInput(store, config, now, range),
+      input: reportInput(store, config, month, now),
       manual: manualOf(store, month),
       operator: { name: config.operator.name },
     };
