@@ -71,9 +71,13 @@ export function createReportService(
     archive,
     start(everyMs = 60_000) {
       const loop = () => {
-        running = schedule.tick().finally(() => {
-          if (timer !== undefined) timer = setTimeout(loop, everyMs).unref();
-        });
+        const failed = (err: unknown) => opts.log?.(`report schedule: tick failed: ${String(err)}`);
+        running = schedule
+          .tick()
+          .catch(failed)
+          .finally(() => {
+            if (timer !== undefined) timer = setTimeout(loop, everyMs).unref();
+          });
       };
       timer = setTimeout(loop, 0).unref();
     },
