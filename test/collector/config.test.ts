@@ -1,19 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { collectorProblems } from "../../config/collector.js";
-import { ConfigError, parseConfigText } from "../../config/load.js";
+import { parseConfigText } from "../../config/load.js";
+import { configErrorOf } from "../helpers/config-error.js";
 import { collectorConfigYaml, TOKEN_ENV } from "./fixtures.js";
 
 const yaml = collectorConfigYaml({ listen: "127.0.0.1:9999", dataDir: "/tmp/x" });
-
-function errorOf(text: string): string {
-  try {
-    parseConfigText(text, "test.yaml");
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    return (err as Error).message;
-  }
-  throw new Error("expected a ConfigError");
-}
 
 beforeEach(() => Object.assign(process.env, TOKEN_ENV));
 afterEach(() => {
@@ -45,24 +36,24 @@ describe("collector configuration", () => {
   });
 
   it("names the key path of each problem", () => {
-    expect(errorOf(yaml.replace('listen: "127.0.0.1:9999"', "listen: nine"))).toContain(
+    expect(configErrorOf(yaml.replace('listen: "127.0.0.1:9999"', "listen: nine"))).toContain(
       "collector.listen (line 8): expected host:port",
     );
     expect(
-      errorOf(yaml.replace("maxBatch", "x").replace("agentTokens:", "maxbatch: 5\n  agentTokens:")),
+      configErrorOf(yaml.replace("maxBatch", "x").replace("agentTokens:", "maxbatch: 5\n  agentTokens:")),
     ).toContain('collector (line 8): unknown key "maxbatch"');
-    expect(errorOf(yaml.replace("b: { env: MAILSLA_TEST_TOKEN_B }", "b: s3cret"))).toContain(
+    expect(configErrorOf(yaml.replace("b: { env: MAILSLA_TEST_TOKEN_B }", "b: s3cret"))).toContain(
       "collector.agentTokens.b (line 12): expected { env: VARIABLE } or { file: /path/to/file }",
     );
   });
 
   it("refuses shared tokens and tokens for unknown vantage points", () => {
     process.env.MAILSLA_TEST_TOKEN_B = TOKEN_ENV.MAILSLA_TEST_TOKEN_A;
-    expect(errorOf(yaml)).toContain(
+    expect(configErrorOf(yaml)).toContain(
       'collector.agentTokens.b (line 12): same token as vantage point "a": each agent needs its own',
     );
     process.env.MAILSLA_TEST_TOKEN_B = TOKEN_ENV.MAILSLA_TEST_ADMIN_TOKEN;
-    expect(errorOf(yaml)).toContain("collector.agentTokens.b (line 12): same token as adminToken");
+    expect(configErrorOf(yaml)).toContain("collector.agentTokens.b (line 12): same token as adminToken");
     process.env.MAILSLA_TEST_TOKEN_B = TOKEN_ENV.MAILSLA_TEST_TOKEN_B;
     const config = parseConfigText(yaml.replace("    c: { env", "    zz: { env"));
     expect(collectorProblems(config, config.collector!)).toEqual([

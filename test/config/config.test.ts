@@ -3,7 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { inspect } from "node:util";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { ConfigError, loadConfigFile, parseConfigText } from "../../config/load.js";
+import { loadConfigFile, parseConfigText } from "../../config/load.js";
+import { configErrorOf } from "../helpers/config-error.js";
 
 const dir = mkdtempSync(join(tmpdir(), "mailsla-config-"));
 const secretFile = join(dir, "probe2");
@@ -22,17 +23,6 @@ services:
   - { name: imap, kind: imap, host: 127.0.0.1, account: probe2 }
   - { name: web, kind: webmail, url: "http://127.0.0.1:8080/" }
 `;
-
-/** Parses a configuration that must be refused, and returns the error message it raises. */
-function errorOf(text: string): string {
-  try {
-    parseConfigText(text, "test.yaml");
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    return (err as Error).message;
-  }
-  throw new Error("expected a ConfigError");
-}
 
 beforeEach(() => {
   process.env.MAILSLA_TEST_PW = "s3cret-from-env";
@@ -88,24 +78,24 @@ describe("a valid configuration", () => {
 
 describe("a bad configuration names the key path and what was expected", () => {
   it("missing key", () => {
-    const msg = errorOf(base.replace("totalUsers: 1000 ", ""));
+    const msg = configErrorOf(base.replace("totalUsers: 1000 ", ""));
     expect(msg).toMatch(/operator\.totalUsers \(line 2\): missing; expected number/);
   });
 
   it("wrong type", () => {
-    const msg = errorOf(base.replace("totalUsers: 1000", "totalUsers: many"));
+    const msg = configErrorOf(base.replace("totalUsers: 1000", "totalUsers: many"));
     expect(msg).toMatch(/operator\.totalUsers \(line 2\): expected number, received string/);
   });
 
   it("unknown check kind", () => {
-    const msg = errorOf(base.replace("kind: smtp", "kind: smpt"));
+    const msg = configErrorOf(base.replace("kind: smtp", "kind: smpt"));
     expect(msg).toMatch(
       /services\[0\]\.kind \(line 9\): unknown check kind "smpt"; expected one of smtp, submission, relay, imap, pop3, webmail/,
     );
   });
 
   it("bad port", () => {
-    const msg = errorOf(
+    const msg = configErrorOf(
       base.replace("host: 127.0.0.1, account: probe2", "host: 127.0.0.1, port: 99999, account: probe2"),
     );
     expect(msg).toMatch(/services\[2\]\.port \(line 11\): expected a port number between 1 and 65535/);
@@ -113,7 +103,7 @@ describe("a bad configuration names the key path and what was expected", () => {
 
   it("unreadable secret file", () => {
     const unreadable = join(dir, "missing-secret");
-    const msg = errorOf(base.replace(secretFile, unreadable));
+    const msg = configErrorOf(base.replace(secretFile, unreadable));
     expect(msg).toContain(
       `accounts.probe2.password.file (line 7): cannot read secret file ${unreadable} (ENOENT)`,
     );
@@ -126,23 +116,23 @@ describe("a bad configuration names the key path and what was expected", () => {
     // root reads anything: then the file is readable and the config valid, which is also right.
     const asRoot = process.getuid?.() === 0;
     if (asRoot) expect(() => parseConfigText(base.replace(secretFile, locked))).not.toThrow();
-    else expect(errorOf(base.replace(secretFile, locked))).toContain("(EACCES)");
+    else expect(configErrorOf(base.replace(secretFile, locked))).toContain("(EACCES)");
   });
 
   it("unset environment variable", () => {
     delete process.env.MAILSLA_TEST_PW;
-    expect(errorOf(base)).toContain(
+    expect(configErrorOf(base)).toContain(
       "accounts.probe1.password.env (line 6): environment variable MAILSLA_TEST_PW is not set",
     );
   });
 
   it("unknown key, with a typo'd name", () => {
-    const msg = errorOf(base.replace("{ name: mx, kind: smtp,", "{ name: mx, kind: smtp, hots: x,"));
+    const msg = configErrorOf(base.replace("{ name: mx, kind: smtp,", "{ name: mx, kind: smtp, hots: x,"));
     expect(msg).toMatch(/services\[0\] \(line 9\): unknown key "hots"/);
   });
 
   it("dangling references", () => {
-    const msg = errorOf(
+    const msg = configErrorOf(
       base
         .replace("account: probe2", "account: probe9")
         .replace("host: 127.0.0.1 }", "host: 127.0.0.1, segments: [west] }"),
@@ -154,12 +144,12 @@ describe("a bad configuration names the key path and what was expected", () => {
   });
 
   it("an impossible quorum", () => {
-    const msg = errorOf(base + "thresholds: { quorum: 3 }\n");
+    const msg = configErrorOf(base + "thresholds: { quorum: 3 }\n");
     expect(msg).toContain("thresholds.quorum (line 13): quorum 3 exceeds the 2 vantage point(s)");
   });
 
   it("inline secrets are refused", () => {
-    const msg = errorOf(base.replace("{ env: MAILSLA_TEST_PW }", "hunter2"));
+    const msg = configErrorOf(base.replace("{ env: MAILSLA_TEST_PW }", "hunter2"));
     expect(msg).toContain(
       "accounts.probe1.password (line 6): expected { env: VARIABLE } or { file: /path/to/file }",
     );
@@ -167,7 +157,7 @@ describe("a bad configuration names the key path and what was expected", () => {
   });
 
   it("bad time zone and bad duration", () => {
-    const msg = errorOf(
+    const msg = configErrorOf(
       base.replace("name: Test Mail,", "name: Test Mail, timeZone: Mars/Olympus,") +
         "agent: { interval: 5 minutes }\n",
     );
@@ -178,7 +168,7 @@ describe("a bad configuration names the key path and what was expected", () => {
   });
 
   it("YAML syntax errors give the line", () => {
-    expect(errorOf(base + "  - : : [\n")).toMatch(/YAML syntax \(line \d+\)/);
+    expect(configErrorOf(base + "  - : : [\n")).toMatch(/YAML syntax \(line \d+\)/);
   });
 
   it("an unreadable file", () => {

@@ -4,7 +4,8 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { deliveriesFor, sinkDomain } from "../../config/delivery.js";
-import { ConfigError, parseConfigText } from "../../config/load.js";
+import { parseConfigText } from "../../config/load.js";
+import { configErrorOf } from "../helpers/config-error.js";
 
 const base = `
 operator: { name: Test Mail, totalUsers: 1000 }
@@ -23,16 +24,6 @@ thresholds: { quorum: 1 }
 sink: { listen: "127.0.0.1:2525", domain: sink.example.net }
 deliveries:
 `;
-
-function errorOf(text: string): string {
-  try {
-    parseConfigText(text, "test.yaml");
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    return (err as Error).message;
-  }
-  throw new Error("expected a ConfigError");
-}
 
 beforeEach(() => {
   process.env.MAILSLA_TEST_PW = "pw";
@@ -60,7 +51,7 @@ describe("deliveries configuration", () => {
   });
 
   it("refuses a via of the wrong kind, unknown services and a mailbox that is not imap or pop3", () => {
-    const msg = errorOf(
+    const msg = configErrorOf(
       base +
         "  - { name: out, direction: send, via: mx }\n" +
         "  - { name: in, direction: receive, via: sub, mailbox: mx }\n" +
@@ -78,7 +69,7 @@ describe("deliveries configuration", () => {
   });
 
   it("needs a mailbox to read in, an address to send to, and the sink for send", () => {
-    const msg = errorOf(
+    const msg = configErrorOf(
       base.replace(/sink:.*\n/, "") +
         "  - { name: out, direction: send, via: sub, mailbox: imap }\n" +
         "  - { name: in, direction: receive, via: mx }\n" +
@@ -95,7 +86,7 @@ describe("deliveries configuration", () => {
   });
 
   it("refuses duplicates and unknown segments and vantage points", () => {
-    const msg = errorOf(
+    const msg = configErrorOf(
       base +
         "  - { name: out, direction: send, via: sub, segments: [west] }\n" +
         "  - { name: out, direction: send, via: sub, vantagePoints: [z] }\n",
@@ -106,7 +97,7 @@ describe("deliveries configuration", () => {
   });
 
   it("refuses bad durations, addresses and unknown keys", () => {
-    const msg = errorOf(
+    const msg = configErrorOf(
       base +
         '  - { name: out, direction: send, via: sub, lossTimeout: "six hours" }\n' +
         "  - { name: in, direction: receive, via: mx, mailbox: imap, recipent: x@y.test }\n" +
@@ -122,7 +113,7 @@ describe("deliveries configuration", () => {
   it("makes agents that share a sink domain use {vantage}, and substitutes it", () => {
     const two = base.replace("[{ name: a }]", "[{ name: a }, { name: b }]");
     const send = "  - { name: out, direction: send, via: sub }\n";
-    expect(errorOf(two + send)).toContain(
+    expect(configErrorOf(two + send)).toContain(
       'sink.domain (line 15): 2 vantage points run send probes but share one sink domain; use "{vantage}.sink.example.net"',
     );
     const ok = parseConfigText(two.replace("sink.example.net", '"{vantage}.sink.example.net"') + send);
