@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import type { FastifyInstance } from "fastify";
+import { LogController, type FastifyInstance } from "fastify";
 import { Registry } from "prom-client";
 import { collectorProblems } from "../config/collector.js";
 import { ConfigError, loadConfigFile } from "../config/load.js";
@@ -82,7 +82,7 @@ export async function startCollector(
       sla: opts.sla ?? source?.wiring,
       now: opts.now,
     },
-    { loggerInstance: log, disableRequestLogging: true },
+    { loggerInstance: log, logController: new LogController({ disableRequestLogging: true }) },
   );
   const [host, port] = c.listen.split(":") as [string, string];
   try {
