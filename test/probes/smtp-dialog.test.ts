@@ -1,32 +1,17 @@
-import net from "node:net";
+import type net from "node:net";
 import { SMTPServer, type SMTPServerOptions } from "smtp-server";
 import { afterEach, describe, expect, it } from "vitest";
 import { Secret } from "../../config/secret.js";
 import { systemClock } from "../../probes/clock.js";
 import { classifyError } from "../../probes/errors.js";
 import { dotStuff, parseEhlo, SmtpDialog } from "../../probes/net/smtp-dialog.js";
+import { rawPeer } from "../helpers/raw-peer.js";
 
 const NO_VERIFY = { verify: false, servername: "localhost" };
 const closers: (() => Promise<void>)[] = [];
 afterEach(async () => {
   for (const close of closers.splice(0).reverse()) await close();
 });
-
-/** A loopback peer that runs `script` on each connection: for servers that misbehave on purpose. */
-async function rawPeer(script: (socket: net.Socket) => void): Promise<number> {
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((socket) => {
-    sockets.add(socket);
-    socket.on("error", () => undefined);
-    script(socket);
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  closers.push(() => {
-    for (const s of sockets) s.destroy();
-    return new Promise((resolve) => server.close(() => resolve()));
-  });
-  return (server.address() as net.AddressInfo).port;
-}
 
 /** An in-process smtp-server on loopback, with the probe's account user1/secret-pw. */
 async function smtpPeer(options: SMTPServerOptions = {}): Promise<number> {
@@ -65,10 +50,10 @@ async function codeOf(
 
 describe("replies", () => {
   it("reads a multi-line reply with its enhanced status code", async () => {
-    const port = await rawPeer((s) => s.write("250-first 2.1.0\r\n250-second\r\n250 last\r\n"));
+    const port = await rawPeer(closers, (s) => s.write("250-first 2.1.0\r\n250-second\r\n250 last\r\n"));
     const reply = await (await dial(port)).readReply();
     expect(reply).toEqual({ code: 250, lines: ["first 2.1.0", "second", "last"] });
-    const port2 = await rawPeer((s) => s.write("550 5.7.1 Relay access denied\r\n"));
+    const port2 = await rawPeer(closers, (s) => s.write("550 5.7.1 Relay access denied\r\n"));
     expect(await (await dial(port2)).readReply()).toEqual({
       code: 550,
       lines: ["5.7.1 Relay access denied"],
@@ -78,7 +63,7 @@ describe("replies", () => {
 
   it("calls anything that is not ddd[ -] a protocol error", async () => {
     for (const garbage of ["HTTP/1.1 400 Bad Request\r\n", "220-a\r\n250 b\r\n", "22 short\r\n", "\r\n"]) {
-      const port = await rawPeer((s) => s.write(garbage));
+      const port = await rawPeer(closers, (s) => s.write(garbage));
       const d = await dial(port);
       expect((await codeOf(d.readReply())).code, garbage).toBe("protocol");
     }
@@ -106,7 +91,7 @@ describe("replies", () => {
   });
 
   it("requires 220 in the banner", async () => {
-    const port = await rawPeer((s) => s.write("554 5.3.2 no service for you\r\n"));
+    const port = await rawPeer(closers, (s) => s.write("554 5.3.2 no service for you\r\n"));
     expect(await codeOf((await dial(port)).banner())).toMatchObject({ code: "smtp-5xx", responseCode: 554 });
   });
 });
@@ -203,7 +188,7 @@ describe("DATA", () => {
 
 describe("leaving", () => {
   it("does not wait for a server that no longer answers", async () => {
-    const port = await rawPeer((s) => s.write("220 hello\r\n"));
+    const port = await rawPeer(closers, (s) => s.write("220 hello\r\n"));
     const d = await dial(port, AbortSignal.timeout(10_000));
     await d.banner();
     const t0 = Date.now();

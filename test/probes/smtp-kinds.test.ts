@@ -1,6 +1,6 @@
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import net from "node:net";
+import type net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { SMTPServer, type SMTPServerOptions } from "smtp-server";
@@ -11,6 +11,7 @@ import { systemClock } from "../../probes/clock.js";
 import { ProbeResult } from "../../probes/result.js";
 import { KINDS } from "../../probes/kinds/index.js";
 import { runCheck, type RunDeps } from "../../probes/run-check.js";
+import { rawPeer } from "../helpers/raw-peer.js";
 
 const deps: RunDeps = {
   kinds: KINDS,
@@ -80,22 +81,6 @@ async function smtpPeer(options: SMTPServerOptions = {}): Promise<{ port: number
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   closers.push(() => new Promise((resolve) => server.close(() => resolve())));
   return { port: (server.server.address() as net.AddressInfo).port, seen };
-}
-
-/** A raw loopback peer for servers that misbehave: `script` runs on each connection. */
-async function rawPeer(script: (socket: net.Socket) => void): Promise<number> {
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((socket) => {
-    sockets.add(socket);
-    socket.on("error", () => undefined);
-    script(socket);
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  closers.push(() => {
-    for (const s of sockets) s.destroy();
-    return new Promise((resolve) => server.close(() => resolve()));
-  });
-  return (server.address() as net.AddressInfo).port;
 }
 
 async function check(
@@ -172,7 +157,7 @@ describe("smtp check (MX)", () => {
   });
 
   it("fails with connect when nothing listens", async () => {
-    const port = await rawPeer(() => undefined);
+    const port = await rawPeer(closers, () => undefined);
     await closers.pop()?.();
     expect(failure(await check("smtp", port, { tls: NO_VERIFY }))).toMatchObject({
       code: "connect",
@@ -181,7 +166,7 @@ describe("smtp check (MX)", () => {
   });
 
   it("fails with protocol when the peer answers garbage", async () => {
-    const port = await rawPeer((s) => s.write("HTTP/1.1 400 Bad Request\r\n\r\n"));
+    const port = await rawPeer(closers, (s) => s.write("HTTP/1.1 400 Bad Request\r\n\r\n"));
     expect(failure(await check("smtp", port, { tls: NO_VERIFY }))).toMatchObject({
       code: "protocol",
       stage: "banner",
@@ -189,7 +174,7 @@ describe("smtp check (MX)", () => {
   });
 
   it("fails with smtp-5xx and the server's code when the banner refuses service", async () => {
-    const port = await rawPeer((s) => s.end("554 5.7.1 no SMTP service here\r\n"));
+    const port = await rawPeer(closers, (s) => s.end("554 5.7.1 no SMTP service here\r\n"));
     expect(failure(await check("smtp", port, { tls: NO_VERIFY }))).toMatchObject({
       code: "smtp-5xx",
       stage: "banner",
@@ -198,12 +183,12 @@ describe("smtp check (MX)", () => {
   });
 
   it("times out at the stage where the peer fell silent", async () => {
-    const silent = await rawPeer(() => undefined);
+    const silent = await rawPeer(closers, () => undefined);
     const t0 = Date.now();
     const r = await check("smtp", silent, { tls: NO_VERIFY }, 300);
     expect(failure(r)).toMatchObject({ code: "timeout", stage: "banner" });
     expect(Date.now() - t0).toBeLessThan(2000);
-    const mute = await rawPeer((s) => s.write("220 hello\r\n"));
+    const mute = await rawPeer(closers, (s) => s.write("220 hello\r\n"));
     expect(failure(await check("smtp", mute, { tls: NO_VERIFY }, 300))).toMatchObject({
       code: "timeout",
       stage: "ehlo",
@@ -211,7 +196,7 @@ describe("smtp check (MX)", () => {
   });
 
   it("fails with closed when the peer hangs up mid-dialogue", async () => {
-    const port = await rawPeer((s) => {
+    const port = await rawPeer(closers, (s) => {
       s.write("220 hello\r\n");
       s.once("data", () => s.end());
     });
