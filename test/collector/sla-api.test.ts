@@ -13,6 +13,7 @@ import {
   failing,
   local,
   push,
+  pushOpenSubmission,
   sample,
   slaCollector,
   type Json,
@@ -145,20 +146,7 @@ async function history(): Promise<void> {
   });
   expect(fm.status).toBe(200);
   // The submission service accepts mail without authentication, seen once from a (7.1.13).
-  clock.set("2025-03-25T09:01");
-  const open = checks(
-    "submission",
-    "submission",
-    ["a"],
-    local("2025-03-25T09:00"),
-    local("2025-03-25T09:01"),
-  );
-  open[0] = {
-    ...open[0]!,
-    ok: false,
-    error: { code: "auth-not-required", stage: "rcpt", message: "250 ok" },
-  };
-  await push(app, open);
+  await pushOpenSubmission(app, clock);
 }
 
 beforeAll(async () => {

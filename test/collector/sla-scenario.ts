@@ -174,6 +174,27 @@ export async function push(
   }
 }
 
+/**
+ * The submission service accepts mail without authentication (7.1.13), seen once from a at
+ * Mar 25 09:00: pushed at 09:01.
+ */
+export async function pushOpenSubmission(app: FastifyInstance, clock: Clock): Promise<void> {
+  clock.set("2025-03-25T09:01");
+  const open = checks(
+    "submission",
+    "submission",
+    ["a"],
+    local("2025-03-25T09:00"),
+    local("2025-03-25T09:01"),
+  );
+  open[0] = {
+    ...open[0]!,
+    ok: false,
+    error: { code: "auth-not-required", stage: "rcpt", message: "250 ok" },
+  };
+  await push(app, open);
+}
+
 /** A parsed JSON answer, read by the tests field by field. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Json = any;

@@ -19,6 +19,7 @@ import {
   failing,
   local,
   push,
+  pushOpenSubmission,
   slaCollector,
   type SlaCollector,
 } from "../collector/sla-scenario.js";
@@ -88,20 +89,7 @@ async function march(app: SlaCollector["app"], clock: Clock): Promise<void> {
   ]);
   const fm = { cause: "fibre cut", forceMajeure: { reason: "earthquake cut both fibre routes" } };
   expect200(await admin(app, "PATCH", `/api/v1/incidents/${SEED.forceMajeure}/annotation`, fm));
-  clock.set("2025-03-25T09:01");
-  const open = checks(
-    "submission",
-    "submission",
-    ["a"],
-    local("2025-03-25T09:00"),
-    local("2025-03-25T09:01"),
-  );
-  open[0] = {
-    ...open[0]!,
-    ok: false,
-    error: { code: "auth-not-required", stage: "rcpt", message: "250 ok" },
-  };
-  await push(app, open);
+  await pushOpenSubmission(app, clock);
 }
 
 /** Delivery results of March and the month's entered values. */
