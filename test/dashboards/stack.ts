@@ -4,17 +4,14 @@
  * (checks, delivery probes, pusher), scraped by a private Prometheus with the job names and target
  * labels docs/alerts.md asks for. Check interval and scrape interval are shortened; nothing else.
  */
-import { mkdtempSync, rmSync } from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import { defaultAlertOptions } from "../../alerts/options.js";
 import { startCollector, type RunningCollector } from "../../collector/server.js";
-import { parseConfigText } from "../../config/load.js";
 import type { Config } from "../../config/schema.js";
-import { demoConfigYaml, demoEnvironment } from "../../demo/config.js";
+import { demoEnvironment } from "../../demo/config.js";
 import { startDemoTarget, type DemoTarget } from "../../demo/target.js";
 import { startAgent, type Agent } from "../../probes/agent.js";
 import { createLogger } from "../../probes/log.js";
+import { demoStackConfig, stackTeardown } from "../helpers/demo-stack.js";
 import { startInfluxd, type Influxd } from "../helpers/influxd.js";
 import { startPrometheus, type PrometheusServer } from "../helpers/prometheus.js";
 import { allocatePorts, type PortLease } from "../stack/ports.js";
@@ -33,18 +30,6 @@ export interface DashboardStack {
   stop(): Promise<void>;
 }
 
-/** The demo configuration with a 2 s check interval and the collector exporting to `influxUrl`. */
-function stackConfig(target: DemoTarget, collectorListen: string, dataDir: string, influxUrl: string) {
-  const yaml = demoConfigYaml(target, { agentListen: "127.0.0.1:0", collectorListen, dataDir }).replace(
-    /^ {2}interval: 10s$/m,
-    "  interval: 2s",
-  );
-  if (!yaml.includes("  interval: 2s"))
-    throw new Error("demo configuration changed: no agent interval of 10s");
-  const influx = `  influx: { url: ${JSON.stringify(influxUrl)}, database: ${INFLUX_DB}, flushInterval: 200ms }\n`;
-  return parseConfigText(`${yaml.trimEnd()}\n${influx}`, "(dashboard queries stack)");
-}
-
 function prometheusConfig(agentUrl: string, collectorAddress: string): string {
   const { jobs } = defaultAlertOptions();
   const host = (url: string) => new URL(url).host;
@@ -61,11 +46,7 @@ scrape_configs:
 /** Starts the stack; on a failure, stops what already started and rethrows. */
 export async function startDashboardStack(): Promise<DashboardStack> {
   const log = createLogger("dashboards", process.env.MAILSLA_TEST_LOG ?? "silent");
-  const dir = mkdtempSync(path.join(os.tmpdir(), "mailsla-dashboards-"));
-  const stops: (() => Promise<unknown> | void)[] = [() => rmSync(dir, { recursive: true, force: true })];
-  const stop = async () => {
-    for (const s of stops.splice(0).reverse()) await s();
-  };
+  const { dir, stops, stop } = stackTeardown("mailsla-dashboards-");
   try {
     const influxd = await startInfluxd();
     stops.push(() => influxd.close());
@@ -74,7 +55,13 @@ export async function startDashboardStack(): Promise<DashboardStack> {
     Object.assign(process.env, demoEnvironment(target));
     const lease: PortLease = await allocatePorts(1);
     stops.push(() => lease.release());
-    const config = stackConfig(target, `127.0.0.1:${lease.ports[0]}`, dir, influxd.url);
+    const config = demoStackConfig(target, {
+      collectorListen: `127.0.0.1:${lease.ports[0]}`,
+      dataDir: dir,
+      interval: "2s",
+      extra: `  influx: { url: ${JSON.stringify(influxd.url)}, database: ${INFLUX_DB}, flushInterval: 200ms }\n`,
+      source: "(dashboard queries stack)",
+    });
     const collector = await startCollector(config, { log });
     stops.push(() => collector.close());
     const agent = await startAgent({ config, vantage: "demo", log, listen: "127.0.0.1:0" });

@@ -4,21 +4,18 @@
  * the probe agent (checks, delivery probes, pusher). The collector's clock can be frozen, so the page
  * and `GET /api/v1/sla` compute the same instant and their numbers can be compared exactly.
  */
-import { mkdtempSync, rmSync } from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import { Registry } from "prom-client";
 import { buildCollector } from "../../collector/app.js";
 import { ledgerPath } from "../../collector/server.js";
 import type { SlaWiring } from "../../collector/routes/sla.js";
 import { createSlaSource, type SlaSource } from "../../collector/sla-source/wiring.js";
 import { openStore } from "../../collector/store/index.js";
-import { parseConfigText } from "../../config/load.js";
 import type { Config } from "../../config/schema.js";
-import { DEMO_ADMIN_TOKEN_ENV, demoConfigYaml, demoEnvironment } from "../../demo/config.js";
+import { DEMO_ADMIN_TOKEN_ENV, demoEnvironment } from "../../demo/config.js";
 import { startDemoTarget, type DemoTarget } from "../../demo/target.js";
 import { startAgent, type Agent } from "../../probes/agent.js";
 import { createLogger } from "../../probes/log.js";
+import { demoStackConfig, stackTeardown } from "../helpers/demo-stack.js";
 import { allocatePorts } from "../stack/ports.js";
 
 /** The collector's clock: the host's, or frozen at one instant while numbers are compared. */
@@ -63,14 +60,6 @@ function testClock(): TestClock {
   };
 }
 
-function stackConfig(target: DemoTarget, listen: string, dataDir: string, interval: string) {
-  const yaml = demoConfigYaml(target, { agentListen: "127.0.0.1:0", collectorListen: listen, dataDir });
-  const changed = yaml.replace(/^ {2}interval: 10s$/m, `  interval: ${interval}`);
-  if (!changed.includes(`  interval: ${interval}`))
-    throw new Error("demo configuration changed: no agent interval");
-  return parseConfigText(changed, "(status page stack)");
-}
-
 async function startCollector(config: Readonly<Config>, clock: TestClock, sla: StatusStackOptions["sla"]) {
   const c = config.collector!;
   const store = openStore(ledgerPath(c.dataDir));
@@ -106,18 +95,19 @@ async function startCollector(config: Readonly<Config>, clock: TestClock, sla: S
 /** Starts the stack; on a failure, stops what already started and rethrows. */
 export async function startStatusStack(o: StatusStackOptions = {}): Promise<StatusStack> {
   const log = createLogger("status-test", process.env.MAILSLA_TEST_LOG ?? "silent");
-  const dir = mkdtempSync(path.join(os.tmpdir(), "mailsla-status-"));
-  const stops: (() => Promise<unknown> | void)[] = [() => rmSync(dir, { recursive: true, force: true })];
-  const stop = async () => {
-    for (const s of stops.splice(0).reverse()) await s();
-  };
+  const { dir, stops, stop } = stackTeardown("mailsla-status-");
   try {
     const target = await startDemoTarget({ slowMs: 3000 });
     stops.push(() => target.stop());
     Object.assign(process.env, demoEnvironment(target));
     const lease = await allocatePorts(1);
     stops.push(() => lease.release());
-    const config = stackConfig(target, `127.0.0.1:${lease.ports[0]}`, dir, o.interval ?? "2s");
+    const config = demoStackConfig(target, {
+      collectorListen: `127.0.0.1:${lease.ports[0]}`,
+      dataDir: dir,
+      interval: o.interval ?? "2s",
+      source: "(status page stack)",
+    });
     const clock = testClock();
     const collector = await startCollector(config, clock, o.sla ?? "snapshot");
     stops.push(() => collector.close());
