@@ -5,16 +5,7 @@
 import { spawn } from "node:child_process";
 import { chown, mkdir, open, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
-import {
-  livePid,
-  readGreeting,
-  run,
-  signalTree,
-  terminateTree,
-  userIds,
-  waitFor,
-  type TerminateOptions,
-} from "./proc.js";
+import { MasterDaemon, readGreeting, run, userIds, waitFor, type TerminateOptions } from "./proc.js";
 
 /** See stop(): a killed master cannot respawn children, which shut down cleanly on SIGTERM. */
 const STOP_SIGNALS: TerminateOptions = { master: "SIGKILL", children: true };
@@ -109,7 +100,7 @@ protocol lmtp {
  * Control of one private Dovecot instance. Exists so the stack can start it detached without hanging
  * (gotcha: the master keeps the caller's stderr), wait until logins really work, reload and stop it.
  */
-export class DovecotInstance {
+export class DovecotInstance extends MasterDaemon {
   /** The config file, the `-c` argument of dovecot and doveadm. */
   readonly confFile: string;
   /** Dovecot's log file (log_path and info_log_path). */
@@ -119,13 +110,12 @@ export class DovecotInstance {
   /** SASL socket for Postfix's smtpd_sasl_path. */
   readonly authSocket: string;
   private readonly stderrFile: string;
-  private readonly pidFile: string;
 
   constructor(private readonly s: DovecotSettings) {
+    super(path.join(s.root, "run", "master.pid"), STOP_SIGNALS);
     this.confFile = path.join(s.root, "dovecot.conf");
     this.logFile = path.join(s.root, "log", "dovecot.log");
     this.stderrFile = path.join(s.root, "log", "stderr.log");
-    this.pidFile = path.join(s.root, "run", "master.pid");
     this.lmtpSocket = path.join(s.root, "run", "lmtp");
     this.authSocket = path.join(s.root, "run", "auth-postfix");
   }
@@ -155,17 +145,6 @@ export class DovecotInstance {
       await mkdir(path.join(dir, sub), { mode: 0o700 });
       await chown(path.join(dir, sub), uid, gid);
     }
-  }
-
-  /** The master's pid, or undefined when it is not running. */
-  async masterPid(): Promise<number | undefined> {
-    return livePid(this.pidFile);
-  }
-
-  /** Signals the process tree like stop() without waiting: for process 'exit' handlers. */
-  killNow(): void {
-    const pid = livePid(this.pidFile);
-    if (pid) signalTree(pid, STOP_SIGNALS);
   }
 
   /** Starts the master (it daemonizes) and waits until IMAP and POP3 greet with "ready" and auth works. */
@@ -235,9 +214,7 @@ export class DovecotInstance {
    * are cut (for TLS sessions without a "* BYE": the login process that proxies TLS exits too).
    */
   async stop(): Promise<void> {
-    const pid = await this.masterPid();
-    if (!pid) return;
-    await terminateTree(pid, STOP_SIGNALS);
+    if (!(await this.terminate())) return;
     // The killed master leaves its pid file and may stay a zombie for a while; Dovecot's own
     // "already running" check (kill 0) counts zombies, so the stale file must go.
     await rm(this.pidFile, { force: true });

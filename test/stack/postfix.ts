@@ -5,12 +5,10 @@
 import { chown, mkdir, readFile, utimes, writeFile } from "node:fs/promises";
 import path from "node:path";
 import {
-  livePid,
+  MasterDaemon,
   processTree,
   readGreeting,
   run,
-  signalTree,
-  terminateTree,
   userIds,
   waitFor,
   waitForExit,
@@ -157,17 +155,16 @@ export function postfixMasterCf(s: PostfixSettings): string {
  * Control of one private Postfix instance. Exists so the stack and tests can start, stop, reconfigure
  * and flush it with the gotchas (hot files, TTY-only errors, slow `postfix stop`) handled in one place.
  */
-export class PostfixInstance {
+export class PostfixInstance extends MasterDaemon {
   /** Config directory, the `-c` argument of every Postfix command. */
   readonly etc: string;
   /** The log file (maillog_file); Postfix has no syslog here. */
   readonly logFile: string;
-  private readonly pidFile: string;
 
   constructor(private readonly s: PostfixSettings) {
+    super(path.join(s.root, "spool", "pid", "master.pid"), STOP_SIGNALS);
     this.etc = path.join(s.root, "etc");
     this.logFile = path.join(s.root, "log", "maillog");
-    this.pidFile = path.join(s.root, "spool", "pid", "master.pid");
   }
 
   /** Creates directories and writes main.cf, master.cf and the maps. */
@@ -191,17 +188,6 @@ export class PostfixInstance {
   private async coolDown(name: string): Promise<void> {
     const past = new Date(Date.now() - 10_000);
     await utimes(path.join(this.etc, name), past, past);
-  }
-
-  /** The master's pid, or undefined when it is not running. */
-  async masterPid(): Promise<number | undefined> {
-    return livePid(this.pidFile);
-  }
-
-  /** Signals the process tree like stop() without waiting: for process 'exit' handlers. */
-  killNow(): void {
-    const pid = livePid(this.pidFile);
-    if (pid) signalTree(pid, STOP_SIGNALS);
   }
 
   /** Starts the master and waits until the SMTP ports greet; on failure throws with the real reason. */
@@ -231,9 +217,7 @@ export class PostfixInstance {
    * gone. Faster than `postfix stop`, which polls once a second.
    */
   async stop(): Promise<void> {
-    const pid = await this.masterPid();
-    if (!pid) return;
-    await terminateTree(pid, STOP_SIGNALS);
+    await this.terminate();
   }
 
   /**

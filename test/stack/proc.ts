@@ -262,6 +262,36 @@ export function livePid(pidFile: string): number | undefined {
   }
 }
 
+/**
+ * A daemon known by its master's pid file and stopped by signalling its process tree with `signals`:
+ * what the Postfix and Dovecot instances share.
+ */
+export class MasterDaemon {
+  constructor(
+    protected readonly pidFile: string,
+    private readonly signals: TerminateOptions,
+  ) {}
+
+  /** The master's pid, or undefined when it is not running. */
+  async masterPid(): Promise<number | undefined> {
+    return livePid(this.pidFile);
+  }
+
+  /** Signals the process tree like stop() without waiting: for process 'exit' handlers. */
+  killNow(): void {
+    const pid = livePid(this.pidFile);
+    if (pid) signalTree(pid, this.signals);
+  }
+
+  /** Signals the process tree and waits until it is gone; false when the master was not running. */
+  protected async terminate(): Promise<boolean> {
+    const pid = await this.masterPid();
+    if (!pid) return false;
+    await terminateTree(pid, this.signals);
+    return true;
+  }
+}
+
 function signal(pid: number, sig: NodeJS.Signals): void {
   try {
     process.kill(pid, sig);
