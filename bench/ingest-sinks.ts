@@ -4,6 +4,7 @@ import { Registry } from "prom-client";
 import { buildCollector } from "../collector/app.js";
 import { openDatabase } from "../collector/store/db.js";
 import { openStore } from "../collector/store/index.js";
+import { checkInsertSql, checkRow } from "../collector/store/results.js";
 import { Secret } from "../config/secret.js";
 import type { ProbeResult } from "../probes/result.js";
 
@@ -39,25 +40,14 @@ function interleaved(round: Round): (readonly ProbeResult[])[] {
   return out;
 }
 
-/** The same rows into the store's tables (its own DDL, WAL, synchronous=FULL), nothing more. */
+/**
+ * The same rows into the store's tables (its own DDL, WAL, synchronous=FULL, its check insert
+ * without OR IGNORE), nothing more.
+ */
 export function rawSink(file: string): Sink {
   const db = openDatabase(file);
-  const insert = db.prepare(`INSERT INTO check_results
-    (id, service, vantage, kind, started_at, ok, code, stage, duration_seconds, payload, received_at)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
-  const row = (r: ProbeResult) => [
-    r.id,
-    r.check,
-    r.vantage,
-    r.kind,
-    r.startedAt,
-    r.ok ? 1 : 0,
-    r.error?.code ?? null,
-    r.error?.stage ?? null,
-    r.durationSeconds,
-    JSON.stringify(r),
-    RECEIVED_AT,
-  ];
+  const insert = db.prepare(checkInsertSql("INSERT"));
+  const row = (r: ProbeResult) => checkRow(r, RECEIVED_AT);
   const commit = db.transaction((batch: unknown[][]) => {
     for (const r of batch) insert.run(...r);
   });

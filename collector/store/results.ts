@@ -53,6 +53,33 @@ export interface ResultQuery {
   vantage?: string;
 }
 
+/**
+ * The statement that writes one check result: `INSERT OR IGNORE` for the store (idempotent), a
+ * plain `INSERT` for the ingest bench's raw side; the values are {@link checkRow}'s.
+ */
+export function checkInsertSql(verb: "INSERT" | "INSERT OR IGNORE"): string {
+  return `${verb} INTO check_results
+      (id, service, vantage, kind, started_at, ok, code, stage, duration_seconds, payload, received_at)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+}
+
+/** A check result's values for {@link checkInsertSql}, in its column order. */
+export function checkRow(r: ProbeResult, receivedAt: number): (string | number | null)[] {
+  return [
+    r.id,
+    r.check,
+    r.vantage,
+    r.kind,
+    r.startedAt,
+    r.ok ? 1 : 0,
+    r.error?.code ?? null,
+    r.error?.stage ?? null,
+    r.durationSeconds,
+    JSON.stringify(r),
+    receivedAt,
+  ];
+}
+
 /** Prepared statements over the result tables. */
 export class ResultTables {
   private readonly insertCheck: Database.Statement;
@@ -60,9 +87,7 @@ export class ResultTables {
   private readonly insertDelivery: Database.Statement;
 
   constructor(private readonly db: Database.Database) {
-    this.insertCheck = db.prepare(`INSERT OR IGNORE INTO check_results
-      (id, service, vantage, kind, started_at, ok, code, stage, duration_seconds, payload, received_at)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+    this.insertCheck = db.prepare(checkInsertSql("INSERT OR IGNORE"));
     this.insertSeries = db.prepare("INSERT OR IGNORE INTO check_series (service, vantage) VALUES (?, ?)");
     this.insertDelivery = db.prepare(`INSERT OR IGNORE INTO delivery_results
       (id, vantage, at, payload, received_at) VALUES (?, ?, ?, ?, ?)`);
@@ -72,19 +97,7 @@ export class ResultTables {
   insert(record: IngestRecord, vantage: string, receivedAt: number): boolean {
     if (record.type === "check") {
       const r = record.payload;
-      const info = this.insertCheck.run(
-        r.id,
-        r.check,
-        r.vantage,
-        r.kind,
-        r.startedAt,
-        r.ok ? 1 : 0,
-        r.error?.code ?? null,
-        r.error?.stage ?? null,
-        r.durationSeconds,
-        JSON.stringify(r),
-        receivedAt,
-      );
+      const info = this.insertCheck.run(...checkRow(r, receivedAt));
       if (info.changes > 0) this.insertSeries.run(r.check, r.vantage);
       return info.changes > 0;
     }
