@@ -1,6 +1,14 @@
 import type { ChartImage } from "./charts.js";
 import type { ReportModel } from "./model.js";
-import { reportSections, type Block, type Cell, type Section, type Table, type Tone } from "./sections.js";
+import {
+  ACCENT_COLOR,
+  reportSections,
+  TONE_COLOR,
+  type Block,
+  type Cell,
+  type Section,
+  type Table,
+} from "./sections.js";
 
 /**
  * The report as an HTML e-mail that common clients (Outlook, Gmail, Apple Mail, Thunderbird) show
@@ -10,13 +18,6 @@ import { reportSections, type Block, type Cell, type Section, type Table, type T
  */
 
 const FONT = "font-family:Arial,Helvetica,sans-serif;";
-const COLOR: Record<Tone, string> = {
-  pass: "#1e7b34",
-  fail: "#b3261e",
-  warn: "#9a6700",
-  muted: "#6b7280",
-  plain: "#1f2933",
-};
 const BORDER = "border-bottom:1px solid #e3e6ea;";
 
 /** Escapes text for HTML content and attribute values. */
@@ -39,9 +40,9 @@ export type ImageMode = "cid" | "data";
 
 function cell(c: Cell, align: "left" | "right", header = false): string {
   const weight = header || c.bold ? "font-weight:bold;" : "";
-  const color = `color:${COLOR[c.tone ?? (header ? "muted" : "plain")]};`;
+  const color = `color:${TONE_COLOR[c.tone ?? (header ? "muted" : "plain")]};`;
   const sub = c.sub
-    ? `<br><span style="${FONT}font-size:11px;font-weight:normal;color:${COLOR.muted};">${esc(c.sub)}</span>`
+    ? `<br><span style="${FONT}font-size:11px;font-weight:normal;color:${TONE_COLOR.muted};">${esc(c.sub)}</span>`
     : "";
   const tag = header ? "th" : "td";
   return `<${tag} align="${align}" valign="top" style="${FONT}font-size:13px;${weight}${color}padding:6px 6px;${BORDER}text-align:${align};">${esc(c.text)}${sub}</${tag}>`;
@@ -66,7 +67,7 @@ function table(t: Table): string {
 function facts(pairs: [string, string][]): string {
   const rows = pairs.map(
     ([k, v]) =>
-      `<tr><td valign="top" style="${FONT}font-size:13px;color:${COLOR.muted};padding:3px 12px 3px 0;white-space:nowrap;">${esc(k)}</td><td style="${FONT}font-size:13px;color:${COLOR.plain};padding:3px 0;">${esc(v)}</td></tr>`,
+      `<tr><td valign="top" style="${FONT}font-size:13px;color:${TONE_COLOR.muted};padding:3px 12px 3px 0;white-space:nowrap;">${esc(k)}</td><td style="${FONT}font-size:13px;color:${TONE_COLOR.plain};padding:3px 0;">${esc(v)}</td></tr>`,
   );
   return `<table role="presentation" cellpadding="0" cellspacing="0" border="0" style="margin:0 0 12px 0;">${rows.join("")}</table>`;
 }
@@ -80,7 +81,7 @@ function image(chart: ChartImage, mode: ImageMode): string {
 function block(b: Block, charts: ReadonlyMap<string, ChartImage>, mode: ImageMode): string {
   switch (b.kind) {
     case "text":
-      return `<p style="${FONT}font-size:13px;line-height:18px;color:${COLOR[b.tone ?? "plain"]};margin:0 0 10px 0;">${esc(b.text)}</p>`;
+      return `<p style="${FONT}font-size:13px;line-height:18px;color:${TONE_COLOR[b.tone ?? "plain"]};margin:0 0 10px 0;">${esc(b.text)}</p>`;
     case "table":
       return table(b.table);
     case "facts":
@@ -93,7 +94,7 @@ function block(b: Block, charts: ReadonlyMap<string, ChartImage>, mode: ImageMod
 }
 
 function section(s: Section, charts: ReadonlyMap<string, ChartImage>, mode: ImageMode): string {
-  const title = `<h2 style="${FONT}font-size:16px;line-height:20px;color:#0b3d91;margin:18px 0 8px 0;padding:0 0 4px 0;border-bottom:2px solid #0b3d91;">${esc(s.title)}</h2>`;
+  const title = `<h2 style="${FONT}font-size:16px;line-height:20px;color:${ACCENT_COLOR};margin:18px 0 8px 0;padding:0 0 4px 0;border-bottom:2px solid ${ACCENT_COLOR};">${esc(s.title)}</h2>`;
   return `<tr><td style="padding:0 24px;">${title}${s.blocks.map((b) => block(b, charts, mode)).join("\n")}</td></tr>`;
 }
 
@@ -105,11 +106,11 @@ export function renderHtml(
 ): string {
   const byId = new Map(charts.map((c) => [c.id, c]));
   const [header, ...rest] = reportSections(model);
-  const banner = `<tr><td bgcolor="#0b3d91" style="background-color:#0b3d91;padding:18px 24px;"><h1 style="${FONT}font-size:20px;line-height:26px;color:#ffffff;margin:0;">${esc(model.title)}</h1><p style="${FONT}font-size:12px;color:#dbe4f5;margin:4px 0 0 0;">ISC Internet Public E-mail Service Specification (trial), clauses 7.1 and 7.2</p></td></tr>`;
+  const banner = `<tr><td bgcolor="${ACCENT_COLOR}" style="background-color:${ACCENT_COLOR};padding:18px 24px;"><h1 style="${FONT}font-size:20px;line-height:26px;color:#ffffff;margin:0;">${esc(model.title)}</h1><p style="${FONT}font-size:12px;color:#dbe4f5;margin:4px 0 0 0;">ISC Internet Public E-mail Service Specification (trial), clauses 7.1 and 7.2</p></td></tr>`;
   const top = header
     ? `<tr><td style="padding:12px 24px 0 24px;">${header.blocks.map((b) => block(b, byId, mode)).join("")}</td></tr>`
     : "";
-  const footer = `<tr><td style="padding:16px 24px 24px 24px;${FONT}font-size:11px;color:${COLOR.muted};">Computed by mailsla from probe results; targets and clause numbers from the specification. Attached: the same report as PDF and the indicators as CSV.</td></tr>`;
+  const footer = `<tr><td style="padding:16px 24px 24px 24px;${FONT}font-size:11px;color:${TONE_COLOR.muted};">Computed by mailsla from probe results; targets and clause numbers from the specification. Attached: the same report as PDF and the indicators as CSV.</td></tr>`;
   return [
     "<!DOCTYPE html>",
     `<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${esc(model.title)}</title></head>`,

@@ -2,7 +2,7 @@ import PDFDocument from "pdfkit";
 import type { ChartImage } from "./charts.js";
 import { reportFonts } from "./fonts.js";
 import type { ReportModel } from "./model.js";
-import { reportSections, type Block, type Cell, type Table, type Tone } from "./sections.js";
+import { ACCENT_COLOR, reportSections, TONE_COLOR, type Block, type Cell, type Table } from "./sections.js";
 
 /**
  * The report as a PDF attachment: the document a manager files or forwards to a regulator. Drawn
@@ -13,14 +13,6 @@ import { reportSections, type Block, type Cell, type Table, type Tone } from "./
 type Doc = PDFKit.PDFDocument;
 
 const MARGIN = 42;
-const COLOR: Record<Tone, string> = {
-  pass: "#1e7b34",
-  fail: "#b3261e",
-  warn: "#9a6700",
-  muted: "#6b7280",
-  plain: "#1f2933",
-};
-const ACCENT = "#0b3d91";
 const PAD = 3;
 
 function contentWidth(doc: Doc): number {
@@ -47,9 +39,10 @@ function drawCell(doc: Doc, c: Cell, x: number, y: number, width: number, align:
   doc
     .font(c.bold ? "bold" : "regular")
     .fontSize(8.5)
-    .fillColor(COLOR[c.tone ?? "plain"]);
+    .fillColor(TONE_COLOR[c.tone ?? "plain"]);
   doc.text(c.text, x, y + PAD, { width, align });
-  if (c.sub) doc.font("regular").fontSize(7).fillColor(COLOR.muted).text(c.sub, x, doc.y, { width, align });
+  if (c.sub)
+    doc.font("regular").fontSize(7).fillColor(TONE_COLOR.muted).text(c.sub, x, doc.y, { width, align });
 }
 
 function drawRow(doc: Doc, t: Table, cells: Cell[], widths: number[], header: boolean): void {
@@ -96,8 +89,8 @@ function drawFacts(doc: Doc, pairs: [string, string][]): void {
     const h = Math.max(doc.heightOfString(v, { width: contentWidth(doc) - keyWidth }), 11);
     ensureSpace(doc, h + 2);
     const y = doc.y;
-    doc.fillColor(COLOR.muted).text(k, MARGIN, y, { width: keyWidth - 8 });
-    doc.fillColor(COLOR.plain).text(v, MARGIN + keyWidth, y, { width: contentWidth(doc) - keyWidth });
+    doc.fillColor(TONE_COLOR.muted).text(k, MARGIN, y, { width: keyWidth - 8 });
+    doc.fillColor(TONE_COLOR.plain).text(v, MARGIN + keyWidth, y, { width: contentWidth(doc) - keyWidth });
     doc.x = MARGIN;
     doc.y = y + h + 2;
   }
@@ -110,7 +103,7 @@ function drawBlock(doc: Doc, b: Block, charts: ReadonlyMap<string, ChartImage>):
       doc
         .font("regular")
         .fontSize(9)
-        .fillColor(COLOR[b.tone ?? "plain"]);
+        .fillColor(TONE_COLOR[b.tone ?? "plain"]);
       ensureSpace(doc, doc.heightOfString(b.text, { width: contentWidth(doc) }) + 4);
       doc.text(b.text, MARGIN, doc.y, { width: contentWidth(doc) }).moveDown(0.5);
       return;
@@ -133,7 +126,7 @@ function drawBlock(doc: Doc, b: Block, charts: ReadonlyMap<string, ChartImage>):
 }
 
 function drawBanner(doc: Doc, model: ReportModel): void {
-  doc.rect(0, 0, doc.page.width, 78).fill(ACCENT);
+  doc.rect(0, 0, doc.page.width, 78).fill(ACCENT_COLOR);
   doc
     .font("bold")
     .fontSize(15)
@@ -154,14 +147,14 @@ function drawHeading(doc: Doc, title: string): void {
   doc
     .font("bold")
     .fontSize(12)
-    .fillColor(ACCENT)
+    .fillColor(ACCENT_COLOR)
     .text(title, MARGIN, doc.y, { width: contentWidth(doc) });
   const y = doc.y + 2;
   doc
     .moveTo(MARGIN, y)
     .lineTo(MARGIN + contentWidth(doc), y)
     .lineWidth(1.2)
-    .strokeColor(ACCENT)
+    .strokeColor(ACCENT_COLOR)
     .stroke();
   doc.y = y + 6;
 }
@@ -172,7 +165,7 @@ function drawFooters(doc: Doc, model: ReportModel): void {
     doc.switchToPage(i);
     const y = doc.page.height - MARGIN + 6;
     doc.page.margins.bottom = 0;
-    doc.font("regular").fontSize(7.5).fillColor(COLOR.muted);
+    doc.font("regular").fontSize(7.5).fillColor(TONE_COLOR.muted);
     doc.text(`${model.operator.name}, ${model.month}, generated ${model.generatedAt}`, MARGIN, y, {
       width: contentWidth(doc) / 2,
       lineBreak: false,

@@ -23,6 +23,18 @@ import {
 /** How a cell is coloured. */
 export type Tone = "pass" | "fail" | "muted" | "warn" | "plain";
 
+/** The colour of each tone, the same in the HTML e-mail and the PDF. */
+export const TONE_COLOR: Readonly<Record<Tone, string>> = {
+  pass: "#1e7b34",
+  fail: "#b3261e",
+  warn: "#9a6700",
+  muted: "#6b7280",
+  plain: "#1f2933",
+};
+
+/** The report's accent: its banner and section headings in the HTML e-mail and the PDF. */
+export const ACCENT_COLOR = "#0b3d91";
+
 /** A table cell: text, with an optional second line in small print. */
 export interface Cell {
   readonly text: string;
