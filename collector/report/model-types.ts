@@ -1,4 +1,4 @@
-import type { Comparison } from "../sla/indicators.js";
+import type { Figure } from "../sla/figures.js";
 import type { LateNoticeCountsAs } from "../sla/maintenance.js";
 
 /**
@@ -10,21 +10,11 @@ import type { LateNoticeCountsAs } from "../sla/maintenance.js";
 /** How an indicator fared: `reported` for indicators without a target (7.1.11, 7.1.12). */
 export type Verdict = "pass" | "fail" | "not measurable" | "not entered" | "reported";
 
-/** One indicator of SPEC.md against its target. */
-export interface IndicatorRow {
+/** One indicator of SPEC.md against its target: the engine's figure (collector/sla/figures.ts), shown. */
+export interface IndicatorRow extends Omit<Figure, "key"> {
   /** Key in INDICATORS; `availabilityUserWeighted` for the weighted 7.1.4 shown beside the strict one. */
   readonly key: string;
-  readonly clause: string;
-  readonly title: string;
   readonly source: "measured" | "entered";
-  readonly comparison: Comparison;
-  readonly target: number | null;
-  readonly unit: string;
-  readonly value: number | boolean | null;
-  readonly pass: boolean | null;
-  readonly errorBound: number | null;
-  /** The period is still running: the value means "so far". */
-  readonly partial: boolean;
   readonly verdict: Verdict;
   readonly show: {
     readonly target: string;
