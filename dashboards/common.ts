@@ -142,6 +142,22 @@ export function baseDashboard(
     );
 }
 
+/**
+ * A live dashboard (the NOC overview, probe detail): the base settings, the last 6 hours refreshed
+ * every minute, and the Prometheus data source as its first variable.
+ */
+export function liveDashboard(
+  title: string,
+  uid: string,
+  o: DashboardOptions,
+  description: string,
+): dashboard.DashboardBuilder {
+  return baseDashboard(title, uid, o, description)
+    .time({ from: "now-6h", to: "now" })
+    .refresh("1m")
+    .withVariable(datasourceVariable("prometheus"));
+}
+
 /** Value mappings turning numbers into words and colours (state timelines and stats). */
 export function valueText(
   entries: Record<string, { text: string; color: string }>,

@@ -1,11 +1,5 @@
 import type * as dashboard from "@grafana/grafana-foundation-sdk/dashboard";
-import {
-  assemble,
-  baseDashboard,
-  datasourceVariable,
-  labelVariable,
-  type DashboardOptions,
-} from "./common.js";
+import { assemble, labelVariable, liveDashboard, type DashboardOptions } from "./common.js";
 import { agentsRow } from "./noc/agents.js";
 import { budgetsRow } from "./noc/budgets.js";
 import { deliveryRow } from "./noc/delivery.js";
@@ -18,15 +12,11 @@ import { servicesRow } from "./noc/services.js";
  * monitoring still see. Live data only (Prometheus), refreshed every minute.
  */
 export function nocDashboard(o: DashboardOptions): dashboard.Dashboard {
-  const builder = baseDashboard(
+  const builder = liveDashboard(
     "mailsla / NOC overview",
     "mailsla-noc",
     o,
     "Live state of the mail service against the ISC public e-mail service specification (SPEC 7.1): service state per segment, delivery delay, month budgets, incidents, maintenance and the monitoring's own health.",
-  )
-    .time({ from: "now-6h", to: "now" })
-    .refresh("1m")
-    .withVariable(datasourceVariable("prometheus"))
-    .withVariable(labelVariable("segment", "Segment", "label_values(mailsla_service_state, segment)"));
+  ).withVariable(labelVariable("segment", "Segment", "label_values(mailsla_service_state, segment)"));
   return assemble(builder, [servicesRow(), deliveryRow(), budgetsRow(o), incidentsRow(), agentsRow(o)]);
 }

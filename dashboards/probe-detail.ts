@@ -1,9 +1,9 @@
 import type * as dashboard from "@grafana/grafana-foundation-sdk/dashboard";
 import {
   assemble,
-  baseDashboard,
   datasourceVariable,
   labelVariable,
+  liveDashboard,
   type DashboardOptions,
 } from "./common.js";
 import { checksRow } from "./probe/checks.js";
@@ -17,15 +17,12 @@ import { tlsRow } from "./probe/tls.js";
  * expire. Where a page leads: the NOC overview says *that* something is wrong, this says *what*.
  */
 export function probeDetailDashboard(o: DashboardOptions): dashboard.Dashboard {
-  const builder = baseDashboard(
+  const builder = liveDashboard(
     "mailsla / Probe detail",
     "mailsla-probe-detail",
     o,
     "Per vantage point and check: failures by error code and stage, phase durations, delivery delay distribution, certificates and the security checks of SPEC 7.1.13 and 7.1.14.",
   )
-    .time({ from: "now-6h", to: "now" })
-    .refresh("1m")
-    .withVariable(datasourceVariable("prometheus"))
     .withVariable(datasourceVariable("influxdb"))
     .withVariable(
       labelVariable("vantage", "Vantage point", "label_values(mailsla_check_runs_total, vantage)"),
