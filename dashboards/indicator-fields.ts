@@ -1,11 +1,12 @@
 import type * as dashboard from "@grafana/grafana-foundation-sdk/dashboard";
+import type * as timeseries from "@grafana/grafana-foundation-sdk/timeseries";
 import {
   describeIndicator,
   INDICATORS,
   type Indicator,
   type IndicatorKey,
 } from "../collector/sla/indicators.js";
-import { steps } from "./common.js";
+import { prom, steps } from "./common.js";
 
 /**
  * How a SPEC indicator appears on a dashboard: its title with the clause, the Grafana unit, the
@@ -85,6 +86,22 @@ export function targetThresholds(key: IndicatorKey, warnRatio?: number): dashboa
   if (i.comparison === ">=") return steps("red", [i.target, "green"]);
   if (warnRatio === undefined) return steps("green", [i.target, "red"]);
   return steps("green", [i.target * warnRatio, "orange"], [i.target, "red"]);
+}
+
+/**
+ * The month-to-date user-weighted fault minutes (7.1.2, series `fault`) and maintenance minutes
+ * (7.1.3, series `maintenance`) from Prometheus, each coloured at its own target.
+ */
+export function faultAndMaintenanceMinutes(panel: timeseries.PanelBuilder): timeseries.PanelBuilder {
+  return panel
+    .thresholds(targetThresholds("faultMinutes"))
+    .overrideByName("maintenance", [
+      { id: "thresholds", value: targetThresholds("maintenanceMinutes").build() },
+    ])
+    .withTarget(prom(inDisplayUnit("faultMinutes", "mailsla_sla_fault_weighted_seconds"), "fault"))
+    .withTarget(
+      prom(inDisplayUnit("maintenanceMinutes", "mailsla_sla_maintenance_weighted_seconds"), "maintenance"),
+    );
 }
 
 /** Verdict of a 0/1 series: the words the report uses. */

@@ -1,14 +1,13 @@
 import * as common from "@grafana/grafana-foundation-sdk/common";
 import { MEASUREMENTS } from "../../collector/influx/points.js";
 import { INDICATORS } from "../../collector/sla/indicators.js";
-import { INFLUXDB, influxql, prom, steps, type DashboardOptions, type Row } from "../common.js";
+import { INFLUXDB, influxql, steps, type DashboardOptions, type Row } from "../common.js";
 import {
   byDirection,
   delayAgeThresholds,
   delayClauses,
-  inDisplayUnit,
+  faultAndMaintenanceMinutes,
   targetText,
-  targetThresholds,
 } from "../indicator-fields.js";
 import { barsPanel, graphPanel } from "../panels.js";
 
@@ -72,24 +71,14 @@ export function historyRow(o: DashboardOptions): Row {
           "$tag_outcome",
         ),
       ),
-      graphPanel({
-        title: `Month-to-date fault and maintenance minutes (${fault.clause} ${targetText("faultMinutes")}, ${maintenance.clause} ${targetText("maintenanceMinutes")})`,
-        description:
-          "The engine's month-to-date user-weighted minutes from Prometheus: each month's peak is that month's figure. Reaches back as far as Prometheus keeps data.",
-        span: 12,
-      })
-        .unit("m")
-        .thresholds(targetThresholds("faultMinutes"))
-        .overrideByName("maintenance", [
-          { id: "thresholds", value: targetThresholds("maintenanceMinutes").build() },
-        ])
-        .withTarget(prom(inDisplayUnit("faultMinutes", "mailsla_sla_fault_weighted_seconds"), "fault"))
-        .withTarget(
-          prom(
-            inDisplayUnit("maintenanceMinutes", "mailsla_sla_maintenance_weighted_seconds"),
-            "maintenance",
-          ),
-        ),
+      faultAndMaintenanceMinutes(
+        graphPanel({
+          title: `Month-to-date fault and maintenance minutes (${fault.clause} ${targetText("faultMinutes")}, ${maintenance.clause} ${targetText("maintenanceMinutes")})`,
+          description:
+            "The engine's month-to-date user-weighted minutes from Prometheus: each month's peak is that month's figure. Reaches back as far as Prometheus keeps data.",
+          span: 12,
+        }).unit("m"),
+      ),
     ],
   };
 }

@@ -1,7 +1,8 @@
 import { INDICATORS } from "../../collector/sla/indicators.js";
-import { prom, promInstant, steps, type DashboardOptions, type Row } from "../common.js";
+import { promInstant, steps, type DashboardOptions, type Row } from "../common.js";
 import {
   displayOf,
+  faultAndMaintenanceMinutes,
   indicatorDescription,
   indicatorTitle,
   inDisplayUnit,
@@ -84,27 +85,18 @@ export function budgetsRow(o: DashboardOptions): Row {
         .withTarget(promInstant("mailsla_sla_budget_used_ratio", "{{clause}} {{indicator}} used"))
         .overrideByRegexp(".* elapsed", [{ id: "color", value: { mode: "fixed", fixedColor: "blue" } }])
         .withTarget(promInstant("mailsla_sla_period_elapsed_ratio", "{{period}} elapsed")),
-      graphPanel({
-        title: `Minutes used this month against the budgets (${targetText("faultMinutes")}, ${targetText("maintenanceMinutes")})`,
-        description:
-          `User-weighted fault minutes (SPEC ${INDICATORS.faultMinutes.clause}) and maintenance minutes (SPEC ${INDICATORS.maintenanceMinutes.clause}) ` +
-          "of the month so far, over the month. Dashed lines: the targets.",
-        span: 12,
-        height: 6,
-      })
-        .unit("m")
-        .timeFrom("now/M")
-        .thresholds(targetThresholds("faultMinutes"))
-        .overrideByName("maintenance", [
-          { id: "thresholds", value: targetThresholds("maintenanceMinutes").build() },
-        ])
-        .withTarget(prom(inDisplayUnit("faultMinutes", "mailsla_sla_fault_weighted_seconds"), "fault"))
-        .withTarget(
-          prom(
-            inDisplayUnit("maintenanceMinutes", "mailsla_sla_maintenance_weighted_seconds"),
-            "maintenance",
-          ),
-        ),
+      faultAndMaintenanceMinutes(
+        graphPanel({
+          title: `Minutes used this month against the budgets (${targetText("faultMinutes")}, ${targetText("maintenanceMinutes")})`,
+          description:
+            `User-weighted fault minutes (SPEC ${INDICATORS.faultMinutes.clause}) and maintenance minutes (SPEC ${INDICATORS.maintenanceMinutes.clause}) ` +
+            "of the month so far, over the month. Dashed lines: the targets.",
+          span: 12,
+          height: 6,
+        })
+          .unit("m")
+          .timeFrom("now/M"),
+      ),
     ],
   };
 }
