@@ -7,11 +7,12 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { ImapFlow } from "imapflow";
+import type { ImapFlow } from "imapflow";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { buildProbeMessage, newToken } from "../../probes/delivery/message.js";
 import { SmtpDialog } from "../../probes/net/smtp-dialog.js";
 import { openAgentState } from "../../probes/state/agent-state.js";
+import { stackImapClient } from "../helpers/stack-imap.js";
 import { startMailStack, type MailStack } from "../stack/mail-stack.js";
 import { sleep, waitFor } from "../stack/proc.js";
 import {
@@ -53,14 +54,7 @@ async function runner(o: Partial<Parameters<typeof testRunner>[0]> = {}): Promis
 
 /** A test's own IMAP session as probe2, to look into the mailbox the probes use. */
 async function probe2(): Promise<ImapFlow> {
-  const client = new ImapFlow({
-    host: stack.host,
-    port: stack.ports.imaps,
-    secure: true,
-    tls: { ca: [stack.caPem], servername: stack.hostname },
-    auth: { user: stack.users.probe2.user, pass: stack.users.probe2.pass },
-    logger: false,
-  });
+  const client = stackImapClient(stack, stack.users.probe2);
   await client.connect();
   cleanup.push(() => client.logout().catch(() => undefined));
   return client;

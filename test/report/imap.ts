@@ -1,5 +1,5 @@
-import { ImapFlow } from "imapflow";
 import { simpleParser, type ParsedMail } from "mailparser";
+import { stackImapClient } from "../helpers/stack-imap.js";
 import type { MailStack } from "../stack/mail-stack.js";
 
 /**
@@ -12,14 +12,7 @@ import type { MailStack } from "../stack/mail-stack.js";
  * parses every message in it, CID links kept so the HTML can be matched with its images.
  */
 export async function fetchInbox(stack: MailStack, atLeast = 1, timeoutMs = 30_000): Promise<ParsedMail[]> {
-  const client = new ImapFlow({
-    host: stack.host,
-    port: stack.ports.imaps,
-    secure: true,
-    tls: { ca: [stack.caPem], servername: stack.hostname },
-    auth: { user: stack.users.alice.user, pass: stack.users.alice.pass },
-    logger: false,
-  });
+  const client = stackImapClient(stack, stack.users.alice);
   await client.connect();
   try {
     const deadline = Date.now() + timeoutMs;

@@ -6,11 +6,11 @@ import { readdir, readFile } from "node:fs/promises";
 import net from "node:net";
 import path from "node:path";
 import tls from "node:tls";
-import { ImapFlow } from "imapflow";
 import nodemailer from "nodemailer";
 import { SMTPServer } from "smtp-server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startMailStack, type MailStack, type StackUser } from "./mail-stack.js";
+import { stackImapClient } from "../helpers/stack-imap.js";
 import { isAlive, requireBinaries, waitFor } from "./proc.js";
 
 let stack: MailStack;
@@ -141,17 +141,6 @@ function connectOutcome(port: number): Promise<string> {
   });
 }
 
-function imapClient(user: StackUser): ImapFlow {
-  return new ImapFlow({
-    host: stack.host,
-    port: stack.ports.imaps,
-    secure: true,
-    auth: { user: user.user, pass: user.pass },
-    tls: { ca: [stack.caPem], servername: stack.hostname },
-    logger: false,
-  });
-}
-
 /** Starts an smtp-server sink on ports.sink; resolves with the messages it receives and a close(). */
 async function startSink(): Promise<{ received: string[]; close(): Promise<void> }> {
   const received: string[] = [];
@@ -183,7 +172,7 @@ describe("mail flow", () => {
     expect(info.response).toMatch(/^250 /);
     expect(await waitForDelivery("alice", "flow-1")).toContain("Subject: flow-1");
 
-    const client = imapClient(stack.users.alice);
+    const client = stackImapClient(stack, stack.users.alice);
     await client.connect();
     try {
       await client.mailboxOpen("INBOX");
@@ -255,9 +244,11 @@ describe("daemon control", () => {
   it("stopDovecot refuses IMAP connections, startDovecot brings it back", async () => {
     await stack.stopDovecot();
     expect(await connectOutcome(stack.ports.imap)).toBe("ECONNREFUSED");
-    await expect(imapClient(stack.users.alice).connect()).rejects.toMatchObject({ code: "ECONNREFUSED" });
+    await expect(stackImapClient(stack, stack.users.alice).connect()).rejects.toMatchObject({
+      code: "ECONNREFUSED",
+    });
     await stack.startDovecot();
-    const client = imapClient(stack.users.alice);
+    const client = stackImapClient(stack, stack.users.alice);
     await client.connect();
     await client.logout();
   });
