@@ -5,7 +5,17 @@ import type { SecurityVerdict } from "../../collector/sla/security.js";
 import type { EngineInput, EngineSetup } from "../../collector/sla/timeline.js";
 import type { ManualIndicators } from "../../collector/report/manual.js";
 import type { MonthSource } from "../../collector/report/gather.js";
-import { allSeries, DAY, DEC, dropResults, during, HOUR, MIN, NOV, setup } from "../sla/fixtures.js";
+import {
+  allSeries,
+  DAY,
+  DEC,
+  dropResults,
+  during,
+  HOUR,
+  MIN,
+  NOV,
+  twoSegmentSetup,
+} from "../sla/fixtures.js";
 
 /**
  * A seeded operator year for the report tests: 2026 in Shanghai, results every 5 minutes from three
@@ -24,16 +34,7 @@ export const nov = (d: number, h = 0, m = 0) => NOV + (d - 1) * DAY + h * HOUR +
 
 /** Two segments, two services (imap serves only "south"), checks every 5 minutes. */
 export function seedSetup(): EngineSetup {
-  return setup({
-    segments: [
-      { name: "north", users: 600_000 },
-      { name: "south", users: 300_000 },
-    ],
-    services: [
-      { name: "mx", intervalMs: STEP },
-      { name: "imap", intervalMs: STEP, segments: ["south"] },
-    ],
-  });
+  return twoSegmentSetup(STEP);
 }
 
 /** Fault spans per service. Earlier months: mx down once a month for (month number x 10) minutes. */

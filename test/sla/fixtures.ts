@@ -26,6 +26,20 @@ export function setup(over: Partial<EngineSetup> = {}): EngineSetup {
   };
 }
 
+/** {@link setup} with segments north (600k) and south (300k), mx for both and imap for south only, checked every `stepMs`. */
+export function twoSegmentSetup(stepMs: number): EngineSetup {
+  return setup({
+    segments: [
+      { name: "north", users: 600_000 },
+      { name: "south", users: 300_000 },
+    ],
+    services: [
+      { name: "mx", intervalMs: stepMs },
+      { name: "imap", intervalMs: stepMs, segments: ["south"] },
+    ],
+  });
+}
+
 /** Results of one (service, vantage) every `step` in `[from, to)`, failed where `fails(t)`. */
 export function series(
   service: string,

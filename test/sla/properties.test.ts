@@ -5,21 +5,12 @@ import type { ForceMajeureMark } from "../../collector/sla/force-majeure.js";
 import { intersect } from "../../collector/sla/intervals.js";
 import type { MaintenanceWindow } from "../../collector/sla/maintenance.js";
 import { buildTimeline, type EngineInput } from "../../collector/sla/timeline.js";
-import { DAY, HOUR, MIN, NOV, during, series, setup } from "./fixtures.js";
+import { DAY, HOUR, MIN, NOV, during, series, twoSegmentSetup } from "./fixtures.js";
 
 /** Random operations of two segments over two days, checked every 5 minutes from three vantage points. */
 const STEP = 5 * MIN;
 const END = NOV + 2 * DAY;
-const base = setup({
-  segments: [
-    { name: "north", users: 600_000 },
-    { name: "south", users: 300_000 },
-  ],
-  services: [
-    { name: "mx", intervalMs: STEP },
-    { name: "imap", intervalMs: STEP, segments: ["south"] },
-  ],
-});
+const base = twoSegmentSetup(STEP);
 const STREAMS = base.services.flatMap((s) => base.vantagePoints.map((v) => [s.name, v] as const));
 
 const offset = fc.integer({ min: -60, max: 2 * 24 * 60 }).map((m) => NOV + m * MIN);
