@@ -21,18 +21,24 @@ afterEach(async () => {
 const message = (hop: string) =>
   `Received: from relay.example by ${hop} with ESMTP; Sun, 22 Nov 2026 03:04:05 +0000\r\nSubject: x\r\n\r\nbody\r\n`;
 
+/** Starts the sink for sink.example.net on a free loopback port (closed after the test); its arrivals. */
+async function startTestSink(): Promise<{ address: RunningSink["address"]; arrivals: SinkArrival[] }> {
+  const arrivals: SinkArrival[] = [];
+  sink = await startSink({
+    listen: "127.0.0.1:0",
+    domain: "sink.example.net",
+    clock: systemClock,
+    onArrival: (a) => arrivals.push(a),
+  });
+  return { address: sink.address, arrivals };
+}
+
 describe("the sink", () => {
   it("times the first message at the TCP accept, a further one at its MAIL FROM", async () => {
-    const arrivals: SinkArrival[] = [];
-    sink = await startSink({
-      listen: "127.0.0.1:0",
-      domain: "sink.example.net",
-      clock: systemClock,
-      onArrival: (a) => arrivals.push(a),
-    });
+    const { address, arrivals } = await startTestSink();
     const [a, b] = [newToken(), newToken()];
     const connecting = performance.now();
-    const dialog = await SmtpDialog.connect({ ...sink.address, signal: AbortSignal.timeout(10_000) });
+    const dialog = await SmtpDialog.connect({ ...address, signal: AbortSignal.timeout(10_000) });
     await dialog.banner();
     const greeted = performance.now();
     await dialog.ehlo("mx.operator.example");
@@ -68,15 +74,9 @@ describe("the sink", () => {
   });
 
   it("reports a probe recipient even when the connection drops before the message is complete", async () => {
-    const arrivals: SinkArrival[] = [];
-    sink = await startSink({
-      listen: "127.0.0.1:0",
-      domain: "sink.example.net",
-      clock: systemClock,
-      onArrival: (a) => arrivals.push(a),
-    });
+    const { address, arrivals } = await startTestSink();
     const token = newToken();
-    const dialog = await SmtpDialog.connect({ ...sink.address, signal: AbortSignal.timeout(10_000) });
+    const dialog = await SmtpDialog.connect({ ...address, signal: AbortSignal.timeout(10_000) });
     await dialog.banner();
     await dialog.ehlo("mx.operator.example");
     await dialog.mailFrom("");
