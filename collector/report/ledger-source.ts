@@ -2,7 +2,7 @@ import Database from "better-sqlite3";
 import type { Config } from "../../config/schema.js";
 import { monthRange, yearOf, yearRange } from "../sla/calendar.js";
 import type { Interval } from "../sla/intervals.js";
-import { engineInput, incidentIn } from "../sla-source/input.js";
+import { engineInput, rangeInput } from "../sla-source/input.js";
 import { loadRange } from "../sla-source/load-range.js";
 import type { EngineInput } from "../sla/timeline.js";
 import { AnnotationTable } from "../store/annotations.js";
@@ -62,15 +62,7 @@ export function reportInput(
   const tz = config.operator.timeZone;
   const own = engineInput(store, config, now, monthRange(month, tz));
   const read = loadRange(store.results, own.setup, reportRange(month, tz), now);
-  return {
-    ...own,
-    series: store.results.observationSeries(read.start, read.end),
-    maintenance: store.maintenance.list(read.start, read.end),
-    forceMajeure: store.annotations
-      .forceMajeureMarks()
-      .filter((m) => !("incidentId" in m) || incidentIn(m.incidentId, read)),
-    overrides: store.annotations.overrides().filter((o) => incidentIn(o.incidentId, read)),
-  };
+  return { ...own, ...rangeInput(store, read) };
 }
 
 /**

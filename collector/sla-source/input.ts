@@ -50,6 +50,25 @@ export function incidentIn(incidentId: string, range: Interval): boolean {
   return Number.isNaN(start) || (start >= range.start && start <= range.end);
 }
 
+/** The parts of an engine input read over the range of check results `loaded`. */
+export type RangeInput = Pick<EngineInput, "series" | "maintenance" | "forceMajeure" | "overrides">;
+
+/**
+ * The check results read over `loaded` as series, the maintenance windows overlapping it, and the
+ * force majeure marks and overrides of incidents that can start in it: what the SLA API's input
+ * and the report's wider trend and year read alike.
+ */
+export function rangeInput(store: CollectorStore, loaded: Interval): RangeInput {
+  return {
+    series: store.results.observationSeries(loaded.start, loaded.end),
+    maintenance: store.maintenance.list(loaded.start, loaded.end),
+    forceMajeure: store.annotations
+      .forceMajeureMarks()
+      .filter((m) => !("incidentId" in m) || incidentIn(m.incidentId, loaded)),
+    overrides: store.annotations.overrides().filter((o) => incidentIn(o.incidentId, loaded)),
+  };
+}
+
 /**
  * The engine input for `period` at `now`, with its bounds. Deliveries are those taken over inside
  * the period (they count in the period of their `sentAt`); maintenance windows those overlapping
@@ -70,12 +89,7 @@ export function loadInput(
   const input: EngineInput = {
     setup,
     now,
-    series: store.results.observationSeries(loaded.start, loaded.end),
-    maintenance: store.maintenance.list(loaded.start, loaded.end),
-    forceMajeure: store.annotations
-      .forceMajeureMarks()
-      .filter((m) => !("incidentId" in m) || incidentIn(m.incidentId, loaded)),
-    overrides: store.annotations.overrides().filter((o) => incidentIn(o.incidentId, loaded)),
+    ...rangeInput(store, loaded),
     delays: deliveries.delays,
     inFlight: deliveries.inFlight,
     lost: deliveries.lost,
