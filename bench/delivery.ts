@@ -15,6 +15,7 @@ import {
   type Bench,
   type BenchContext,
   type Figure,
+  figureMaker,
 } from "./measure.js";
 
 /**
@@ -114,13 +115,7 @@ export function deliveryNotes(runs: readonly ToolRun[]): string {
 
 /** The runs as bench/run.ts figures, so the bench can join the common table. */
 export function deliveryFigures(runs: readonly ToolRun[]): Figure[] {
-  const f = (metric: string, value: number | string, unit: string, note?: string): Figure => ({
-    bench: "delivery",
-    metric,
-    value,
-    unit,
-    ...(note ? { note } : {}),
-  });
+  const f = figureMaker("delivery");
   return runs.flatMap((r) => {
     const [, probes, min, med, p95, max, cpu, lagRatio, cpuRatio] = row(r, runs[0]!);
     return [

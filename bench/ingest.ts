@@ -4,6 +4,7 @@ import {
   type Bench,
   type BenchContext,
   type Figure,
+  figureMaker,
   quantile,
   scratch,
   sig,
@@ -70,13 +71,7 @@ function figures(timedRows: number, t: Record<Side, Timing>, latencies: readonly
   const { agents, perBatch, batchesPerAgent } = INGEST_LOAD;
   const batches = agents.length * batchesPerAgent;
   const rate = (side: Side) => timedRows / t[side].wallSeconds;
-  const f = (metric: string, value: number | string, unit: string, note?: string): Figure => ({
-    bench: "ingest",
-    metric,
-    value,
-    unit,
-    ...(note ? { note } : {}),
-  });
+  const f = figureMaker("ingest");
   const perSide = (side: Side, note: string) => [
     f(`${side}: throughput`, Math.round(rate(side)), "results/s", note),
     f(

@@ -18,6 +18,13 @@ export interface Figure {
   readonly note?: string;
 }
 
+/** Makes the figures of `bench`: a metric, its value and unit, and how it was obtained if said. */
+export function figureMaker(
+  bench: string,
+): (metric: string, value: Figure["value"], unit: string, note?: string) => Figure {
+  return (metric, value, unit, note) => ({ bench, metric, value, unit, ...(note ? { note } : {}) });
+}
+
 /** Where a bench may write, and how loud it may be: passed in so benches hold no globals. */
 export interface BenchContext {
   /** A directory on the disk being measured; the bench makes its own subdirectory in it. */

@@ -8,6 +8,7 @@ import {
   type Bench,
   type BenchContext,
   type Figure,
+  figureMaker,
   median,
   scratch,
   sig,
@@ -91,14 +92,7 @@ async function sqliteMonth(ctx: BenchContext, month: EngineInput, expected: Peri
   }
 }
 
-type Result = Figure["value"];
-const f = (metric: string, value: Result, unit: string, note?: string): Figure => ({
-  bench: "recompute",
-  metric,
-  value,
-  unit,
-  ...(note ? { note } : {}),
-});
+const f = figureMaker("recompute");
 const timeNote = (r: Repeated<unknown>) => `median of ${r.runs}; best ${sig(r.best)} s, CPU ${sig(r.cpu)} s`;
 
 const count = (n: number) => n.toLocaleString("en-US");
