@@ -8,4 +8,13 @@ echo "== lint";        npx eslint .
 echo "== format";      npx prettier --check . >/dev/null || { npx prettier --check .; exit 1; }
 echo "== types";       npx tsc --noEmit
 echo "== generated";   bash scripts/check-generated.sh
-echo "== tests";       npx vitest run "$@"
+echo "== tests"
+report="$(mktemp -d)/vitest.json"
+status=0
+npx vitest run --reporter=default --reporter=json --outputFile.json="$report" "$@" || status=$?
+# the plain closing line CI reads: "tests: N passed, N failed"
+# (a file that fails to load has no failed test but a failed suite: count it as one failure)
+node -e 'const r = require(process.argv[1]);
+  const failed = r.numFailedTests || r.numFailedTestSuites;
+  console.log(`tests: ${r.numPassedTests} passed, ${failed} failed`);' "$report" || true
+exit "$status"
