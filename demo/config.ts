@@ -19,8 +19,9 @@ export interface DemoConfigOptions {
   dataDir?: string;
 }
 
-/** The environment variables of the demo collector's agent and admin tokens (random per start). */
+/** The variable holding the demo agent's collector token (random per start, like a real secret). */
 export const DEMO_AGENT_TOKEN_ENV = "MAILSLA_DEMO_AGENT_TOKEN";
+/** The variable holding the demo collector's admin token, used by the scripted maintenance step. */
 export const DEMO_ADMIN_TOKEN_ENV = "MAILSLA_DEMO_ADMIN_TOKEN";
 
 /** The environment the demo configuration needs: merge it into process.env before loading the config. */
