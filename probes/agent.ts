@@ -11,6 +11,7 @@ import type { ProbeResult } from "./result.js";
 import { runCheck, type KindRegistry } from "./run-check.js";
 import { Scheduler, type ScheduledCheck } from "./scheduler.js";
 import { serveMetrics } from "./agent-http.js";
+import { deliveriesFor } from "../config/delivery.js";
 import { startDeliveries, type DeliveryRunner } from "./delivery/deliveries.js";
 import { startPusher, type Pusher } from "./push/pusher.js";
 import { openAgentState, type AgentState } from "./state/agent-state.js";
@@ -94,12 +95,10 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
     onError: (err) => log.error({ err }, "a result could not be handed on"),
   });
 
-  const runsDeliveries = (config.deliveries ?? []).some(
-    (d) => !d.vantagePoints || d.vantagePoints.includes(vantage),
-  );
-  const deliveries = runsDeliveries
-    ? await startDeliveries({ config, vantage, state, log, registry, clock })
-    : undefined;
+  const deliveries =
+    deliveriesFor(config.deliveries, vantage).length > 0
+      ? await startDeliveries({ config, vantage, state, log, registry, clock })
+      : undefined;
   const push = startPusherIfConfigured(config, vantage, state, log, clock);
   const listen = opts.listen ?? config.agent.listen;
   const http = listen === false ? undefined : await serveMetrics(registry, listen);
