@@ -1,6 +1,6 @@
 import { RULES } from "../sla/indicators.js";
 import type { ReportModel, Verdict } from "./model.js";
-import type { Cell, Section, Tone } from "./sections.js";
+import { tableOrNote, type Cell, type Section, type Tone } from "./sections.js";
 
 /** The sections about the indicators and what made them: incidents, maintenance, force majeure. */
 
@@ -63,22 +63,18 @@ export function incidentSection(m: ReportModel): Section {
     title: "Incidents behind 7.1.2",
     blocks: [
       { kind: "chart", id: "daily" },
-      rows.length === 0
-        ? { kind: "text", text: "No incident in the month.", tone: "muted" }
-        : {
-            kind: "table",
-            table: {
-              columns: [
-                { title: "Incident", width: 30 },
-                { title: "Segment", width: 12 },
-                { title: "Fault", width: 16, align: "right" },
-                { title: "Affected users", width: 15, align: "right" },
-                { title: "Weight", width: 12, align: "right" },
-                { title: "Weighted", width: 15, align: "right" },
-              ],
-              rows,
-            },
-          },
+      tableOrNote(
+        [
+          { title: "Incident", width: 30 },
+          { title: "Segment", width: 12 },
+          { title: "Fault", width: 16, align: "right" },
+          { title: "Affected users", width: 15, align: "right" },
+          { title: "Weight", width: 12, align: "right" },
+          { title: "Weighted", width: 15, align: "right" },
+        ],
+        rows,
+        "No incident in the month.",
+      ),
     ],
   };
 }
@@ -99,21 +95,17 @@ export function maintenanceSection(m: ReportModel): Section {
   return {
     title: `Maintenance behind 7.1.3 (notice of ${notice.target} ${notice.unit} required by ${notice.clause})`,
     blocks: [
-      rows.length === 0
-        ? { kind: "text", text: "No maintenance window in the month.", tone: "muted" }
-        : {
-            kind: "table",
-            table: {
-              columns: [
-                { title: "Window", width: 34 },
-                { title: "Announced", width: 20 },
-                { title: "Notice", width: 16, align: "right" },
-                { title: "Counted as", width: 14 },
-                { title: "Weighted down", width: 16, align: "right" },
-              ],
-              rows,
-            },
-          },
+      tableOrNote(
+        [
+          { title: "Window", width: 34 },
+          { title: "Announced", width: 20 },
+          { title: "Notice", width: 16, align: "right" },
+          { title: "Counted as", width: 14 },
+          { title: "Weighted down", width: 16, align: "right" },
+        ],
+        rows,
+        "No maintenance window in the month.",
+      ),
       {
         kind: "text",
         text: `Down time in a window announced late counts as ${m.lateNoticeCountsAs} (operator setting).`,

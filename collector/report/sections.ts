@@ -56,6 +56,13 @@ export type Block =
   | { kind: "chart"; id: "daily" | "trend" | "delays" }
   | { kind: "facts"; pairs: [string, string][] };
 
+/** A table, or a muted sentence in its place when there are no rows (an empty table says nothing). */
+export function tableOrNote(columns: Table["columns"], rows: Cell[][], none: string): Block {
+  return rows.length === 0
+    ? { kind: "text", text: none, tone: "muted" }
+    : { kind: "table", table: { columns, rows } };
+}
+
 /** A titled part of the report. */
 export interface Section {
   readonly title: string;
