@@ -8,7 +8,7 @@ import type { Credentials } from "./kinds/kind.js";
 import type { Logger } from "./log.js";
 import { createAgentMetrics, createProcessRegistry } from "./metrics.js";
 import type { ProbeResult } from "./result.js";
-import { runCheck, type KindRegistry } from "./run-check.js";
+import { runCheck, type KindRegistry, type RunDeps } from "./run-check.js";
 import { Scheduler, type ScheduledCheck } from "./scheduler.js";
 import { serveMetrics } from "./agent-http.js";
 import { deliveriesFor } from "../config/delivery.js";
@@ -46,9 +46,27 @@ export interface Agent {
   stop(opts?: { abort?: boolean }): Promise<void>;
 }
 
-/** The services this vantage point checks: all, or those that name it in `vantagePoints`. */
+/**
+ * The services this vantage point checks: all, or those that name it in `vantagePoints`. An
+ * unknown vantage point is refused here, so neither the agent nor `mailsla check` runs as nobody.
+ */
 export function servicesFor(config: Readonly<Config>, vantage: string): ServiceConfig[] {
+  if (!config.vantagePoints.some((v) => v.name === vantage)) {
+    const known = config.vantagePoints.map((v) => v.name).join(", ");
+    throw new Error(`unknown vantage point "${vantage}": the configuration lists ${known}`);
+  }
   return config.services.filter((s) => !s.vantagePoints || s.vantagePoints.includes(vantage));
+}
+
+/** What running a check needs at this vantage point: the agent and `mailsla check` share it. */
+export function runDeps(
+  config: Readonly<Config>,
+  vantage: string,
+  clock: Clock = systemClock,
+  kinds: KindRegistry = KINDS,
+): RunDeps {
+  const accounts: Record<string, Credentials> = { ...config.accounts };
+  return { kinds, clock, vantage, accounts, ehloName: `mailsla-${vantage}.invalid` };
 }
 
 /**
@@ -58,23 +76,12 @@ export function servicesFor(config: Readonly<Config>, vantage: string): ServiceC
  */
 export async function startAgent(opts: AgentOptions): Promise<Agent> {
   const { config, vantage, log } = opts;
-  if (!config.vantagePoints.some((v) => v.name === vantage)) {
-    const known = config.vantagePoints.map((v) => v.name).join(", ");
-    throw new Error(`unknown vantage point "${vantage}": the configuration lists ${known}`);
-  }
   const clock = opts.clock ?? systemClock;
-  const services = servicesFor(config, vantage);
+  const services = servicesFor(config, vantage); // refuses an unknown vantage point
   const registry = createProcessRegistry("mailsla_agent_");
   const state = openAgentState(opts.statePath ?? join(config.agent.stateDir, `agent-${vantage}.sqlite`));
   const metrics = createAgentMetrics(registry, services, vantage);
-  const accounts: Record<string, Credentials> = { ...config.accounts };
-  const deps = {
-    kinds: opts.kinds ?? KINDS,
-    clock,
-    vantage,
-    accounts,
-    ehloName: `mailsla-${vantage}.invalid`,
-  };
+  const deps = runDeps(config, vantage, clock, opts.kinds);
   const checks: ScheduledCheck[] = services.map((service) => ({
     service,
     intervalMs: service.interval ?? config.agent.interval,

@@ -1,8 +1,6 @@
 import type { Config } from "../config/schema.js";
-import { servicesFor } from "./agent.js";
-import { systemClock } from "./clock.js";
+import { runDeps, servicesFor } from "./agent.js";
 import { ERROR_CODES, type ErrorCode } from "./errors.js";
-import { KINDS } from "./kinds/index.js";
 import type { ProbeResult } from "./result.js";
 import { runCheck } from "./run-check.js";
 
@@ -19,13 +17,7 @@ export async function checkOnce(
   const unknown = only.filter((n) => !services.some((s) => s.name === n));
   if (unknown.length > 0)
     throw new Error(`no such service for vantage point "${vantage}": ${unknown.join(", ")}`);
-  const deps = {
-    kinds: KINDS,
-    clock: systemClock,
-    vantage,
-    accounts: { ...config.accounts },
-    ehloName: `mailsla-${vantage}.invalid`,
-  };
+  const deps = runDeps(config, vantage);
   return Promise.all(services.map((s) => runCheck(s, s.timeout ?? config.agent.timeout, deps)));
 }
 
