@@ -1,4 +1,4 @@
-import { INDICATORS, RULES } from "../collector/sla/indicators.js";
+import { INDICATORS, RULES } from "../contract/indicators.js";
 import type { AlertOptions } from "./options.js";
 import { alertRule, num, type AlertRule, type RuleGroup } from "./rule.js";
 import { burnRateRules } from "./burn-rate.js";

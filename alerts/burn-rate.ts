@@ -1,4 +1,4 @@
-import { INDICATORS } from "../collector/sla/indicators.js";
+import { INDICATORS } from "../contract/indicators.js";
 import type { AlertOptions } from "./options.js";
 import { alertRule, num, type AlertRule, type Severity } from "./rule.js";
 

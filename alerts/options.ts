@@ -3,7 +3,7 @@ import { Agent, Thresholds, type Config } from "../config/schema.js";
 /**
  * The knobs of the generated rules that are not SPEC targets: how many vantage points make an
  * outage, how long a check must fail, which jobs Prometheus scrapes, operational thresholds. SPEC
- * targets never appear here: rule modules read them from collector/sla/indicators.ts.
+ * targets never appear here: rule modules read them from contract/indicators.ts.
  */
 
 /** Everything the rule and Alertmanager generators depend on besides indicators.ts. */

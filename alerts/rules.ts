@@ -34,5 +34,5 @@ export function generatedHeader(source: string): string {
 /** The rule file, as Prometheus loads it (not yet run through the formatter). */
 export function renderRules(o: AlertOptions): string {
   const body = stringify({ groups: ruleGroups(o) }, { lineWidth: 0, blockQuote: "literal" });
-  return generatedHeader("alerts/*.ts and collector/sla/indicators.ts") + body;
+  return generatedHeader("alerts/*.ts and contract/indicators.ts") + body;
 }

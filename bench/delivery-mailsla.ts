@@ -3,7 +3,7 @@ import { pino } from "pino";
 import { Registry } from "prom-client";
 import { startDeliveries, type DeliveryRunner } from "../probes/delivery/deliveries.js";
 import { probeHeaders } from "../probes/delivery/message.js";
-import type { DeliveryResult } from "../probes/delivery/result.js";
+import type { DeliveryResult } from "../contract/delivery-result.js";
 import { DEFAULT_TUNING } from "../probes/delivery/watch.js";
 import { openAgentState } from "../probes/state/agent-state.js";
 import { exportPasswords, stackConfig } from "../test/delivery/harness.js";

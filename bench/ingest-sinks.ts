@@ -6,7 +6,7 @@ import { openDatabase } from "../collector/store/db.js";
 import { openStore } from "../collector/store/index.js";
 import { checkInsertSql, checkRow } from "../collector/store/results.js";
 import { Secret } from "../config/secret.js";
-import type { ProbeResult } from "../probes/result.js";
+import type { ProbeResult } from "../contract/result.js";
 
 /**
  * The three ways the ingest bench stores the same batches: the collector over HTTP, the store's

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { ProbeResult } from "../probes/result.js";
+import type { ProbeResult } from "../contract/result.js";
 
 /**
  * Synthetic check results shaped like an agent's: the fields, phases, TLS facts and failure

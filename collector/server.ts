@@ -5,7 +5,7 @@ import { Registry } from "prom-client";
 import { collectorProblems } from "../config/collector.js";
 import { ConfigError, loadConfigFile } from "../config/load.js";
 import type { Config } from "../config/schema.js";
-import { createLogger, type Logger } from "../probes/log.js";
+import { createLogger, type Logger } from "../contract/log.js";
 import { buildCollector } from "./app.js";
 import { startExporter, type Exporter } from "./influx/exporter.js";
 import { ledgerLoadMonth } from "./report/ledger-source.js";

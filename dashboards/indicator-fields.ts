@@ -1,17 +1,12 @@
 import type * as dashboard from "@grafana/grafana-foundation-sdk/dashboard";
 import type * as timeseries from "@grafana/grafana-foundation-sdk/timeseries";
-import {
-  describeIndicator,
-  INDICATORS,
-  type Indicator,
-  type IndicatorKey,
-} from "../collector/sla/indicators.js";
+import { describeIndicator, INDICATORS, type Indicator, type IndicatorKey } from "../contract/indicators.js";
 import { prom, steps } from "./common.js";
 
 /**
  * How a SPEC indicator appears on a dashboard: its title with the clause, the Grafana unit, the
  * factor from the collector's base unit, and threshold colours at its target. Every number comes
- * from collector/sla/indicators.ts, so a target changed there recolours every panel on the next
+ * from contract/indicators.ts, so a target changed there recolours every panel on the next
  * `npx tsx scripts/generate.ts`, and no dashboard ever types a target again.
  */
 

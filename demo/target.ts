@@ -1,6 +1,6 @@
 /**
  * The built-in demo mail target: a small mail system in this process (MX, submission, IMAP, POP3,
- * webmail) on free loopback ports, so `npx tsx main.ts` has something real to probe with no root,
+ * webmail) on free loopback ports, so `npx tsx cli/main.ts` has something real to probe with no root,
  * no system service and no configuration. Faults can be switched per service while it runs, which
  * is what a scripted demo of outages builds on.
  */

@@ -1,7 +1,7 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { ServiceConfig } from "../config/services.js";
-import { describeIndicator, INDICATORS } from "../collector/sla/indicators.js";
-import type { ProbeResult } from "./result.js";
+import { describeIndicator, INDICATORS } from "../contract/indicators.js";
+import type { ProbeResult } from "../contract/result.js";
 
 /** The latest result per service of the security checks, by the clause they prove. */
 const SECURITY_CLAUSES = {

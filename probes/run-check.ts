@@ -1,9 +1,9 @@
 import { randomUUID } from "node:crypto";
 import type { ServiceConfig } from "../config/services.js";
-import type { Clock } from "./clock.js";
-import { classifyError, codedError, type Stage } from "./errors.js";
+import type { Clock } from "../contract/clock.js";
+import { classifyError, codedError, type Stage } from "../contract/errors.js";
 import type { AnyCheckKind, CheckContext, Credentials } from "./kinds/kind.js";
-import type { ProbeResult } from "./result.js";
+import type { ProbeResult } from "../contract/result.js";
 
 /** The check modules by kind; probes/kinds/index.ts builds the real one, tests may pass their own. */
 export type KindRegistry = ReadonlyMap<string, AnyCheckKind>;

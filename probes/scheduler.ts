@@ -1,6 +1,6 @@
 import type { ServiceConfig } from "../config/services.js";
-import type { Clock } from "./clock.js";
-import type { ProbeResult } from "./result.js";
+import type { Clock } from "../contract/clock.js";
+import type { ProbeResult } from "../contract/result.js";
 
 /** One service on the agent's timetable, with its own interval and timeout. */
 export interface ScheduledCheck {

@@ -7,6 +7,7 @@ bash scripts/install-deps.sh
 echo "== lint";        npx eslint .
 echo "== format";      npx prettier --check . >/dev/null || { npx prettier --check .; exit 1; }
 echo "== types";       npx tsc --noEmit
+echo "== imports";     node scripts/check-imports.mjs
 echo "== generated";   bash scripts/check-generated.sh
 echo "== tests"
 report="$(mktemp -d)/vitest.json"

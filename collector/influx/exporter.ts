@@ -1,8 +1,8 @@
 import { InfluxDB, type IPoint } from "influx";
 import type { InfluxExport } from "../../config/collector.js";
-import type { Logger } from "../../probes/log.js";
+import type { Logger } from "../../contract/log.js";
 import type { ExportQueue } from "../store/export-queue.js";
-import { retryDelay } from "../../probes/backoff.js";
+import { retryDelay } from "../../contract/backoff.js";
 
 /**
  * Drains the durable export queue into InfluxDB 1.x in batches. While influxd is down or failing

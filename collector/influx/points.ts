@@ -1,6 +1,6 @@
-import type { ProbeResult } from "../../probes/result.js";
+import type { ProbeResult } from "../../contract/result.js";
 import type { ExportPoint } from "../store/export-queue.js";
-import type { DeliveryResult } from "../../probes/delivery/result.js";
+import type { DeliveryResult } from "../../contract/delivery-result.js";
 import type { IngestRecord } from "../store/results.js";
 
 /**

@@ -1,6 +1,6 @@
 import type { PeriodInfo } from "../sla/engine.js";
 import type { Figure } from "../sla/figures.js";
-import { describeIndicator, INDICATORS, RULES } from "../sla/indicators.js";
+import { describeIndicator, INDICATORS, RULES } from "../../contract/indicators.js";
 import { one, type Sample, type SlaGaugeDef } from "./gauge-def.js";
 import type { SlaSnapshot } from "./live-state.js";
 

@@ -1,7 +1,7 @@
 import type { Direction } from "../sla/delivery.js";
 import type { MonthFigures } from "../sla/engine.js";
 import type { Figure } from "../sla/figures.js";
-import { describeIndicator, INDICATORS, type IndicatorKey } from "../sla/indicators.js";
+import { describeIndicator, INDICATORS, type IndicatorKey } from "../../contract/indicators.js";
 import { baseUnit, baseValue, figureLabels, one, type Sample, type SlaGaugeDef } from "./gauge-def.js";
 import type { SlaSnapshot } from "./live-state.js";
 

@@ -1,4 +1,4 @@
-import { describeIndicator, INDICATORS, RULES } from "../sla/indicators.js";
+import { describeIndicator, INDICATORS, RULES } from "../../contract/indicators.js";
 import { countBySegment } from "./budget-gauges.js";
 import type { Sample, SlaGaugeDef } from "./gauge-def.js";
 import type { LiveState, OpenMaintenance, ServiceStateNow } from "./live-state.js";

@@ -1,5 +1,5 @@
 import { Resvg } from "@resvg/resvg-js";
-import { INDICATORS } from "../sla/indicators.js";
+import { INDICATORS } from "../../contract/indicators.js";
 import { reportFonts } from "./fonts.js";
 import { showMonth, showTarget } from "./format.js";
 import type { ReportModel } from "./model.js";

@@ -1,6 +1,6 @@
 import type { PeriodResult } from "../sla/engine.js";
 import type { DelaySample } from "../sla/delivery.js";
-import { INDICATORS } from "../sla/indicators.js";
+import { INDICATORS } from "../../contract/indicators.js";
 import { dayOf, monthOf, yearOf } from "../sla/calendar.js";
 import type { YearResult } from "../sla/year.js";
 import {

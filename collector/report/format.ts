@@ -1,5 +1,5 @@
 import { DateTime } from "luxon";
-import type { Comparison } from "../sla/indicators.js";
+import type { Comparison } from "../../contract/indicators.js";
 
 /**
  * The one place where a number of the monthly report becomes text. The report model stores every

@@ -1,6 +1,6 @@
 import type { MonthFigures, PeriodResult } from "../sla/engine.js";
 import { figure, type Figure } from "../sla/figures.js";
-import { INDICATORS, type IndicatorKey } from "../sla/indicators.js";
+import { INDICATORS, type IndicatorKey } from "../../contract/indicators.js";
 import type { YearResult } from "../sla/year.js";
 import { formatValue, NO_VALUE, showBound, showRatio, showTarget, showValue } from "./format.js";
 import type { ResolvedEntry } from "./manual.js";

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { INDICATORS, type IndicatorKey } from "../sla/indicators.js";
+import { INDICATORS, type IndicatorKey } from "../../contract/indicators.js";
 
 /**
  * The indicators an operator enters by hand for a month (7.1.1, 7.1.6, 7.1.7.2, 7.1.11, 7.1.15,

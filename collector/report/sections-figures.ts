@@ -1,4 +1,4 @@
-import { RULES } from "../sla/indicators.js";
+import { RULES } from "../../contract/indicators.js";
 import type { ReportModel, Verdict } from "./model.js";
 import { tableOrNote, type Cell, type Section, type Tone } from "./sections.js";
 

@@ -1,4 +1,4 @@
-import { INDICATORS } from "../sla/indicators.js";
+import { INDICATORS } from "../../contract/indicators.js";
 import type { ReportModel } from "./model.js";
 import type { Cell, Section } from "./sections.js";
 

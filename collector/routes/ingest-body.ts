@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { DeliveryResult } from "../../probes/delivery/result.js";
-import { ProbeResult } from "../../probes/result.js";
+import { DeliveryResult } from "../../contract/delivery-result.js";
+import { ProbeResult } from "../../contract/result.js";
 
 /**
  * The ingest request body. Each record is validated with the very schema the agent builds it with:

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
-import { RULES } from "../sla/indicators.js";
+import { RULES } from "../../contract/indicators.js";
 import type { CollectorStore } from "../store/index.js";
 import type { StoredWindow } from "../store/maintenance.js";
 import { Errors } from "../errors.js";

@@ -1,8 +1,8 @@
-import { INDICATORS, type Indicator, type IndicatorKey } from "../sla/indicators.js";
+import { INDICATORS, type Indicator, type IndicatorKey } from "../../contract/indicators.js";
 
 /**
  * The clauses an operator enters by hand each month: every "entered" indicator of the one
- * catalogue (collector/sla/indicators.ts: 7.1.1, 7.1.6, 7.1.7.2, 7.1.11, 7.1.15, 7.2.x), with the
+ * catalogue (contract/indicators.ts: 7.1.1, 7.1.6, 7.1.7.2, 7.1.11, 7.1.15, 7.2.x), with the
  * kind of value each takes, so a typo in a clause or a ratio of 80 instead of 0.8 is refused.
  */
 

@@ -1,7 +1,7 @@
 import { daysOf, monthRange, yearRange } from "../sla/calendar.js";
 import { periodInfo, type PeriodResult } from "../sla/engine.js";
 import { figure } from "../sla/figures.js";
-import { INDICATORS } from "../sla/indicators.js";
+import { INDICATORS } from "../../contract/indicators.js";
 import type { YearResult } from "../sla/year.js";
 
 /**

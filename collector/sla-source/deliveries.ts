@@ -1,9 +1,9 @@
 import type { DeliveryDirection } from "../../config/delivery.js";
-import type { DeliveryResult, Outcome } from "../../probes/delivery/result.js";
+import type { DeliveryResult, Outcome } from "../../contract/delivery-result.js";
 import type { DelaySample, InFlightMessage, LostMessage } from "../sla/delivery.js";
 
 /**
- * Delivery results (probes/delivery/result.ts) as the engine counts them for 7.1.8, 7.1.9 and
+ * Delivery results (contract/delivery-result.ts) as the engine counts them for 7.1.8, 7.1.9 and
  * 7.1.12. The agent resolves every probe message to one outcome; the collector only sees resolved
  * ones, so the mapping is a plain function of the stored results (docs/collector.md, "The SLA
  * wiring", lists the decisions):

@@ -1,4 +1,4 @@
-import type { ErrorCode } from "../../probes/errors.js";
+import type { ErrorCode } from "../../contract/errors.js";
 import type { SecurityCheck, SecurityVerdict } from "../sla/security.js";
 import type { ResultTables, StoredCheck } from "../store/results.js";
 

@@ -1,4 +1,4 @@
-import { INDICATORS, type Comparison, type IndicatorKey } from "./indicators.js";
+import { INDICATORS, type Comparison, type IndicatorKey } from "../../contract/indicators.js";
 
 /**
  * A computed indicator with everything a reader needs to judge it: clause, target, comparison and

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { RULES } from "./indicators.js";
+import { RULES } from "../../contract/indicators.js";
 import { normalize, type Interval } from "./intervals.js";
 
 /**

@@ -1,7 +1,7 @@
 import { daysOf, yearRange } from "./calendar.js";
 import { periodInfo, systemFault, touchedDays, type PeriodInfo } from "./engine.js";
 import { figure, type Figure } from "./figures.js";
-import { INDICATORS } from "./indicators.js";
+import { INDICATORS } from "../../contract/indicators.js";
 import { buildTimeline, type EngineInput } from "./timeline.js";
 
 /**

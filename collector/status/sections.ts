@@ -1,7 +1,7 @@
 import { defaultAlertOptions } from "../../alerts/options.js";
 import type { OpenMaintenance } from "../metrics/live-state.js";
 import { showHours, showMinutes } from "../report/format.js";
-import { RULES } from "../sla/indicators.js";
+import { RULES } from "../../contract/indicators.js";
 import type { IncidentReport } from "../sla/reports.js";
 import { RAW_WINDOW_MS, type StatusData, type StatusWindow } from "./data.js";
 import { badge, duration, empty, esc, table, when, type Row, type Tone } from "./html.js";

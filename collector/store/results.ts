@@ -1,7 +1,7 @@
 import type Database from "better-sqlite3";
 import type { ObservationSeries } from "../sla/vantage-state.js";
-import type { DeliveryResult } from "../../probes/delivery/result.js";
-import type { ProbeResult } from "../../probes/result.js";
+import type { DeliveryResult } from "../../contract/delivery-result.js";
+import type { ProbeResult } from "../../contract/result.js";
 
 /**
  * Probe results in the ledger: check results (ProbeResult) and delivery results, each stored once
@@ -9,7 +9,7 @@ import type { ProbeResult } from "../../probes/result.js";
  * kept as JSON so nothing an agent measured is thrown away.
  */
 
-/** A delivery result as ingested (probes/delivery/result.ts). */
+/** A delivery result as ingested (contract/delivery-result.ts). */
 export type DeliveryPayload = DeliveryResult;
 
 /** One validated record of an ingest batch. */

@@ -1,6 +1,6 @@
 import * as common from "@grafana/grafana-foundation-sdk/common";
 import { MEASUREMENTS } from "../../collector/influx/points.js";
-import { INDICATORS } from "../../collector/sla/indicators.js";
+import { INDICATORS } from "../../contract/indicators.js";
 import { INFLUXDB, influxql, steps, type DashboardOptions, type Row } from "../common.js";
 import {
   byDirection,

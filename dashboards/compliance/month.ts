@@ -1,6 +1,6 @@
 import * as common from "@grafana/grafana-foundation-sdk/common";
 import type * as stat from "@grafana/grafana-foundation-sdk/stat";
-import { INDICATORS, type IndicatorKey } from "../../collector/sla/indicators.js";
+import { INDICATORS, type IndicatorKey } from "../../contract/indicators.js";
 import { promInstant, promTable, steps, valueText, type Row } from "../common.js";
 import {
   displayOf,

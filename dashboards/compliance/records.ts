@@ -1,5 +1,5 @@
 import * as common from "@grafana/grafana-foundation-sdk/common";
-import { INDICATORS } from "../../collector/sla/indicators.js";
+import { INDICATORS } from "../../contract/indicators.js";
 import { MEASUREMENTS } from "../../collector/influx/points.js";
 import { INFLUXDB, influxql, type Row } from "../common.js";
 import { byDirection, delayClauses, targetThresholds } from "../indicator-fields.js";

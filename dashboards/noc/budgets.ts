@@ -1,4 +1,4 @@
-import { INDICATORS } from "../../collector/sla/indicators.js";
+import { INDICATORS } from "../../contract/indicators.js";
 import { promInstant, steps, type DashboardOptions, type Row } from "../common.js";
 import {
   displayOf,

@@ -1,5 +1,5 @@
 import * as common from "@grafana/grafana-foundation-sdk/common";
-import { INDICATORS } from "../../collector/sla/indicators.js";
+import { INDICATORS } from "../../contract/indicators.js";
 import { prom, promInstant, steps, type Row } from "../common.js";
 import { byDirection, delayAgeThresholds, delayClauses, targetThresholds } from "../indicator-fields.js";
 import { graphPanel, statPanel } from "../panels.js";

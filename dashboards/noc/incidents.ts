@@ -1,4 +1,4 @@
-import { INDICATORS, RULES } from "../../collector/sla/indicators.js";
+import { INDICATORS, RULES } from "../../contract/indicators.js";
 import { prom, promInstant, steps, valueText, type Row } from "../common.js";
 import { statPanel, timelinePanel } from "../panels.js";
 

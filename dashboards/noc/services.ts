@@ -1,4 +1,4 @@
-import { INDICATORS } from "../../collector/sla/indicators.js";
+import { INDICATORS } from "../../contract/indicators.js";
 import { prom, promInstant, valueText, steps, type Row } from "../common.js";
 import { statPanel, timelinePanel } from "../panels.js";
 

@@ -31,7 +31,7 @@ export function checksRow(): Row {
       barsPanel({
         title: "Failures by error code",
         description:
-          "Failed checks per interval by closed error code (connect, dns, tls, auth, smtp-4xx, smtp-5xx, timeout, ...): probes/errors.ts lists them all.",
+          "Failed checks per interval by closed error code (connect, dns, tls, auth, smtp-4xx, smtp-5xx, timeout, ...): contract/errors.ts lists them all.",
         span: 12,
       }).withTarget(
         prom(

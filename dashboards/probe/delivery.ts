@@ -1,5 +1,5 @@
 import { PromQueryFormat } from "@grafana/grafana-foundation-sdk/prometheus";
-import { INDICATORS } from "../../collector/sla/indicators.js";
+import { INDICATORS } from "../../contract/indicators.js";
 import { prom, promTable, steps, type Row } from "../common.js";
 import { byDirection, delayAgeThresholds, delayClauses, targetThresholds } from "../indicator-fields.js";
 import { graphPanel, heatmapPanel, tablePanel } from "../panels.js";

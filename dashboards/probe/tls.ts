@@ -1,5 +1,5 @@
 import { MEASUREMENTS } from "../../collector/influx/points.js";
-import { INDICATORS } from "../../collector/sla/indicators.js";
+import { INDICATORS } from "../../contract/indicators.js";
 import {
   INFLUXDB,
   influxql,

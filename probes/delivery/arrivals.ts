@@ -1,7 +1,8 @@
-import type { Clock } from "../clock.js";
-import type { Logger } from "../log.js";
+import type { Clock } from "../../contract/clock.js";
+import type { Logger } from "../../contract/log.js";
 import type { Elapsed, InFlight, InFlightRow } from "./inflight.js";
-import { arrivedResult, lostResult, type DeliveryResult, type Seen } from "./result.js";
+import type { DeliveryResult } from "../../contract/delivery-result.js";
+import { arrivedResult, lostResult, type Seen } from "./result.js";
 import type { MailboxArrival, Verdict } from "./watch.js";
 
 /**

@@ -4,7 +4,7 @@ import type { Credentials } from "../kinds/kind.js";
 import { nodeTlsOptions, tlsClientOptions } from "../net/tls.js";
 import { instant } from "./inflight.js";
 import { PROBE_HEADER } from "./message.js";
-import type { Detection } from "./result.js";
+import type { Detection } from "../../contract/delivery-result.js";
 import { probeOf, Wake, type MailboxArrival, type Watcher, type WatcherDeps } from "./watch.js";
 
 /**

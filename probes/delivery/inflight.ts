@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import type Database from "better-sqlite3";
 import type { DeliveryDirection } from "../../config/delivery.js";
 import type { AgentState } from "../state/agent-state.js";
-import type { DeliveryResult } from "./result.js";
+import type { DeliveryResult } from "../../contract/delivery-result.js";
 
 /**
  * Probe messages in flight, in the agent's state file. A message is in flight from just before DATA

@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { TOKEN_PATTERN } from "../../contract/delivery-result.js";
 
 /**
  * Probe messages: a unique token per message, headers that mark it as a probe (so it can be found,
@@ -13,8 +14,6 @@ export const PROBE_HEADER = "X-Mailsla-Probe";
 export const VANTAGE_HEADER = "X-Mailsla-Vantage";
 
 const TOKEN_ALPHABET = "abcdefghijklmnopqrstuvwxyz234567";
-/** 26 characters of base32 (130 bits, lower case because MTAs may lower-case local parts). */
-export const TOKEN_PATTERN = /^[a-z2-7]{26}$/;
 
 /** A fresh random token: unguessable, so nobody can fake an arrival, and a valid local part. */
 export function newToken(): string {

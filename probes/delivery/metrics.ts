@@ -1,7 +1,7 @@
 import { Counter, Gauge, Histogram, type Registry } from "prom-client";
 import type { Delivery } from "../../config/delivery.js";
-import { describeIndicator, INDICATORS } from "../../collector/sla/indicators.js";
-import type { DeliveryResult } from "./result.js";
+import { describeIndicator, INDICATORS } from "../../contract/indicators.js";
+import type { DeliveryResult } from "../../contract/delivery-result.js";
 
 /**
  * Delay histogram bounds, seconds. They include the targets of 7.1.8 and 7.1.9 exactly (average

@@ -1,5 +1,5 @@
 import type { ServiceOf } from "../../config/services.js";
-import { codedError } from "../errors.js";
+import { codedError } from "../../contract/errors.js";
 import type { Credentials } from "../kinds/kind.js";
 import { LineConnection } from "../net/line-conn.js";
 import { tlsClientOptions } from "../net/tls.js";

@@ -1,6 +1,6 @@
 import type { ServiceOf } from "../../config/services.js";
-import type { Clock } from "../clock.js";
-import { classifyError, codedError, type ProbeError, type Stage } from "../errors.js";
+import type { Clock } from "../../contract/clock.js";
+import { classifyError, codedError, type ProbeError, type Stage } from "../../contract/errors.js";
 import type { CheckContext, Credentials } from "../kinds/kind.js";
 import { openSmtpSession } from "../kinds/smtp.js";
 import { formatReply } from "../net/smtp-dialog.js";

@@ -1,12 +1,13 @@
 import type { Delivery } from "../../config/delivery.js";
 import type { Config } from "../../config/schema.js";
 import type { ServiceOf } from "../../config/services.js";
-import type { Clock } from "../clock.js";
+import type { Clock } from "../../contract/clock.js";
 import type { Outbox } from "../state/agent-state.js";
 import type { Arrivals } from "./arrivals.js";
 import type { InFlight, Instant } from "./inflight.js";
 import { buildProbeMessage, newToken } from "./message.js";
-import { sendFailedResult, type DeliveryResult } from "./result.js";
+import type { DeliveryResult } from "../../contract/delivery-result.js";
+import { sendFailedResult } from "./result.js";
 import { handOver, HandOverError } from "./send.js";
 
 /**

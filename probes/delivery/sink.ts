@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import type { AddressInfo, Socket } from "node:net";
 import type { Readable } from "node:stream";
 import { SMTPServer, type SMTPServerSession } from "smtp-server";
-import type { Clock } from "../clock.js";
+import type { Clock } from "../../contract/clock.js";
 import { instant, type Instant } from "./inflight.js";
 import { tokenFromAddress } from "./message.js";
 import { receivedHops, type Hop } from "./received.js";

@@ -1,9 +1,9 @@
-import type { Clock } from "../clock.js";
-import type { Logger } from "../log.js";
+import type { Clock } from "../../contract/clock.js";
+import type { Logger } from "../../contract/log.js";
 import type { Instant } from "./inflight.js";
 import { probeHeaders } from "./message.js";
 import { receivedHops, type Hop } from "./received.js";
-import type { Detection } from "./result.js";
+import type { Detection } from "../../contract/delivery-result.js";
 
 /**
  * What the mailbox watchers (IMAP, POP3) share: the arrival they report, the verdict they get back,

@@ -1,9 +1,9 @@
 import net from "node:net";
 import tls from "node:tls";
 import { ImapFlow, type ImapTransport, type ImapTransportSocket } from "imapflow";
-import { codedError } from "../errors.js";
+import { codedError } from "../../contract/errors.js";
 import { certificateInfo, nodeTlsOptions, tlsClientOptions, type TlsClientOptions } from "../net/tls.js";
-import type { CheckOutcome } from "../result.js";
+import type { CheckOutcome } from "../../contract/result.js";
 import type { ServiceOf } from "../../config/services.js";
 import type { CheckContext, CheckKind, Credentials } from "./kind.js";
 

@@ -1,6 +1,6 @@
-import type { Clock } from "../clock.js";
-import type { Stage } from "../errors.js";
-import type { CheckOutcome } from "../result.js";
+import type { Clock } from "../../contract/clock.js";
+import type { Stage } from "../../contract/errors.js";
+import type { CheckOutcome } from "../../contract/result.js";
 import type { CheckKindName, ServiceOf } from "../../config/services.js";
 import type { Secret } from "../../config/secret.js";
 

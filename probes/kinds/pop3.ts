@@ -1,7 +1,7 @@
-import { codedError, ProbeError, type ErrorCode, type Stage } from "../errors.js";
+import { codedError, ProbeError, type ErrorCode, type Stage } from "../../contract/errors.js";
 import { LineConnection } from "../net/line-conn.js";
 import { tlsClientOptions } from "../net/tls.js";
-import type { CheckOutcome } from "../result.js";
+import type { CheckOutcome } from "../../contract/result.js";
 import type { ServiceOf } from "../../config/services.js";
 import type { CheckContext, CheckKind } from "./kind.js";
 

@@ -1,8 +1,8 @@
 import type { ServiceOf } from "../../config/services.js";
-import { ProbeError, type ErrorCode } from "../errors.js";
+import { ProbeError, type ErrorCode } from "../../contract/errors.js";
 import { formatReply, SmtpDialog, type EhloInfo, type SmtpReply } from "../net/smtp-dialog.js";
 import { tlsClientOptions } from "../net/tls.js";
-import type { CheckOutcome } from "../result.js";
+import type { CheckOutcome } from "../../contract/result.js";
 import type { CheckContext, CheckKind } from "./kind.js";
 
 /** The services spoken to over SMTP: they share connection set-up and the unauthenticated attempt. */

@@ -1,6 +1,6 @@
 import type { ServiceOf } from "../../config/services.js";
 import { formatReply } from "../net/smtp-dialog.js";
-import type { CheckOutcome } from "../result.js";
+import type { CheckOutcome } from "../../contract/result.js";
 import type { CheckContext, CheckKind } from "./kind.js";
 import { attemptUnauthenticated, openSmtpSession, sessionOutcome, shorten, type Refusal } from "./smtp.js";
 

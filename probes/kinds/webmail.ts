@@ -2,9 +2,9 @@ import { readFileSync } from "node:fs";
 import http from "node:http";
 import https from "node:https";
 import type { TLSSocket } from "node:tls";
-import { codedError, ProbeError, type Stage } from "../errors.js";
+import { codedError, ProbeError, type Stage } from "../../contract/errors.js";
 import { certificateInfo } from "../net/tls.js";
-import type { CheckOutcome } from "../result.js";
+import type { CheckOutcome } from "../../contract/result.js";
 import type { ServiceOf } from "../../config/services.js";
 import type { CheckContext, CheckKind } from "./kind.js";
 

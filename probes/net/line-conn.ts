@@ -1,7 +1,7 @@
 import net from "node:net";
 import tls from "node:tls";
-import { codedError } from "../errors.js";
-import type { CheckOutcome } from "../result.js";
+import { codedError } from "../../contract/errors.js";
+import type { CheckOutcome } from "../../contract/result.js";
 import { certificateInfo, nodeTlsOptions, type TlsClientOptions } from "./tls.js";
 
 /** Longest line accepted from a server before the reply counts as garbage (RFC 5321 allows 512). */

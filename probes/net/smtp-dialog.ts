@@ -1,7 +1,7 @@
 import type { Secret } from "../../config/secret.js";
-import { systemClock, type Clock } from "../clock.js";
-import { codedError, type ErrorCode } from "../errors.js";
-import type { CheckOutcome } from "../result.js";
+import { systemClock, type Clock } from "../../contract/clock.js";
+import { codedError, type ErrorCode } from "../../contract/errors.js";
+import type { CheckOutcome } from "../../contract/result.js";
 import { LineConnection } from "./line-conn.js";
 import type { TlsClientOptions } from "./tls.js";
 

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import type { PeerCertificate, TLSSocket } from "node:tls";
-import type { CheckOutcome } from "../result.js";
+import type { CheckOutcome } from "../../contract/result.js";
 
 /**
  * TLS client settings for one endpoint, resolved from its configuration: verification on unless the

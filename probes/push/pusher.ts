@@ -1,11 +1,11 @@
 import type { Secret } from "../../config/secret.js";
-import { systemClock, type Clock } from "../clock.js";
-import type { Logger } from "../log.js";
+import { systemClock, type Clock } from "../../contract/clock.js";
+import type { Logger } from "../../contract/log.js";
 import type { AgentState, OutboxRecord } from "../state/agent-state.js";
 import { DeadLetters } from "./dead-letter.js";
 import { sendBatch } from "./send.js";
 import type { Verdict } from "./verdict.js";
-import { retryDelay } from "../backoff.js";
+import { retryDelay } from "../../contract/backoff.js";
 
 /**
  * The agent side of ingestion: drains the agent's durable outbox to the collector in batches with

@@ -6,7 +6,7 @@ import { parse } from "yaml";
 import { defaultAlertOptions, forDuration, promDuration } from "../../alerts/options.js";
 import { alertNames, ruleGroups } from "../../alerts/rules.js";
 import { ALERT_CASES } from "../../alerts/tests/cases.js";
-import { INDICATORS } from "../../collector/sla/indicators.js";
+import { INDICATORS } from "../../contract/indicators.js";
 import { GENERATED, renderFormatted, ROOT } from "../../scripts/generate.js";
 import { requireTool } from "../helpers/tools.js";
 

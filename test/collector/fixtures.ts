@@ -11,8 +11,8 @@ import { Registry } from "prom-client";
 import { buildCollector, type CollectorDeps } from "../../collector/app.js";
 import { openStore, type CollectorStore } from "../../collector/store/index.js";
 import { Secret } from "../../config/secret.js";
-import type { DeliveryResult } from "../../probes/delivery/result.js";
-import type { ProbeResult } from "../../probes/result.js";
+import type { DeliveryResult } from "../../contract/delivery-result.js";
+import type { ProbeResult } from "../../contract/result.js";
 
 /** Agent tokens by vantage point, used by every collector test. */
 export const TOKENS = { a: "token-of-agent-a", b: "token-of-agent-b", c: "token-of-agent-c" } as const;

@@ -13,8 +13,8 @@ import { openStore, type CollectorStore } from "../../collector/store/index.js";
 import { parseConfigText } from "../../config/load.js";
 import type { Config } from "../../config/schema.js";
 import { Secret } from "../../config/secret.js";
-import type { DeliveryResult } from "../../probes/delivery/result.js";
-import type { ProbeResult } from "../../probes/result.js";
+import type { DeliveryResult } from "../../contract/delivery-result.js";
+import type { ProbeResult } from "../../contract/result.js";
 import { ADMIN, bearer, tempDir, TOKENS } from "./fixtures.js";
 
 export const MIN = 60_000;

@@ -7,7 +7,7 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { INDICATORS } from "../../collector/sla/indicators.js";
+import { INDICATORS } from "../../contract/indicators.js";
 import { MONTH_FIGURES, type MeasuredKey } from "../../dashboards/compliance/month.js";
 import { GENERATED_DASHBOARDS } from "../../dashboards/index.js";
 import { displayOf, indicatorTitle } from "../../dashboards/indicator-fields.js";

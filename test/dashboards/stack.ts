@@ -1,5 +1,5 @@
 /**
- * A running mailsla for the dashboard queries, composed like `mailsla run` (probes/run-command.ts):
+ * A running mailsla for the dashboard queries, composed like `mailsla run` (cli/run-command.ts):
  * the built-in demo target, the collector (exporting to a private InfluxDB) and the probe agent
  * (checks, delivery probes, pusher), scraped by a private Prometheus with the job names and target
  * labels docs/alerts.md asks for. Check interval and scrape interval are shortened; nothing else.
@@ -10,7 +10,7 @@ import type { Config } from "../../config/schema.js";
 import { demoEnvironment } from "../../demo/config.js";
 import { startDemoTarget, type DemoTarget } from "../../demo/target.js";
 import { startAgent, type Agent } from "../../probes/agent.js";
-import { createLogger } from "../../probes/log.js";
+import { createLogger } from "../../contract/log.js";
 import { demoStackConfig, stackTeardown } from "../helpers/demo-stack.js";
 import { startInfluxd, type Influxd } from "../helpers/influxd.js";
 import { startPrometheus, type PrometheusServer } from "../helpers/prometheus.js";

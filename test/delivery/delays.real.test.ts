@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openAgentState, type AgentState } from "../../probes/state/agent-state.js";
-import type { DeliveryResult } from "../../probes/delivery/result.js";
+import type { DeliveryResult } from "../../contract/delivery-result.js";
 import { startMailStack, type MailStack } from "../stack/mail-stack.js";
 import { sleep } from "../stack/proc.js";
 import {

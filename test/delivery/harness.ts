@@ -9,14 +9,14 @@ import { Registry } from "prom-client";
 import { pino } from "pino";
 import { parseConfig } from "../../config/load.js";
 import type { Config } from "../../config/schema.js";
-import { systemClock, type Clock } from "../../probes/clock.js";
+import { systemClock, type Clock } from "../../contract/clock.js";
 import {
   startDeliveries,
   type DeliveryOptions,
   type DeliveryRunner,
 } from "../../probes/delivery/deliveries.js";
 import { probeHeaders } from "../../probes/delivery/message.js";
-import { DeliveryResult } from "../../probes/delivery/result.js";
+import { DeliveryResult } from "../../contract/delivery-result.js";
 import type { AgentState } from "../../probes/state/agent-state.js";
 import type { MailStack } from "../stack/mail-stack.js";
 import { waitFor } from "../stack/proc.js";

@@ -9,7 +9,8 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { InFlight, type InFlightRow } from "../../probes/delivery/inflight.js";
 import { newToken } from "../../probes/delivery/message.js";
-import { arrivedResult, DeliveryResult, lostResult } from "../../probes/delivery/result.js";
+import { DeliveryResult } from "../../contract/delivery-result.js";
+import { arrivedResult, lostResult } from "../../probes/delivery/result.js";
 import { openAgentState, type AgentState } from "../../probes/state/agent-state.js";
 
 const states: AgentState[] = [];

@@ -6,12 +6,12 @@
 import { Registry } from "prom-client";
 import { describe, expect, it } from "vitest";
 import { Delivery } from "../../config/delivery.js";
-import { INDICATORS } from "../../collector/sla/indicators.js";
+import { INDICATORS } from "../../contract/indicators.js";
 import { InFlight, instant } from "../../probes/delivery/inflight.js";
 import { DELAY_BUCKETS, createDeliveryMetrics } from "../../probes/delivery/metrics.js";
 import { newToken } from "../../probes/delivery/message.js";
 import { arrivedResult, lostResult, sendFailedResult } from "../../probes/delivery/result.js";
-import { ProbeError } from "../../probes/errors.js";
+import { ProbeError } from "../../contract/errors.js";
 import { openAgentState } from "../../probes/state/agent-state.js";
 import { promtoolCheckMetrics } from "../helpers/tools.js";
 

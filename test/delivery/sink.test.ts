@@ -6,7 +6,7 @@
  * deterministically in the test stack.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import { systemClock } from "../../probes/clock.js";
+import { systemClock } from "../../contract/clock.js";
 import { newToken } from "../../probes/delivery/message.js";
 import { startSink, type RunningSink, type SinkArrival } from "../../probes/delivery/sink.js";
 import { SmtpDialog } from "../../probes/net/smtp-dialog.js";

@@ -5,7 +5,7 @@
  * The timings it prints are the ones docs/alerts.md quotes.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { INDICATORS } from "../../collector/sla/indicators.js";
+import { INDICATORS } from "../../contract/indicators.js";
 import { waitFor } from "../stack/proc.js";
 import { startPipeline, Teardown, type Pipeline } from "./pipeline.js";
 import { alertsAt, type WebhookAlert } from "./webhook.js";

@@ -9,7 +9,7 @@ import { startCollector, type RunningCollector } from "../../collector/server.js
 import { parseConfigText } from "../../config/load.js";
 import type { Config } from "../../config/schema.js";
 import { startAgent, type Agent } from "../../probes/agent.js";
-import { createLogger } from "../../probes/log.js";
+import { createLogger } from "../../contract/log.js";
 import { startAlertmanager, type AlertmanagerServer } from "../helpers/alertmanager.js";
 import { startPrometheus, type PrometheusServer } from "../helpers/prometheus.js";
 import { stackConfig, type StackConfig } from "../helpers/stack-config.js";

@@ -6,8 +6,8 @@ import { parseConfigText } from "../../config/load.js";
 import { demoConfigYaml, demoEnvironment } from "../../demo/config.js";
 import { startDemoTarget, type DemoTarget } from "../../demo/target.js";
 import { startAgent, type Agent } from "../../probes/agent.js";
-import { createLogger } from "../../probes/log.js";
-import type { ProbeResult } from "../../probes/result.js";
+import { createLogger } from "../../contract/log.js";
+import type { ProbeResult } from "../../contract/result.js";
 import { promtoolCheckMetrics } from "../helpers/tools.js";
 
 let target: DemoTarget;

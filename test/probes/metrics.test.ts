@@ -2,7 +2,7 @@ import { Registry } from "prom-client";
 import { describe, expect, it } from "vitest";
 import { Service, type ServiceConfig } from "../../config/services.js";
 import { createAgentMetrics } from "../../probes/metrics.js";
-import type { ProbeResult } from "../../probes/result.js";
+import type { ProbeResult } from "../../contract/result.js";
 import { promtoolCheckMetrics } from "../helpers/tools.js";
 
 const services = [

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { Service, type ServiceConfig } from "../../config/services.js";
-import { systemClock } from "../../probes/clock.js";
-import type { ProbeResult } from "../../probes/result.js";
+import { systemClock } from "../../contract/clock.js";
+import type { ProbeResult } from "../../contract/result.js";
 import { Scheduler, type ScheduledCheck } from "../../probes/scheduler.js";
 
 function check(name: string, intervalMs: number): ScheduledCheck {

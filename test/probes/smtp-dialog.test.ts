@@ -2,8 +2,8 @@ import type net from "node:net";
 import { SMTPServer, type SMTPServerOptions } from "smtp-server";
 import { afterEach, describe, expect, it } from "vitest";
 import { Secret } from "../../config/secret.js";
-import { systemClock } from "../../probes/clock.js";
-import { classifyError } from "../../probes/errors.js";
+import { systemClock } from "../../contract/clock.js";
+import { classifyError } from "../../contract/errors.js";
 import { dotStuff, parseEhlo, SmtpDialog } from "../../probes/net/smtp-dialog.js";
 import { rawPeer } from "../helpers/raw-peer.js";
 

@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { reportCommand } from "../../collector/report/cli.js";
+import { reportCommand } from "../../cli/report-command.js";
 import { renderCharts } from "../../collector/report/charts.js";
 import { renderCsv } from "../../collector/report/csv.js";
 import { renderHtml } from "../../collector/report/html.js";

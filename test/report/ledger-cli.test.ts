@@ -1,5 +1,5 @@
 /**
- * `mailsla report --config FILE --month 2025-03` as an operator runs it: `tsx main.ts` in a child
+ * `mailsla report --config FILE --month 2025-03` as an operator runs it: `tsx cli/main.ts` in a child
  * process, reading the ledger a collector wrote (seeded through the ingest and admin APIs) while a
  * collector app holds that ledger open. Every format carries the numbers the collector's own
  * `GET /api/v1/sla?month=2025-03` (and `?year=2025`, and each trend month) answers: JSON value by
@@ -28,12 +28,12 @@ import {
 
 const ROOT = join(import.meta.dirname, "../..");
 
-/** Runs `tsx main.ts ARGS`; its exit code and output. */
+/** Runs `tsx cli/main.ts ARGS`; its exit code and output. */
 function mailsla(...args: string[]): Promise<{ code: number; stdout: Buffer; stderr: string }> {
   return new Promise((resolve) => {
     const child = execFile(
       process.execPath,
-      ["--import", "tsx", "main.ts", ...args],
+      ["--import", "tsx", "cli/main.ts", ...args],
       { cwd: ROOT, env: { ...process.env, ...SEED_ENV }, encoding: "buffer", maxBuffer: 64 << 20 },
       (err, stdout, stderr) =>
         resolve({ code: err ? (child.exitCode ?? 1) : 0, stdout, stderr: stderr.toString() }),

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { simpleParser } from "mailparser";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ReportArchive } from "../../collector/report/archive.js";
-import { reportCommand } from "../../collector/report/cli.js";
+import { reportCommand } from "../../cli/report-command.js";
 import { monthOf } from "../../collector/sla/calendar.js";
 import { parseCsv } from "./helpers.js";
 import { SEED, SEED_ENV, seedConfigYaml, seedLedger, type SeededLedger } from "./ledger-seed.js";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { computeMonth, computePeriod } from "../../collector/sla/engine.js";
-import { INDICATORS } from "../../collector/sla/indicators.js";
+import { INDICATORS } from "../../contract/indicators.js";
 import { lookbackMs, setupFromConfig } from "../../collector/sla/timeline.js";
 import { Config } from "../../config/schema.js";
 import { DAY, DEC, HOUR, MIN, NOV, dropResults, during, novemberInput, setup } from "./fixtures.js";

@@ -1,5 +1,5 @@
 /**
- * A running mailsla for the status page tests, composed like `mailsla run` (probes/run-command.ts):
+ * A running mailsla for the status page tests, composed like `mailsla run` (cli/run-command.ts):
  * the built-in demo target, a listening collector with the SLA engine's wiring over its ledger, and
  * the probe agent (checks, delivery probes, pusher). The collector's clock can be frozen, so the page
  * and `GET /api/v1/sla` compute the same instant and their numbers can be compared exactly.
@@ -14,7 +14,7 @@ import type { Config } from "../../config/schema.js";
 import { DEMO_ADMIN_TOKEN_ENV, demoEnvironment } from "../../demo/config.js";
 import { startDemoTarget, type DemoTarget } from "../../demo/target.js";
 import { startAgent, type Agent } from "../../probes/agent.js";
-import { createLogger } from "../../probes/log.js";
+import { createLogger } from "../../contract/log.js";
 import { demoStackConfig, stackTeardown } from "../helpers/demo-stack.js";
 import { allocatePorts } from "../stack/ports.js";
 

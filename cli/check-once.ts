@@ -1,8 +1,8 @@
 import type { Config } from "../config/schema.js";
-import { runDeps, servicesFor } from "./agent.js";
-import { ERROR_CODES, type ErrorCode } from "./errors.js";
-import type { ProbeResult } from "./result.js";
-import { runCheck } from "./run-check.js";
+import { runDeps, servicesFor } from "../probes/agent.js";
+import { ERROR_CODES, type ErrorCode } from "../contract/errors.js";
+import type { ProbeResult } from "../contract/result.js";
+import { runCheck } from "../probes/run-check.js";
 
 /**
  * Runs every check of a vantage point once, concurrently, and returns the results: the

@@ -4,8 +4,8 @@ import { startCollector, type RunningCollector } from "../collector/server.js";
 import { DEMO_ADMIN_TOKEN_ENV, demoConfigYaml, demoEnvironment } from "../demo/config.js";
 import { adminClient, startDemoScript, type StepOutcome } from "../demo/script.js";
 import { startDemoTarget, type DemoTarget } from "../demo/target.js";
-import { startAgent, type Agent } from "./agent.js";
-import { createLogger, type Logger } from "./log.js";
+import { startAgent, type Agent } from "../probes/agent.js";
+import { createLogger, type Logger } from "../contract/log.js";
 
 /** Which parts one process runs: `mailsla run` (both), `mailsla agent`, `mailsla collector`. */
 export type Role = "all" | "agent" | "collector";

@@ -3,10 +3,10 @@
  * mailsla's command line. It only wires: each command's work lives in probes/, collector/ or demo/.
  */
 import { Command, Option } from "commander";
-import { ConfigError, loadConfigFile } from "./config/load.js";
-import { runCommand } from "./probes/run-command.js";
-import { checkOnce, formatResult } from "./probes/check-once.js";
-import { reportCommand } from "./collector/report/cli.js";
+import { ConfigError, loadConfigFile } from "../config/load.js";
+import { runCommand } from "./run-command.js";
+import { checkOnce, formatResult } from "./check-once.js";
+import { reportCommand } from "./report-command.js";
 
 const program = new Command("mailsla")
   .description("SLA/QoS monitor for e-mail operators (ISC public e-mail service specification)")

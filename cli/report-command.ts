@@ -1,16 +1,16 @@
 import { existsSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { Command, Option } from "commander";
-import { loadConfigFile } from "../../config/load.js";
-import type { Config } from "../../config/schema.js";
-import { ledgerPath } from "../server.js";
-import { gatherReport } from "./gather.js";
-import { loadMonthFromFile } from "./input-file.js";
-import { ledgerLoadMonth, openLedgerReadOnly } from "./ledger-source.js";
-import { buildReport } from "./model.js";
-import type { LoadMonth } from "./produce.js";
-import { FORMATS, renderFormat, type Format } from "./render.js";
-import { createReportService } from "./service.js";
+import { loadConfigFile } from "../config/load.js";
+import type { Config } from "../config/schema.js";
+import { ledgerPath } from "../collector/server.js";
+import { gatherReport } from "../collector/report/gather.js";
+import { loadMonthFromFile } from "../collector/report/input-file.js";
+import { ledgerLoadMonth, openLedgerReadOnly } from "../collector/report/ledger-source.js";
+import { buildReport } from "../collector/report/model.js";
+import type { LoadMonth } from "../collector/report/produce.js";
+import { FORMATS, renderFormat, type Format } from "../collector/report/render.js";
+import { createReportService } from "../collector/report/service.js";
 
 /**
  * `mailsla report`: the monthly compliance report of one month on demand, in one format, to a file
@@ -124,7 +124,7 @@ async function run(o: Options, deps: ReportCommandDeps): Promise<void> {
   await (o.send ? sendReport(o, deps, clock) : writeReport(o, deps, clock));
 }
 
-/** The `report` subcommand, for main.ts to register with `program.addCommand(reportCommand())`. */
+/** The `report` subcommand, for cli/main.ts to register with `program.addCommand(reportCommand())`. */
 export function reportCommand(deps: ReportCommandDeps = {}): Command {
   return new Command("report")
     .description("write the monthly compliance report of one month (SPEC 7.1, 7.2) as JSON, CSV, HTML or PDF")
