@@ -29,16 +29,59 @@ want pdftotext poppler-utils
 want pdftoppm poppler-utils
 want /usr/bin/chromium chromium
 
-if [ ${#need[@]} -eq 0 ]; then
+# Cyrus IMAP 3.6 for the second mail system of the test stack (test/stack/cyrus.ts). Debian's
+# cyrus-imapd conflicts with dovecot-imapd, so its packages are downloaded and unpacked into
+# CYRUS_ROOT and run from there; only their shared libraries are installed with apt-get.
+CYRUS_ROOT=${MAILSLA_CYRUS_ROOT:-/opt/mailsla/cyrus}
+CYRUS_DEBS=(cyrus-common cyrus-imapd cyrus-pop3d)
+CYRUS_LIBS=(libical3 libwrap0 libpcre3 libxapian30)
+want saslpasswd2 sasl2-bin
+for lib in "${CYRUS_LIBS[@]}"; do
+  dpkg-query -W -f='${Status}' "$lib" 2>/dev/null | grep -q "ok installed" || need+=("$lib")
+done
+cyrus_unpacked() { [ -x "$CYRUS_ROOT/usr/lib/cyrus/bin/imapd" ] && [ -f "$CYRUS_ROOT/.unpacked" ]; }
+cyrus_user() { id cyrus >/dev/null 2>&1; }
+
+if [ ${#need[@]} -eq 0 ] && cyrus_unpacked && cyrus_user; then
   echo "install-deps: everything is installed"
   exit 0
 fi
 if [ "$(id -u)" != 0 ]; then
-  echo "install-deps: missing Debian packages: ${need[*]}" >&2
+  echo "install-deps: missing: ${need[*]} $(cyrus_unpacked || echo "Cyrus in $CYRUS_ROOT")" >&2
   echo "install-deps: run as root: sudo bash scripts/install-deps.sh" >&2
   exit 1
 fi
-echo "install-deps: installing ${need[*]}"
-apt-get update -q
-echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
-DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${need[@]}"
+updated=
+if [ ${#need[@]} -gt 0 ]; then
+  echo "install-deps: installing ${need[*]}"
+  apt-get update -q && updated=1
+  echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${need[@]}"
+fi
+if ! cyrus_user; then
+  # what cyrus-common's postinst would do: a system user in group mail
+  useradd --system -g mail -d /nonexistent -s /usr/sbin/nologin cyrus
+fi
+if ! cyrus_unpacked; then
+  echo "install-deps: unpacking ${CYRUS_DEBS[*]} into $CYRUS_ROOT"
+  [ -n "$updated" ] || apt-get update -q
+  tmp=$(mktemp -d)
+  trap 'rm -rf "$tmp"' EXIT
+  chmod 755 "$tmp"
+  chown _apt "$tmp" 2>/dev/null || true # apt-get download drops privileges to _apt
+  (cd "$tmp" && apt-get download -q "${CYRUS_DEBS[@]}")
+  rm -rf "$CYRUS_ROOT.new"
+  mkdir -p "$CYRUS_ROOT.new"
+  for deb in "$tmp"/*.deb; do dpkg-deb -x "$deb" "$CYRUS_ROOT.new"; done
+  missing=$(LD_LIBRARY_PATH="$CYRUS_ROOT.new/usr/lib/x86_64-linux-gnu" ldd \
+    "$CYRUS_ROOT.new"/usr/lib/cyrus/bin/{master,imapd,pop3d,lmtpd,ctl_cyrusdb,idled} | grep "not found" || true)
+  if [ -n "$missing" ]; then
+    echo "install-deps: Cyrus needs libraries not in CYRUS_LIBS:" >&2
+    echo "$missing" >&2
+    exit 1
+  fi
+  ls "$tmp"/*.deb | xargs -n1 basename >"$CYRUS_ROOT.new/.unpacked"
+  rm -rf "$CYRUS_ROOT"
+  mv "$CYRUS_ROOT.new" "$CYRUS_ROOT"
+fi
+echo "install-deps: done"

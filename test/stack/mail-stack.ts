@@ -8,6 +8,7 @@ import { rmSync } from "node:fs";
 import { X509Certificate } from "node:crypto";
 import path from "node:path";
 import tls from "node:tls";
+import { CyrusInstance, requireCyrus } from "./cyrus.js";
 import { DovecotInstance } from "./dovecot.js";
 import { allocatePorts, type PortLease } from "./ports.js";
 import { PostfixInstance } from "./postfix.js";
@@ -40,8 +41,24 @@ export interface StackPorts {
   sink: number;
 }
 
+/** Which server holds the mailboxes (IMAP, POP3, LMTP from Postfix). */
+export type MailServer = "dovecot" | "cyrus";
+
+/** What to start; the default is Postfix + Dovecot. */
+export interface MailStackOptions {
+  /**
+   * "cyrus": Cyrus IMAP 3.6 (unpacked by scripts/install-deps.sh) serves IMAP, POP3 and LMTP on the
+   * stack's ports; Dovecot still runs, on ports of its own, only as Postfix's SASL server.
+   */
+  mailServer?: MailServer;
+  /** Cyrus settings that differ between servers; Debian's defaults (popminpoll 1, no idled) if unset. */
+  cyrus?: { popminpoll?: number; idled?: boolean };
+}
+
 /** A running stack; every member exists so tests can drive or break one part of the mail path. */
 export interface MailStack {
+  /** The server behind `ports.imap`, `pop3`, `imaps`, `pop3s` and Postfix's LMTP. */
+  mailServer: MailServer;
   /** The stack's temporary directory (configs, queue, mail store, logs); removed by stop(). */
   dir: string;
   /** Every daemon listens on this address only. */
@@ -62,8 +79,12 @@ export interface MailStack {
   certificates: Record<CertKind, ServerCert>;
   /** The certificate kind the daemons currently present. */
   readonly certificate: CertKind;
-  /** The Maildir of a user of `domain` (new/, cur/, tmp/ inside exist from the start). */
+  /** The Maildir of a user of `domain` (new/, cur/, tmp/ inside exist from the start); Dovecot only. */
   maildir(localPart: string): string;
+  /** Stops the mailbox server (IMAP/POP3 refused, LMTP deliveries wait in Postfix's queue). */
+  stopMailServer(): Promise<void>;
+  /** Starts the mailbox server again and resolves when logins work. */
+  startMailServer(): Promise<void>;
   /** Stops Dovecot (IMAP/POP3 refused, Postfix's LMTP deliveries and SASL AUTH fail) until startDovecot. */
   stopDovecot(): Promise<void>;
   /** Starts Dovecot again and resolves when logins work. */
@@ -93,8 +114,8 @@ export interface MailStack {
   maillog(): Promise<string>;
   /** Dovecot's log, for debugging test failures. */
   dovecotLog(): Promise<string>;
-  /** Pids of the running Postfix and Dovecot process trees (masters first); empty when stopped. */
-  processes(): Promise<{ postfix: number[]; dovecot: number[] }>;
+  /** Pids of the running Postfix, Dovecot and Cyrus process trees (masters first); empty when stopped. */
+  processes(): Promise<{ postfix: number[]; dovecot: number[]; cyrus: number[] }>;
   /** Stops both daemons, waits until their processes are gone, removes dir. Idempotent. */
   stop(): Promise<void>;
 }
@@ -123,8 +144,9 @@ let exitHookInstalled = false;
  * Starts a new stack (own directory, ports, CA, Postfix, Dovecot) and resolves when both accept
  * connections and logins. Call stop() in afterAll. Throws, naming the binary, if one is missing.
  */
-export async function startMailStack(): Promise<MailStack> {
+export async function startMailStack(opts: MailStackOptions = {}): Promise<MailStack> {
   requireBinaries(REQUIRED_BINARIES);
+  if (opts.mailServer === "cyrus") requireCyrus();
   if (process.getuid?.() !== 0)
     throw new Error("the test stack runs Postfix and Dovecot: run the tests as root");
   const dir = await mkdtemp("/tmp/ms-");
@@ -132,27 +154,30 @@ export async function startMailStack(): Promise<MailStack> {
   let lease: PortLease | undefined;
   let parts: Parts | undefined;
   try {
-    lease = await allocatePorts(8);
-    parts = await createParts(dir, portsFrom(lease.ports));
+    const cyrus = opts.mailServer === "cyrus";
+    lease = await allocatePorts(cyrus ? 12 : 8);
+    parts = await createParts(dir, portsFrom(lease.ports), cyrus ? { ...opts.cyrus } : undefined);
     await parts.dovecot.start();
+    await parts.cyrus?.start();
     await parts.postfix.start();
     return makeStack(dir, lease, parts);
   } catch (err) {
-    await Promise.allSettled([parts?.postfix.stop(), parts?.dovecot.stop()]);
+    await Promise.allSettled([parts?.postfix.stop(), parts?.dovecot.stop(), parts?.cyrus?.stop()]);
     lease?.release();
     await rm(dir, { recursive: true, force: true });
     throw err;
   }
 }
 
-/** Names the allocated ports, in a fixed order. */
-function portsFrom(list: readonly number[]): StackPorts {
+/** Names the allocated ports, in a fixed order; with Cyrus, Dovecot's own four come last. */
+function portsFrom(list: readonly number[]): StackPorts & { dovecot?: DovecotPorts } {
   const left = [...list];
   const take = (): number => {
     const port = left.shift();
     if (port === undefined) throw new Error(`expected 8 ports, got ${list.length}`);
     return port;
   };
+  const own = (): DovecotPorts => ({ imap: take(), imaps: take(), pop3: take(), pop3s: take() });
   // properties are evaluated in source order
   return {
     smtp: take(),
@@ -163,21 +188,32 @@ function portsFrom(list: readonly number[]): StackPorts {
     pop3: take(),
     pop3s: take(),
     sink: take(),
+    ...(list.length > 8 ? { dovecot: own() } : {}),
   };
 }
+
+/** The listeners Dovecot gets of its own when Cyrus serves the stack's mailbox ports. */
+type DovecotPorts = { imap: number; imaps: number; pop3: number; pop3s: number };
 
 /** The pieces of one stack, as makeStack wires them into a MailStack. */
 interface Parts {
   ports: StackPorts;
   postfix: PostfixInstance;
   dovecot: DovecotInstance;
+  /** Set when Cyrus serves the mailboxes (Dovecot then only authenticates Postfix's submission). */
+  cyrus?: CyrusInstance;
   ca: TestCa;
   /** The certificate and key both daemons read; useCertificate overwrites them. */
   live: { certFile: string; keyFile: string };
 }
 
 /** Generates the CA, installs the valid certificate and writes both daemons' configs. */
-async function createParts(dir: string, ports: StackPorts): Promise<Parts> {
+async function createParts(
+  dir: string,
+  allPorts: StackPorts & { dovecot?: DovecotPorts },
+  cyrusOpts?: MailStackOptions["cyrus"],
+): Promise<Parts> {
+  const { dovecot: dovecotPorts, ...ports } = allPorts;
   const ca = await createTestCa(path.join(dir, "ca"), { hostname: HOSTNAME, wrongName: "other.example" });
   const live = { certFile: path.join(dir, "ca", "live.crt"), keyFile: path.join(dir, "ca", "live.key") };
   await installCert(ca.certs.valid, live);
@@ -186,10 +222,21 @@ async function createParts(dir: string, ports: StackPorts): Promise<Parts> {
     mailRoot: path.join(dir, "mail"),
     name: `dovecot-${path.basename(dir)}`,
     domain: DOMAIN,
-    ports,
+    ports: dovecotPorts ?? ports,
     users: Object.values(USERS),
     ...live,
   });
+  const cyrus = cyrusOpts
+    ? new CyrusInstance({
+        root: path.join(dir, "cyrus"),
+        name: `cyrus-${path.basename(dir)}`,
+        domain: DOMAIN,
+        ports: { imap: ports.imap, imaps: ports.imaps, pop3: ports.pop3, pops: ports.pop3s },
+        users: Object.values(USERS),
+        ...live,
+        ...cyrusOpts,
+      })
+    : undefined;
   const postfix = new PostfixInstance({
     root: path.join(dir, "postfix"),
     stackDir: dir,
@@ -198,12 +245,12 @@ async function createParts(dir: string, ports: StackPorts): Promise<Parts> {
     foreignDomain: FOREIGN_DOMAIN,
     ports,
     mailboxes: Object.values(USERS).map((u) => u.user),
-    lmtpSocket: dovecot.lmtpSocket,
+    lmtpSocket: (cyrus ?? dovecot).lmtpSocket,
     authSocket: dovecot.authSocket,
     ...live,
   });
-  await Promise.all([dovecot.writeConfig(), postfix.writeConfig()]);
-  return { ports, postfix, dovecot, ca, live };
+  await Promise.all([dovecot.writeConfig(), postfix.writeConfig(), cyrus?.writeConfig()]);
+  return { ports, postfix, dovecot, ...(cyrus ? { cyrus } : {}), ca, live };
 }
 
 /** Copies a certificate and key over the live files atomically (rename), key readable by root only. */
@@ -221,11 +268,14 @@ function makeStack(dir: string, lease: PortLease, p: Parts): MailStack {
   exitCleanups.set(dir, () => {
     p.postfix.killNow();
     p.dovecot.killNow();
+    p.cyrus?.killNow();
     lease.release();
     rmSync(dir, { recursive: true, force: true });
   });
   installExitHook();
+  const mailbox = p.cyrus ?? p.dovecot;
   return {
+    mailServer: p.cyrus ? "cyrus" : "dovecot",
     dir,
     host: HOST,
     hostname: HOSTNAME,
@@ -239,7 +289,12 @@ function makeStack(dir: string, lease: PortLease, p: Parts): MailStack {
     get certificate() {
       return certificate;
     },
-    maildir: (localPart) => path.join(dir, "mail", DOMAIN, localPart, "Maildir"),
+    maildir: (localPart) => {
+      if (p.cyrus) throw new Error("stack.maildir: Cyrus holds the mailboxes in its own spool, not Maildirs");
+      return path.join(dir, "mail", DOMAIN, localPart, "Maildir");
+    },
+    stopMailServer: () => mailbox.stop(),
+    startMailServer: () => mailbox.start(),
     stopDovecot: () => p.dovecot.stop(),
     startDovecot: () => p.dovecot.start(),
     stopPostfix: () => p.postfix.stop(),
@@ -259,6 +314,7 @@ function makeStack(dir: string, lease: PortLease, p: Parts): MailStack {
     processes: async () => ({
       postfix: tree(await p.postfix.masterPid()),
       dovecot: tree(await p.dovecot.masterPid()),
+      cyrus: tree(await p.cyrus?.masterPid()),
     }),
     stop: () => (stopped ??= stopStack(dir, lease, p)),
   };
@@ -269,7 +325,7 @@ function makeStack(dir: string, lease: PortLease, p: Parts): MailStack {
  * for post-mortems); rethrows a daemon's stop error.
  */
 async function stopStack(dir: string, lease: PortLease, p: Parts): Promise<void> {
-  const results = await Promise.allSettled([p.postfix.stop(), p.dovecot.stop()]);
+  const results = await Promise.allSettled([p.postfix.stop(), p.dovecot.stop(), p.cyrus?.stop()]);
   exitCleanups.delete(dir);
   lease.release();
   if (process.env.MAILSLA_STACK_KEEP) process.stderr.write(`test stack: kept ${dir} (MAILSLA_STACK_KEEP)\n`);
@@ -282,11 +338,22 @@ async function stopStack(dir: string, lease: PortLease, p: Parts): Promise<void>
 async function swapCertificate(p: Parts, kind: CertKind): Promise<void> {
   await installCert(p.ca.certs[kind], p.live);
   const [postfixUp, dovecotUp] = [await p.postfix.masterPid(), await p.dovecot.masterPid()];
-  await Promise.all([postfixUp && p.postfix.reload(), dovecotUp && p.dovecot.reload()]);
+  const cyrusUp = p.cyrus && (await p.cyrus.masterPid());
+  // Cyrus's imapd processes are reused for many connections: only a restart is sure to reach all
+  const cyrusSwap = async (c: CyrusInstance): Promise<void> => {
+    await c.stop();
+    await c.start();
+  };
+  await Promise.all([
+    postfixUp && p.postfix.reload(),
+    dovecotUp && p.dovecot.reload(),
+    p.cyrus && (cyrusUp ? cyrusSwap(p.cyrus) : p.cyrus.installCertificate()),
+  ]);
   const want = new X509Certificate(p.ca.certs[kind].certPem).fingerprint256;
+  const mailboxUp = p.cyrus ? cyrusUp : dovecotUp;
   const ports = [
     ...(postfixUp ? [p.ports.submissions] : []),
-    ...(dovecotUp ? [p.ports.imaps, p.ports.pop3s] : []),
+    ...(mailboxUp ? [p.ports.imaps, p.ports.pop3s] : []),
   ];
   for (const port of ports) {
     const presented = async (): Promise<boolean> => (await presentedFingerprint(port)) === want;
