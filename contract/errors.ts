@@ -21,6 +21,14 @@ export const ERROR_CODES = {
   "smtp-5xx": "the SMTP server answered with a permanent (5xx) failure",
   "auth-unavailable": "the server does not offer authentication",
   auth: "the probe account's login was refused",
+  "login-delay":
+    "the server refused the login under its own rate policy (POP3 [LOGIN-DELAY]): not a fault, the result does not count",
+  "in-use": "the mailbox is locked by another session (POP3 [IN-USE], IMAP [INUSE])",
+  "server-temporary":
+    "the server reported a temporary failure of its own (POP3 [SYS/TEMP], IMAP [UNAVAILABLE])",
+  "server-permanent":
+    "the server reported a permanent failure or a bug of its own (POP3 [SYS/PERM], IMAP [SERVERBUG])",
+  limit: "the server refused because a limit was reached (IMAP [LIMIT], [OVERQUOTA])",
   "auth-not-required": "mail to a foreign domain was accepted without authentication (SPEC 7.1.13)",
   "open-relay": "the server relays mail for anyone (SPEC 7.1.14)",
   mailbox: "the mailbox could not be opened or read",
@@ -34,6 +42,18 @@ export type ErrorCode = keyof typeof ERROR_CODES;
 
 /** All error codes, for schemas and for pre-initialising metric label sets. */
 export const ERROR_CODE_LIST = Object.keys(ERROR_CODES) as ErrorCode[];
+
+/**
+ * Codes of results that are neither a pass nor a fault: the server turned the probe away by its own
+ * advertised policy (RFC 2449 LOGIN-DELAY), so the result says nothing about the service. The SLA
+ * engine treats such a result as if no result had come (time it covers stays unknown, 6.1.2).
+ */
+export const UNCOUNTED_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>(["login-delay"]);
+
+/** True when a failed result with this code counts as a failure of the service (see UNCOUNTED_CODES). */
+export function countsAsFailure(code: string | null | undefined): boolean {
+  return !UNCOUNTED_CODES.has(code as ErrorCode);
+}
 
 /** The protocol steps a check goes through; the stage of a failure is one of these. */
 export const STAGES = [

@@ -15,6 +15,8 @@ export const Observation = z.strictObject({
   /** When the check started, Unix ms. */
   at: z.number().int(),
   ok: z.boolean(),
+  /** False for a result that is neither pass nor fault (contract/errors.ts UNCOUNTED_CODES). */
+  counted: z.boolean().optional(),
 });
 export type Observation = z.infer<typeof Observation>;
 
@@ -26,9 +28,18 @@ export interface ObservationSeries {
   readonly service: string;
   readonly vantage: string;
   readonly at: ArrayLike<number>;
-  /** Parallel to `at`: truthy when the check passed. */
+  /**
+   * Parallel to `at`: truthy when the check passed, {@link NOT_COUNTED} for a result that says
+   * nothing about the service (the server refused the probe by its own rate policy).
+   */
   readonly ok: ArrayLike<boolean | number>;
 }
+
+/**
+ * The `ok` value (and ledger column value) of a result that is neither pass nor fault: the engine
+ * skips it as if it had not come, so the time it would have covered stays unknown, never fault.
+ */
+export const NOT_COUNTED = 2;
 
 /** The thresholds that turn results into states (config `thresholds`, with the service's interval). */
 export interface VantageRules {
@@ -59,12 +70,13 @@ export function groupObservations(observations: Iterable<Observation>): Observat
   }
   return [...groups.values()].map(({ service, vantage, rows }) => {
     rows.sort((a, b) => a.at - b.at);
-    return { service, vantage, at: rows.map((r) => r.at), ok: rows.map((r) => r.ok) };
+    const ok = rows.map((r) => (r.counted === false ? NOT_COUNTED : r.ok));
+    return { service, vantage, at: rows.map((r) => r.at), ok };
   });
 }
 
 /**
- * Failing and fresh intervals of one series. A gap longer than `staleMs` between two results
+ * Failing and fresh intervals of one series; results marked {@link NOT_COUNTED} are skipped. A gap longer than `staleMs` between two results
  * breaks a run: the vantage point stops failing when its last result goes stale, and after the gap
  * a new run must reach `consecutiveFailures` again. Results at or after `now` are ignored.
  */
@@ -83,6 +95,7 @@ export function vantageState(series: ObservationSeries, rules: VantageRules): Va
   for (let i = 0; i < series.at.length; i++) {
     const t = series.at[i]!;
     if (t >= now) break;
+    if (series.ok[i] === NOT_COUNTED) continue;
     if (t < freshEnd - staleMs) {
       throw new RangeError(
         `results of ${series.service}/${series.vantage} are not sorted by time at index ${i}`,

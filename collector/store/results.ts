@@ -1,5 +1,6 @@
 import type Database from "better-sqlite3";
-import type { ObservationSeries } from "../sla/vantage-state.js";
+import { NOT_COUNTED, type ObservationSeries } from "../sla/vantage-state.js";
+import { countsAsFailure } from "../../contract/errors.js";
 import type { DeliveryResult } from "../../contract/delivery-result.js";
 import type { ProbeResult } from "../../contract/result.js";
 
@@ -71,7 +72,7 @@ export function checkRow(r: ProbeResult, receivedAt: number): (string | number |
     r.vantage,
     r.kind,
     r.startedAt,
-    r.ok ? 1 : 0,
+    r.ok ? 1 : countsAsFailure(r.error?.code) ? 0 : NOT_COUNTED,
     r.error?.code ?? null,
     r.error?.stage ?? null,
     r.durationSeconds,
@@ -146,7 +147,7 @@ export class ResultTables {
       const row = scan.get(service, vantage, from, to) as { n: number; at: string; ok: string | null };
       if (row.n === 0) continue;
       const ok = new Uint8Array(row.n);
-      for (let i = 0; i < row.n; i++) ok[i] = row.ok!.charCodeAt(i) - 48; // "0" or "1" per result
+      for (let i = 0; i < row.n; i++) ok[i] = row.ok!.charCodeAt(i) - 48; // "0", "1" or "2" (NOT_COUNTED)
       out.push({ service, vantage, ...inTimeOrder(Float64Array.from(JSON.parse(row.at) as number[]), ok) });
     }
     return out;
