@@ -1,15 +1,17 @@
-#!/usr/bin/env -S npx tsx
+#!/usr/bin/env node
 /**
  * mailsla's command line. It only wires: each command's work lives in probes/, collector/ or demo/.
+ * Every command loads its code when it runs (dynamic import), so `--version`, `--help` and
+ * `validate` start without the collector, the agent and the report renderers.
  */
 import { Command, Option } from "commander";
 import { ConfigError, loadConfigFile } from "../config/load.js";
-import { runCommand } from "./run-command.js";
-import { checkOnce, formatResult } from "./check-once.js";
+import { packageVersion } from "./package-root.js";
 import { reportCommand } from "./report-command.js";
 
 const program = new Command("mailsla")
   .description("SLA/QoS monitor for e-mail operators (ISC public e-mail service specification)")
+  .version(packageVersion(), "-V, --version", "print mailsla's version")
   .showHelpAfterError();
 
 const configOption = () =>
@@ -25,7 +27,21 @@ program
   .addOption(configOption())
   .addOption(vantageOption())
   .option("--listen <host:port>", "serve the agent's /metrics here (overrides agent.listen)")
-  .action(async (o: { config?: string; vantage?: string; listen?: string }) => runCommand("all", o));
+  .option("--collector-listen <host:port>", "serve the collector here (overrides collector.listen)")
+  .option(
+    "--data-dir <dir>",
+    "without --config: the demo's configuration, secrets, ledger and state",
+    "var/demo",
+  )
+  .action(
+    async (o: {
+      config?: string;
+      vantage?: string;
+      listen?: string;
+      collectorListen?: string;
+      dataDir: string;
+    }) => (await import("./run-command.js")).runCommand("all", o),
+  );
 
 program
   .command("agent")
@@ -33,13 +49,18 @@ program
   .addOption(configOption().makeOptionMandatory())
   .addOption(vantageOption())
   .option("--listen <host:port>", "serve /metrics here (overrides agent.listen)")
-  .action(async (o: { config: string; vantage?: string; listen?: string }) => runCommand("agent", o));
+  .action(async (o: { config: string; vantage?: string; listen?: string }) =>
+    (await import("./run-command.js")).runCommand("agent", o),
+  );
 
 program
   .command("collector")
   .description("run the collector: ingest, ledger, SLA engine, API, /metrics")
   .addOption(configOption().makeOptionMandatory())
-  .action(async (o: { config: string }) => runCommand("collector", o));
+  .option("--collector-listen <host:port>", "listen here (overrides collector.listen)")
+  .action(async (o: { config: string; collectorListen?: string }) =>
+    (await import("./run-command.js")).runCommand("collector", o),
+  );
 
 program
   .command("check")
@@ -49,6 +70,7 @@ program
   .option("--service <name...>", "only these services")
   .option("--json", "print results as JSON lines")
   .action(async (o: { config: string; vantage?: string; service?: string[]; json?: boolean }) => {
+    const { checkOnce, formatResult } = await import("./check-once.js");
     const config = loadConfigFile(o.config);
     const results = await checkOnce(config, o.vantage ?? config.vantagePoints[0]!.name, o.service);
     for (const r of results) console.log(o.json ? JSON.stringify(r) : formatResult(r));

@@ -100,7 +100,14 @@ export async function startCollector(
     await report?.stop();
     store.close();
   };
-  return { app, store, exporter, report, address: `http://${c.listen}`, close };
+  return { app, store, exporter, report, address: listeningAddress(app, c.listen), close };
+}
+
+/** Where the app really listens (`collector.listen` may ask for port 0), as an http:// base URL. */
+function listeningAddress(app: FastifyInstance, listen: string): string {
+  const a = app.server.address();
+  if (a === null || typeof a === "string") return `http://${listen}`;
+  return `http://${a.family === "IPv6" ? `[${a.address}]` : a.address}:${a.port}`;
 }
 
 /**

@@ -17,7 +17,19 @@ export interface DemoConfigOptions {
   collectorListen?: string;
   /** Where the agent's state and the collector's ledger live; ./var/demo by default. */
   dataDir?: string;
+  /**
+   * Read the secrets from files in this folder (names in {@link DEMO_SECRET_FILES}) instead of the
+   * environment: what the demo writes under its data directory, so the file works as it stands.
+   */
+  secretsDir?: string;
 }
+
+/** The file, inside {@link DemoConfigOptions.secretsDir}, of each secret the demo configuration reads. */
+export const DEMO_SECRET_FILES = {
+  password: "probe1-password",
+  agentToken: "agent-token",
+  adminToken: "admin-token",
+} as const;
 
 /** The variable holding the demo agent's collector token (random per start, like a real secret). */
 export const DEMO_AGENT_TOKEN_ENV = "MAILSLA_DEMO_AGENT_TOKEN";
@@ -42,8 +54,10 @@ export function demoConfigYaml(target: DemoTarget, opts: DemoConfigOptions = {})
   const web = `https://${target.host.includes(":") ? `[${target.host}]` : target.host}:${target.ports.webmail}`;
   const outside = "probe@outside.example"; // a domain the demo does not host (RFC 2606)
   const dataDir = opts.dataDir ?? "./var/demo";
+  const secret = (name: keyof typeof DEMO_SECRET_FILES, env: string): string =>
+    opts.secretsDir ? `{ file: ${q(`${opts.secretsDir}/${DEMO_SECRET_FILES[name]}`)} }` : `{ env: ${env} }`;
   return `# mailsla demo: probes the built-in demo mail target (demo/target.ts) on this machine.
-# Generated at start: the ports are chosen then. The password comes from ${DEMO_PASSWORD_ENV}.
+# Generated at start: the ports are chosen then. ${opts.secretsDir ? `Secrets are files in ${opts.secretsDir}.` : `The password comes from ${DEMO_PASSWORD_ENV}.`}
 
 operator:
   name: mailsla demo
@@ -61,7 +75,7 @@ vantagePoints:
 accounts:
   probe1:
     username: ${q(target.users.probe1.user)}
-    password: { env: ${DEMO_PASSWORD_ENV} }
+    password: ${secret("password", DEMO_PASSWORD_ENV)}
 
 services:
   - name: demo-mx # banner, EHLO, STARTTLS, certificate
@@ -134,7 +148,7 @@ collector:
   listen: ${q(opts.collectorListen ?? "127.0.0.1:9470")}
   dataDir: ${q(dataDir)}
   agentTokens:
-    demo: { env: ${DEMO_AGENT_TOKEN_ENV} }
-  adminToken: { env: ${DEMO_ADMIN_TOKEN_ENV} }
+    demo: ${secret("agentToken", DEMO_AGENT_TOKEN_ENV)}
+  adminToken: ${secret("adminToken", DEMO_ADMIN_TOKEN_ENV)}
 `;
 }

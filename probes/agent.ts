@@ -110,6 +110,7 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
   const listen = opts.listen ?? config.agent.listen;
   const http = listen === false ? undefined : await serveMetrics(registry, listen);
   scheduler.start();
+  let stopping: Promise<void> | undefined;
   log.info(
     { vantage, services: services.map((s) => s.name), metrics: http?.url, collector: config.collector?.url },
     "probe agent started",
@@ -121,13 +122,18 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
     state,
     deliveries,
     pusher: push.pusher,
-    async stop(stopOpts) {
-      await scheduler.stop(stopOpts);
-      await deliveries?.stop();
-      await push.stop();
-      await http?.server.close();
-      state.close();
-      log.info({ vantage }, "probe agent stopped");
+    stop(stopOpts) {
+      // once: a later call with `abort` only cuts the running checks short of the stop under way
+      if (stopOpts?.abort) void scheduler.stop({ abort: true });
+      stopping ??= (async () => {
+        await scheduler.stop(stopOpts);
+        await deliveries?.stop();
+        await push.stop();
+        await http?.server.close();
+        state.close();
+        log.info({ vantage }, "probe agent stopped");
+      })();
+      return stopping;
     },
   };
 }

@@ -4,15 +4,14 @@ import { renderHtml } from "./html.js";
 import type { ReportModel } from "./model.js";
 import { renderPdf } from "./pdf.js";
 import { renderText } from "./text.js";
+import type { Format } from "./formats.js";
 
 /**
  * Every format of one report from one model and one set of chart images: what the e-mail, the
  * archive and the CLI need. The charts are drawn once and shared by the HTML and the PDF.
  */
 
-/** The formats the CLI writes. */
-export const FORMATS = ["json", "csv", "html", "pdf"] as const;
-export type Format = (typeof FORMATS)[number];
+export { FORMATS, type Format } from "./formats.js";
 
 /** A report in every format. */
 export interface RenderedReport {
