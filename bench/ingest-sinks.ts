@@ -7,6 +7,7 @@ import { openStore } from "../collector/store/index.js";
 import { checkInsertSql, checkRow } from "../collector/store/results.js";
 import { Secret } from "../config/secret.js";
 import type { ProbeResult } from "../contract/result.js";
+import { BENCH_DESCRIBED } from "./probe-rows.js";
 
 /**
  * The three ways the ingest bench stores the same batches: the collector over HTTP, the store's
@@ -114,6 +115,7 @@ export async function collectorSink(dataDir: string, agents: readonly string[]):
       maxBatch: 1000,
       maxBodyBytes: 4 * 1024 * 1024,
       registry: new Registry(),
+      described: BENCH_DESCRIBED,
     },
     { logger: false },
   );

@@ -29,6 +29,16 @@ export function lcg(seed: number): () => number {
   };
 }
 
+/**
+ * The services of these rows as a collector's configuration describes them, so the bench's collector
+ * admits them as a real one would (collector/routes/admission.ts).
+ */
+export const BENCH_DESCRIBED = {
+  services: SERVICES.map((s) => ({ name: s.check, kind: s.kind })),
+  deliveries: [],
+  agent: { timeout: 30_000 },
+};
+
 /** One check result of `service` (index into the five services) at `startedAt` from `vantage`. */
 export function probeResult(
   service: number,

@@ -1,6 +1,8 @@
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
 import type { Registry } from "prom-client";
+import { CollectorLimits } from "../config/collector.js";
 import type { Secret } from "../config/secret.js";
+import { admissionRules, type AdmissionConfig } from "./routes/admission.js";
 import { errorBody, Errors, toApiError } from "./errors.js";
 import type { ExporterStats } from "./influx/exporter.js";
 import { adminOnly, agentResolver } from "./routes/auth.js";
@@ -31,6 +33,10 @@ export interface CollectorDeps {
   registry: Registry;
   /** The InfluxDB exporter's counters; when present, ingest queues points for it. */
   exporter?: { readonly stats: Readonly<ExporterStats> };
+  /** The services, deliveries and timetable results are admitted against (routes/admission.ts). */
+  described: AdmissionConfig;
+  /** The collector's limits (config/collector.ts); the defaults when absent. */
+  limits?: CollectorLimits;
   /** Segment and service names from the configuration, to refuse unknown ones. */
   names?: KnownNames;
   /** The SLA engine's wiring; /api/v1/sla answers 501 without it. */
@@ -70,6 +76,9 @@ export async function collectorApp(app: FastifyInstance, deps: CollectorDeps): P
   ingestRoutes(app, {
     store: deps.store,
     resolveAgent: agentResolver(deps.agentTokens),
+    admission: admissionRules(deps.described, deps.limits ?? CollectorLimits.parse({}), now, (type, name) =>
+      deps.store.results.holdsName(type, name),
+    ),
     maxBatch: deps.maxBatch,
     maxBodyBytes: deps.maxBodyBytes,
     exportPoints: deps.exporter !== undefined,

@@ -12,6 +12,16 @@ export interface ErrorBody {
   message: string;
   /** Indices of the ingest records at fault, so an agent can quarantine exactly those. */
   records?: number[];
+  /** Why each of those records was refused: field, rule code and words (at most 100). */
+  refusals?: Refusal[];
+}
+
+/** One refused field of one ingest record (docs/security.md lists the rule codes). */
+export interface Refusal {
+  record: number;
+  field: string;
+  rule: string;
+  message: string;
 }
 
 /** An error raised by a route; the app's error handler turns it into an {@link ErrorBody}. */
@@ -22,6 +32,7 @@ export class ApiError extends Error {
     readonly statusCode: number,
     message: string,
     readonly records?: number[],
+    readonly refusals?: Refusal[],
   ) {
     super(message);
   }
@@ -101,6 +112,7 @@ export function errorBody(err: ApiError): ErrorBody {
     message: err.message,
   };
   if (err.records) body.records = err.records;
+  if (err.refusals) body.refusals = err.refusals.slice(0, 100);
   return body;
 }
 

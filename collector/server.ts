@@ -6,7 +6,7 @@ import { collectorProblems } from "../config/collector.js";
 import { ConfigError, loadConfigFile } from "../config/load.js";
 import type { Config } from "../config/schema.js";
 import { createLogger, type Logger } from "../contract/log.js";
-import { buildCollector } from "./app.js";
+import { buildCollector, type CollectorDeps } from "./app.js";
 import { startExporter, type Exporter } from "./influx/exporter.js";
 import { ledgerLoadMonth } from "./report/ledger-source.js";
 import { createReportService, type ReportService } from "./report/service.js";
@@ -42,6 +42,30 @@ export interface StartOptions {
   now?: () => number;
 }
 
+/**
+ * What the collector app takes from a configuration with a collector section: tokens, limits, and
+ * the names and bounds results are admitted against. server.ts and the tests' collectors share it,
+ * so a test collector admits exactly what a real one does.
+ */
+export function configuredDeps(
+  config: Readonly<Config>,
+): Pick<
+  CollectorDeps,
+  "agentTokens" | "adminToken" | "maxBatch" | "maxBodyBytes" | "names" | "described" | "limits"
+> {
+  const c = config.collector;
+  if (!c) throw new ConfigError("(configuration)", ["collector: missing; the collector needs this section"]);
+  return {
+    agentTokens: c.agentTokens,
+    adminToken: c.adminToken!, // collectorProblems refuses a missing one at start
+    maxBatch: c.maxBatch,
+    maxBodyBytes: c.maxBodyBytes,
+    names: { segments: config.segments.map((s) => s.name), services: config.services.map((s) => s.name) },
+    described: config,
+    limits: c.limits,
+  };
+}
+
 /** The ledger file inside `collector.dataDir`. */
 export function ledgerPath(dataDir: string): string {
   return join(dataDir, "collector.sqlite");
@@ -71,14 +95,10 @@ export async function startCollector(
   const exporter = c.influx ? startExporter({ queue: store.exportQueue, config: c.influx, log }) : undefined;
   const app = buildCollector(
     {
+      ...configuredDeps(config),
       store,
-      agentTokens: c.agentTokens,
-      adminToken: c.adminToken!, // collectorProblems refused a missing one
-      maxBatch: c.maxBatch,
-      maxBodyBytes: c.maxBodyBytes,
       registry: new Registry(),
       exporter,
-      names: { segments: config.segments.map((s) => s.name), services: config.services.map((s) => s.name) },
       sla: opts.sla ?? source?.wiring,
       now: opts.now,
     },

@@ -29,6 +29,42 @@ export const InfluxExport = z.strictObject({
 });
 export type InfluxExport = z.infer<typeof InfluxExport>;
 
+const MiB = 1024 * 1024;
+
+/**
+ * What the collector lets in and for how long (docs/security.md): what an agent's clock may be ahead,
+ * how old a result may be, how long a connection may idle or take to send its request, how many
+ * connections it holds, how long an admin window may be, and the free disk below which it says it is
+ * not ready. Every limit has a safe default; an operator behind a reverse proxy rarely changes them.
+ */
+export const CollectorLimits = z.strictObject({
+  /** How far ahead of the collector's clock a result's time may be (an agent's clock drift). */
+  maxClockSkew: Duration.default(5 * 60_000),
+  /** How old a result may be when it arrives: the retention of raw results (400 days). */
+  horizon: Duration.default(400 * 86_400_000),
+  /** A request must be read and answered within this. */
+  requestTimeout: Duration.default(30_000),
+  /** The request line and headers must arrive within this. */
+  headersTimeout: Duration.default(10_000),
+  /** An idle keep-alive connection is closed after this. */
+  keepAliveTimeout: Duration.default(5_000),
+  /** A socket with no traffic at all is closed after this. */
+  idleTimeout: Duration.default(60_000),
+  /** Open connections at most; more are refused at once (keep it below the process's fd limit). */
+  maxConnections: z.number().int().min(8).max(1_000_000).default(512),
+  /** The longest maintenance window or force-majeure span the admin API takes. */
+  maxWindow: Duration.default(31 * 86_400_000),
+  /** Readiness fails when the ledger's file system has less free space than this (bytes). */
+  minFreeBytes: z
+    .number()
+    .int()
+    .min(0)
+    .default(256 * MiB),
+  /** How often the ledger's integrity is checked (PRAGMA quick_check); also at start. */
+  integrityCheckInterval: Duration.default(6 * 3_600_000),
+});
+export type CollectorLimits = z.infer<typeof CollectorLimits>;
+
 /** The collector's settings; `url` defaults to plain HTTP on `listen`. */
 export const Collector = z
   .strictObject({
@@ -54,6 +90,7 @@ export const Collector = z
       .max(256 * 1024 * 1024)
       .default(4 * 1024 * 1024),
     influx: InfluxExport.optional(),
+    limits: CollectorLimits.default(CollectorLimits.parse({})),
   })
   .superRefine((c, ctx) => distinctTokens(c.agentTokens, c.adminToken, ctx))
   .transform((c) => ({ ...c, url: c.url ?? `http://${c.listen}` }));

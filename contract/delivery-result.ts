@@ -1,6 +1,10 @@
 import { z } from "zod";
 import { DeliveryDirection } from "../config/delivery.js";
 import { ProbeFailure } from "./result.js";
+import { SafeText, Seconds, WireName, WireTime } from "./text.js";
+
+/** The longest delay, bound or age a delivery result may carry whatever the loss timeout (30 days). */
+export const MAX_DELIVERY_SECONDS = 30 * 86_400;
 
 /** A probe token: 26 characters of base32 (130 bits, lower case because MTAs may lower-case local parts). */
 export const TOKEN_PATTERN = /^[a-z2-7]{26}$/;
@@ -30,10 +34,10 @@ export type Detection = z.infer<typeof Detection>;
 
 /** One `Received:` hop (probes/delivery/received.ts), supporting detail only. */
 export const Hop = z.strictObject({
-  from: z.string().max(200).optional(),
-  by: z.string().max(200).optional(),
-  with: z.string().max(50).optional(),
-  at: z.number().int().optional(),
+  from: SafeText(200).optional(),
+  by: SafeText(200).optional(),
+  with: SafeText(50).optional(),
+  at: WireTime.optional(),
 });
 
 /** The four outcomes; only "delivered" is a success, "spam" is a delivery to the Junk folder. */
@@ -45,29 +49,29 @@ export const DeliveryResult = z
   .strictObject({
     /** Unique per result: the collector ingests idempotently by it. */
     id: z.uuid(),
-    delivery: z.string().min(1),
+    delivery: WireName,
     direction: DeliveryDirection,
-    vantage: z.string().min(1),
+    vantage: WireName,
     token: z.string().regex(TOKEN_PATTERN),
     /** When the operator took the message over (its 250 to DATA), or the attempt began for send-failed; Unix ms. */
-    sentAt: z.number().int().nonnegative(),
+    sentAt: WireTime,
     outcome: Outcome,
     /** From the 250 to DATA to the arrival (delivered, spam). */
-    delaySeconds: z.number().nonnegative().optional(),
+    delaySeconds: Seconds(MAX_DELIVERY_SECONDS).optional(),
     /**
      * Error bound of `delaySeconds`: how much earlier than seen the message may have arrived (poll gap,
      * IDLE lag), the sink's event-loop allowance, and with `clock: "wall"` the wall-clock allowance.
      */
-    errorBoundSeconds: z.number().nonnegative().optional(),
+    errorBoundSeconds: Seconds(MAX_DELIVERY_SECONDS).optional(),
     /** Both ends on this process's monotonic clock, or wall time across an agent restart. */
     clock: z.enum(["monotonic", "wall"]).optional(),
     detection: Detection.optional(),
     /** Wall time the arrival was seen, Unix ms. */
-    arrivedAt: z.number().int().nonnegative().optional(),
+    arrivedAt: WireTime.optional(),
     /** Lost: how long it had been in flight when it was given up. */
-    ageSeconds: z.number().nonnegative().optional(),
+    ageSeconds: Seconds(MAX_DELIVERY_SECONDS).optional(),
     /** The operator's queue id from the 250 reply, for its logs. */
-    queueId: z.string().max(64).optional(),
+    queueId: SafeText(64).optional(),
     error: ProbeFailure.optional(),
     hops: z.array(Hop).max(30).optional(),
   })

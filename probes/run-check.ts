@@ -4,6 +4,7 @@ import type { Clock } from "../contract/clock.js";
 import { classifyError, codedError, type Stage } from "../contract/errors.js";
 import type { AnyCheckKind, CheckContext, Credentials } from "./kinds/kind.js";
 import type { ProbeResult } from "../contract/result.js";
+import { wireSafe } from "./wire-safe.js";
 
 /** The check modules by kind; probes/kinds/index.ts builds the real one, tests may pass their own. */
 export type KindRegistry = ReadonlyMap<string, AnyCheckKind>;
@@ -68,17 +69,17 @@ export async function runCheck(
   try {
     if (!kind) throw new Error(`no check module for kind "${service.kind}"`);
     const outcome = await Promise.race([kind.run(service as never, ctx), rejectOnAbort(ctx.signal)]);
-    return {
+    return wireSafe({
       ...base,
       phases: { ...phases },
       ok: true,
       durationSeconds: (clock.monotonic() - t0) / 1000,
       ...outcome,
-    };
+    });
   } catch (err) {
     const e = classifyError(err, stage);
     // A snapshot: a step still running when the timeout won the race must not change a returned result.
-    return {
+    return wireSafe({
       ...base,
       phases: { ...phases },
       ok: false,
@@ -86,10 +87,10 @@ export async function runCheck(
       error: {
         code: e.code,
         stage: e.stage,
-        message: e.message.slice(0, 2000),
+        message: e.message,
         ...(e.responseCode !== undefined ? { responseCode: e.responseCode } : {}),
       },
-    };
+    });
   }
 }
 

@@ -6,12 +6,13 @@ import { Errors } from "../errors.js";
 import { authenticateAgent } from "./auth.js";
 import { IngestBody, type IngestReply } from "./ingest-body.js";
 import type { CollectorMetrics } from "./metrics.js";
+import { admittedRecords, type AdmissionRules } from "./admission.js";
 import { parseOr400 } from "./validate.js";
 
 /**
  * POST /api/v1/ingest: agents push batches of results here. A batch is all or nothing: a bad
- * token (401), an oversized body (413), a malformed record (400) or a record of another vantage
- * point (403) stores nothing. An accepted batch is answered only after its transaction committed,
+ * token (401), an oversized body (413), a malformed record (400), a record of another vantage
+ * point (403) or one the configuration does not describe (400, admission.ts) stores nothing. An accepted batch is answered only after its transaction committed,
  * and storing is idempotent by result id, so an agent may resend whatever it is unsure about.
  */
 
@@ -19,6 +20,8 @@ import { parseOr400 } from "./validate.js";
 export interface IngestDeps {
   store: CollectorStore;
   resolveAgent: (token: string) => string | undefined;
+  /** What the configuration admits (services, deliveries, vantage points, bounds, times). */
+  admission: AdmissionRules;
   maxBatch: number;
   maxBodyBytes: number;
   /** Queue InfluxDB points in the same transaction (only when an export is configured). */
@@ -42,6 +45,7 @@ function checkVantage(records: readonly IngestRecord[], vantage: string): void {
 
 /** Registers the ingest route. */
 export function ingestRoutes(app: FastifyInstance, deps: IngestDeps): void {
+  const admitted = admittedRecords(deps.admission);
   app.post(
     "/api/v1/ingest",
     {
@@ -59,6 +63,7 @@ export function ingestRoutes(app: FastifyInstance, deps: IngestDeps): void {
       const vantage = req.vantage!;
       const records = body.records as IngestRecord[];
       checkVantage(records, vantage);
+      parseOr400(admitted, { records });
       const now = deps.now();
       let outcome;
       try {

@@ -1,6 +1,6 @@
 import type { z } from "zod";
 import { formatPath } from "../../config/load.js";
-import { Errors, type ApiError } from "../errors.js";
+import { ApiError, Errors, type Refusal } from "../errors.js";
 
 /**
  * Schema validation for request bodies and parameters, answering 400 with every problem as
@@ -29,6 +29,39 @@ function recordIndices(issues: readonly z.core.$ZodIssue[]): number[] {
   return [...found].sort((a, b) => a - b);
 }
 
+/**
+ * The rule an issue broke, as a stable code: the one a refinement named (`params.rule`, or
+ * "(rule: x)" in a contract message), else one derived from zod's own issue code.
+ */
+export function ruleOf(issue: z.core.$ZodIssue): string {
+  const named = (issue as { params?: { rule?: unknown } }).params?.rule;
+  if (typeof named === "string") return named;
+  const inMessage = /\(rule: ([a-z-]+)\)/.exec(issue.message);
+  if (inMessage) return inMessage[1]!;
+  switch (issue.code) {
+    case "unrecognized_keys":
+      return "unknown-key";
+    case "invalid_type":
+      return issue.input === undefined ? "missing" : "wrong-type";
+    case "too_big":
+    case "too_small":
+      return issue.origin === "string" || issue.origin === "array" ? "length" : "out-of-range";
+    case "invalid_format":
+      return "format";
+    default:
+      return "invalid-value";
+  }
+}
+
+/** The refusals of ingest records among the issues (paths `records[i]...`). */
+function refusalsOf(issues: readonly z.core.$ZodIssue[], name: PathNamer): Refusal[] {
+  return issues.flatMap((i) =>
+    i.path[0] === "records" && typeof i.path[1] === "number"
+      ? [{ record: i.path[1], field: name(i.path), rule: ruleOf(i), message: describe(i) }]
+      : [],
+  );
+}
+
 /** One 400 error listing the issues. */
 export function invalid(issues: readonly z.core.$ZodIssue[], name: PathNamer = formatPath): ApiError {
   const lines = issues
@@ -37,7 +70,9 @@ export function invalid(issues: readonly z.core.$ZodIssue[], name: PathNamer = f
   if (issues.length > MAX_LISTED) lines.push(`... and ${issues.length - MAX_LISTED} more`);
   const records = recordIndices(issues);
   const message = lines.join("; ");
-  return records.length > 0 ? Errors.invalidBody.forRecords(records, message) : Errors.invalidBody(message);
+  if (records.length === 0) return Errors.invalidBody(message);
+  const e = Errors.invalidBody.forRecords(records, message);
+  return new ApiError(e.code, e.statusCode, e.message, records, refusalsOf(issues, name));
 }
 
 /** Parses `value` with `schema` or throws the 400 {@link invalid} builds. */

@@ -164,6 +164,19 @@ export class ResultTables {
     return rows.map((r) => ({ ...r, payload: JSON.parse(r.payload) as DeliveryPayload }));
   }
 
+  /**
+   * Whether the ledger holds a result of this service (type "check") or delivery: ingest tells a
+   * result of a service removed from the configuration from one of a name never configured. Only asked
+   * when a record names something the configuration lacks; deliveries are found in the payload.
+   */
+  holdsName(type: "check" | "delivery", name: string): boolean {
+    const sql =
+      type === "check"
+        ? "SELECT 1 FROM check_series WHERE service = ? LIMIT 1"
+        : "SELECT 1 FROM delivery_results WHERE json_extract(payload, '$.delivery') = ? LIMIT 1";
+    return this.db.prepare(sql).get(name) !== undefined;
+  }
+
   /** Stored results by type (tests and the store-size metric). */
   counts(): { checks: number; deliveries: number } {
     const n = (table: string) =>

@@ -2,6 +2,8 @@ import { randomUUID } from "node:crypto";
 import type { z } from "zod";
 import type { DeliveryResult, Detection, Hop } from "../../contract/delivery-result.js";
 import type { ProbeError } from "../../contract/errors.js";
+import { MAX_MESSAGE } from "../../contract/result.js";
+import { cleanText, MAX_TIME_MS, MIN_TIME_MS } from "../../contract/text.js";
 import { wallClockAllowance, type Elapsed, type InFlightRow, type Instant } from "./inflight.js";
 
 /**
@@ -68,7 +70,7 @@ export function sendFailedResult(
     error: {
       code: e.code,
       stage: e.stage,
-      message: e.message.slice(0, 2000),
+      message: cleanText(e.message, MAX_MESSAGE),
       ...(e.responseCode !== undefined ? { responseCode: e.responseCode } : {}),
     },
   };
@@ -82,15 +84,17 @@ function identity(row: InFlightRow) {
     vantage: row.vantage,
     token: row.token,
     sentAt: Math.max(0, Math.round(row.sentWall ?? row.startedWall)),
-    ...(row.queueId ? { queueId: row.queueId.slice(0, 64) } : {}),
+    ...(row.queueId ? { queueId: cleanText(row.queueId, 64) } : {}),
   };
 }
 
 function cleanHop(h: z.infer<typeof Hop>): z.infer<typeof Hop> {
   return {
-    ...(h.from !== undefined ? { from: h.from.slice(0, 200) } : {}),
-    ...(h.by !== undefined ? { by: h.by.slice(0, 200) } : {}),
-    ...(h.with !== undefined ? { with: h.with.slice(0, 50) } : {}),
-    ...(h.at !== undefined && Number.isInteger(h.at) ? { at: h.at } : {}),
+    ...(h.from !== undefined ? { from: cleanText(h.from, 200) } : {}),
+    ...(h.by !== undefined ? { by: cleanText(h.by, 200) } : {}),
+    ...(h.with !== undefined ? { with: cleanText(h.with, 50) } : {}),
+    ...(h.at !== undefined && Number.isInteger(h.at) && h.at >= MIN_TIME_MS && h.at <= MAX_TIME_MS
+      ? { at: h.at }
+      : {}),
   };
 }

@@ -37,23 +37,23 @@ describe("collector configuration", () => {
 
   it("names the key path of each problem", () => {
     expect(configErrorOf(yaml.replace('listen: "127.0.0.1:9999"', "listen: nine"))).toContain(
-      "collector.listen (line 8): expected host:port",
+      "collector.listen (line 14): expected host:port",
     );
     expect(
       configErrorOf(yaml.replace("maxBatch", "x").replace("agentTokens:", "maxbatch: 5\n  agentTokens:")),
-    ).toContain('collector (line 8): unknown key "maxbatch"');
+    ).toContain('collector (line 14): unknown key "maxbatch"');
     expect(configErrorOf(yaml.replace("b: { env: MAILSLA_TEST_TOKEN_B }", "b: s3cret"))).toContain(
-      "collector.agentTokens.b (line 12): expected { env: VARIABLE } or { file: /path/to/file }",
+      "collector.agentTokens.b (line 18): expected { env: VARIABLE } or { file: /path/to/file }",
     );
   });
 
   it("refuses shared tokens and tokens for unknown vantage points", () => {
     process.env.MAILSLA_TEST_TOKEN_B = TOKEN_ENV.MAILSLA_TEST_TOKEN_A;
     expect(configErrorOf(yaml)).toContain(
-      'collector.agentTokens.b (line 12): same token as vantage point "a": each agent needs its own',
+      'collector.agentTokens.b (line 18): same token as vantage point "a": each agent needs its own',
     );
     process.env.MAILSLA_TEST_TOKEN_B = TOKEN_ENV.MAILSLA_TEST_ADMIN_TOKEN;
-    expect(configErrorOf(yaml)).toContain("collector.agentTokens.b (line 12): same token as adminToken");
+    expect(configErrorOf(yaml)).toContain("collector.agentTokens.b (line 18): same token as adminToken");
     process.env.MAILSLA_TEST_TOKEN_B = TOKEN_ENV.MAILSLA_TEST_TOKEN_B;
     const config = parseConfigText(yaml.replace("    c: { env", "    zz: { env"));
     expect(collectorProblems(config, config.collector!)).toEqual([

@@ -19,6 +19,26 @@ export const TOKENS = { a: "token-of-agent-a", b: "token-of-agent-b", c: "token-
 /** The admin token of every collector test: separate from the agent tokens, as in production. */
 export const ADMIN = "token-of-the-admin";
 
+/**
+ * The time the fixtures' results carry: a day before the test run, on a whole minute. Results must
+ * lie within the collector's horizon (400 days) and not ahead of its clock, as real ones do.
+ */
+export const T0 = Math.floor(Date.now() / 60_000) * 60_000 - 86_400_000;
+
+/**
+ * What the fixtures' results are admitted against (collector/routes/admission.ts): the services of
+ * {@link collectorConfigYaml} and its roundtrip delivery, as a real collector's configuration has them.
+ */
+export const DESCRIBED: CollectorDeps["described"] = {
+  services: [
+    { name: "mx", kind: "smtp" },
+    { name: "imap", kind: "imap" },
+    { name: "submission", kind: "submission" },
+  ],
+  deliveries: [{ name: "roundtrip", direction: "roundtrip", lossTimeout: 6 * 3_600_000 }],
+  agent: { timeout: 30_000 },
+};
+
 /** A fresh temporary directory. */
 export function tempDir(prefix = "mailsla-collector-"): string {
   return mkdtempSync(join(tmpdir(), prefix));
@@ -31,7 +51,7 @@ export function checkResult(vantage: string, over: Partial<ProbeResult> = {}): P
     check: "mx",
     kind: "smtp",
     vantage,
-    startedAt: 1_700_000_000_000,
+    startedAt: T0,
     durationSeconds: 0.042,
     ok: true,
     phases: { connect: 0.001, banner: 0.02 },
@@ -47,7 +67,7 @@ export function deliveryResult(vantage: string, over: Partial<DeliveryResult> = 
     direction: "roundtrip",
     vantage,
     token: "abcdefghijklmnopqrstuvwxyz",
-    sentAt: 1_700_000_000_000,
+    sentAt: T0,
     outcome: "delivered",
     delaySeconds: 1.5,
     errorBoundSeconds: 0.5,
@@ -60,7 +80,7 @@ export function deliveryResult(vantage: string, over: Partial<DeliveryResult> = 
 export function resultSeries(
   vantage: string,
   n: number,
-  start = 1_700_000_000_000,
+  start = T0 - n * 60_000,
   check = "mx",
 ): ProbeResult[] {
   return Array.from({ length: n }, (_, i) =>
@@ -93,6 +113,7 @@ export async function testCollector(over: Partial<CollectorDeps> = {}): Promise<
     maxBatch: 100,
     maxBodyBytes: 64 * 1024,
     names: { segments: ["north", "south"], services: ["mx", "imap"] },
+    described: DESCRIBED,
     ...over,
   });
   await app.ready();
@@ -121,8 +142,14 @@ export function collectorConfigYaml(o: { listen: string; dataDir: string; influx
 operator: { name: Test Mail, totalUsers: 1000 }
 segments: [{ name: north, users: 600 }, { name: south, users: 400 }]
 vantagePoints: [{ name: a }, { name: b }, { name: c }]
+accounts:
+  probe: { username: probe@example.net, password: { env: MAILSLA_TEST_PROBE_PASSWORD } }
 services:
   - { name: mx, kind: smtp, host: 127.0.0.1 }
+  - { name: imap, kind: imap, host: 127.0.0.1, account: probe }
+  - { name: submission, kind: submission, host: 127.0.0.1, account: probe, foreignRecipient: x@foreign.example }
+deliveries:
+  - { name: roundtrip, direction: roundtrip, via: submission, mailbox: imap }
 collector:
   listen: "${o.listen}"
   dataDir: "${o.dataDir}"
@@ -140,4 +167,5 @@ export const TOKEN_ENV = {
   MAILSLA_TEST_TOKEN_B: TOKENS.b,
   MAILSLA_TEST_TOKEN_C: TOKENS.c,
   MAILSLA_TEST_ADMIN_TOKEN: ADMIN,
+  MAILSLA_TEST_PROBE_PASSWORD: "probe-password",
 };

@@ -8,6 +8,7 @@ import {
   bearer,
   deliveryResult,
   resultSeries,
+  T0,
   tempDir,
   testCollector,
   TOKENS,
@@ -72,7 +73,7 @@ describe("InfluxDB export", () => {
                 {
                   type: "delivery",
                   payload: deliveryResult("a", {
-                    sentAt: 1_700_000_000_000 + deliveries * 1000,
+                    sentAt: T0 + deliveries * 1000,
                     delaySeconds: 1 + deliveries++,
                   }),
                 },

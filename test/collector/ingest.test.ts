@@ -5,6 +5,7 @@ import {
   checkResult,
   deliveryResult,
   resultSeries,
+  T0,
   testCollector,
   TOKENS,
   ADMIN,
@@ -53,7 +54,7 @@ describe("POST /api/v1/ingest", () => {
 
   it("stores delivery results (DeliveryResult) by id at the time the operator took them over", async () => {
     const lost = deliveryResult("a", {
-      sentAt: 5,
+      sentAt: T0 - 5_000,
       outcome: "lost",
       ageSeconds: 14_400,
       delaySeconds: undefined,
@@ -62,8 +63,13 @@ describe("POST /api/v1/ingest", () => {
     });
     const records = [deliveryResult("a"), lost].map((payload) => ({ type: "delivery", payload }));
     expect((await ingest({ records })).json()).toEqual({ accepted: 2, duplicates: 0 });
-    const [d] = c.store.results.deliveries({ from: 0, to: 10 });
-    expect(d).toEqual({ id: lost.id, vantage: "a", at: 5, payload: JSON.parse(JSON.stringify(lost)) });
+    const [d] = c.store.results.deliveries({ from: T0 - 10_000, to: T0 });
+    expect(d).toEqual({
+      id: lost.id,
+      vantage: "a",
+      at: T0 - 5_000,
+      payload: JSON.parse(JSON.stringify(lost)),
+    });
     const bad = await ingest({ records: [{ type: "delivery", payload: { ...lost, delaySeconds: 3 } }] });
     expect(bad.json().message).toBe("records[0].payload.delaySeconds: not allowed when outcome is lost");
     const other = await ingest({ records: [{ type: "delivery", payload: deliveryResult("c") }] });

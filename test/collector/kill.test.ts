@@ -13,7 +13,7 @@ import { openStore } from "../../collector/store/index.js";
 import { startPusher, type Pusher } from "../../probes/push/pusher.js";
 import { openAgentState, type AgentState } from "../../probes/state/agent-state.js";
 import { allocatePorts } from "../stack/ports.js";
-import { checkResult, collectorConfigYaml, tempDir, TOKEN_ENV, TOKENS } from "./fixtures.js";
+import { checkResult, collectorConfigYaml, T0, tempDir, TOKEN_ENV, TOKENS } from "./fixtures.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -106,7 +106,7 @@ describe("collector killed with SIGKILL while three agents push", () => {
       );
       return { vantage, state, pusher, produced: new Set<string>() };
     });
-    let clock = 1_700_000_000_000;
+    let clock = T0;
     for (const agent of agents) {
       agent.timer = setInterval(() => {
         agent.state.db.transaction(() => {

@@ -7,7 +7,15 @@ import { startPusher, type Pusher, type PusherOptions } from "../../probes/push/
 import { verdictOf } from "../../probes/push/verdict.js";
 import { openAgentState, type AgentState } from "../../probes/state/agent-state.js";
 import { allocatePorts, type PortLease } from "../stack/ports.js";
-import { checkResult, resultSeries, tempDir, testCollector, TOKENS, type TestCollector } from "./fixtures.js";
+import {
+  checkResult,
+  resultSeries,
+  T0,
+  tempDir,
+  testCollector,
+  TOKENS,
+  type TestCollector,
+} from "./fixtures.js";
 
 /** A logger that keeps what was logged, so "logged loudly" can be asserted. */
 function captureLog() {
@@ -101,7 +109,7 @@ describe("pusher against a real collector", () => {
     expect(collector.current!.store.results.counts().checks).toBe(120);
 
     await collector.stop(); // down again: new results wait, then arrive
-    for (const r of resultSeries("a", 30, 1_800_000_000_000)) state.outbox.add("check", r);
+    for (const r of resultSeries("a", 30, T0 + 3_600_000)) state.outbox.add("check", r);
     await new Promise((r) => setTimeout(r, 100));
     expect(state.outbox.size()).toBe(30);
     await collector.start();

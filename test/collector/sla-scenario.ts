@@ -42,6 +42,11 @@ services:
   - { name: pop, kind: pop3, host: 127.0.0.1, account: probe, segments: [south] }
   - { name: submission, kind: submission, host: 127.0.0.1, account: probe, foreignRecipient: x@foreign.example }
 thresholds: { consecutiveFailures: 2, quorum: 2, staleAfterIntervals: 3 }
+sink: { domain: "{vantage}.sink.example.net" }
+deliveries:
+  - { name: send, direction: send, via: submission, lossTimeout: 24h }
+  - { name: receive, direction: receive, via: mx, mailbox: imap, lossTimeout: 24h }
+  - { name: roundtrip, direction: roundtrip, via: submission, mailbox: imap, lossTimeout: 24h }
 `;
 
 /** The validated scenario configuration. */
@@ -84,6 +89,7 @@ export async function slaCollector(
     maxBatch: 5000,
     maxBodyBytes: 16 * 1024 * 1024,
     names: { segments: cfg.segments.map((s) => s.name), services: cfg.services.map((s) => s.name) },
+    described: cfg,
     sla: source.wiring,
     now: clock.now,
   });
@@ -138,11 +144,11 @@ export const failing =
   (v: Vantage, t: number): boolean =>
     who.includes(v) && t >= start && t < end;
 
-/** A delivery result; `over` sets the outcome and its fields. */
+/** A delivery result of the delivery named for its direction; `over` sets the outcome and its fields. */
 export function delivery(vantage: Vantage, over: Partial<DeliveryResult>): DeliveryResult {
   return {
     id: randomUUID(),
-    delivery: "probe",
+    delivery: over.direction ?? "receive",
     direction: "receive",
     vantage,
     token: "abcdefghijklmnopqrstuvwxyz",

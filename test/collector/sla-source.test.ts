@@ -104,10 +104,21 @@ describe("7.1.13 and 7.1.14 verdicts", () => {
       local("2025-02-10T10:02"),
     );
     old[1] = { ...old[1]!, ok: false, error: { code: "auth-not-required", stage: "rcpt", message: "250" } };
-    await push(c.app, [
-      ...old,
-      ...checks("submission", "submission", ["b"], local("2023-01-10T10:00"), local("2023-01-10T10:01")),
-    ]);
+    await push(c.app, old);
+    // Older than the collector's horizon (400 days): ingest refuses it, so it goes in as a ledger kept
+    // from before would hold it.
+    const ancient = checks(
+      "submission",
+      "submission",
+      ["b"],
+      local("2023-01-10T10:00"),
+      local("2023-01-10T10:01"),
+    );
+    c.store.ingest(
+      "b",
+      ancient.map((payload) => ({ type: "check", payload })),
+      c.clock.now(),
+    );
     const services = [{ name: "submission", kind: "submission" }];
     const march = loadVerdicts(
       c.store.results,

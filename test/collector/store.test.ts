@@ -2,9 +2,8 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { checkPoint } from "../../collector/influx/points.js";
 import { openStore, type IngestRecord } from "../../collector/store/index.js";
-import { checkResult, resultSeries, tempDir } from "./fixtures.js";
+import { checkResult, resultSeries, T0, tempDir } from "./fixtures.js";
 
-const T0 = 1_700_000_000_000;
 const checks = (list: ReturnType<typeof resultSeries>): IngestRecord[] =>
   list.map((payload) => ({ type: "check", payload }));
 

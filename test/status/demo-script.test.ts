@@ -66,8 +66,10 @@ beforeAll(async () => {
   dir = mkdtempSync(path.join(os.tmpdir(), "mailsla-demo-script-"));
   store = openStore(path.join(dir, "collector.sqlite"));
   clock = new ManualClock(T0);
+  Object.assign(process.env, demoEnvironment(target));
   collector = buildCollector(
     {
+      described: parseConfigText(demoConfigYaml(target), "demo"),
       store,
       agentTokens: { demo: new Secret("agent-token") },
       adminToken: new Secret(ADMIN),

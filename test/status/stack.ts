@@ -6,7 +6,7 @@
  */
 import { Registry } from "prom-client";
 import { buildCollector } from "../../collector/app.js";
-import { ledgerPath } from "../../collector/server.js";
+import { configuredDeps, ledgerPath } from "../../collector/server.js";
 import type { SlaWiring } from "../../collector/routes/sla.js";
 import { createSlaSource, type SlaSource } from "../../collector/sla-source/wiring.js";
 import { openStore } from "../../collector/store/index.js";
@@ -66,13 +66,9 @@ async function startCollector(config: Readonly<Config>, clock: TestClock, sla: S
   const source = createSlaSource(store, config, { now: clock.now });
   const app = buildCollector(
     {
+      ...configuredDeps(config),
       store: source.store,
-      agentTokens: c.agentTokens,
-      adminToken: c.adminToken!,
-      maxBatch: c.maxBatch,
-      maxBodyBytes: c.maxBodyBytes,
       registry: new Registry(),
-      names: { segments: config.segments.map((s) => s.name), services: config.services.map((s) => s.name) },
       sla:
         sla === "none"
           ? undefined

@@ -1,0 +1,240 @@
+import { z } from "zod";
+import type { CollectorLimits } from "../../config/collector.js";
+import type { DeliveryDirection } from "../../config/delivery.js";
+import type { IngestRecord } from "../store/index.js";
+
+/**
+ * The configuration's half of the ingest schema: a record that is well formed (contract/) is admitted
+ * only when the configuration describes it: its service or delivery exists with that kind or
+ * direction, its vantage point is one that checks it, its durations fit the configured timeout or loss
+ * timeout, and its time lies between the horizon and a little ahead of the collector's clock. Each
+ * refusal is a zod issue on the record's field with a rule code (docs/security.md lists them), so it
+ * reaches the agent as `records[i].payload.field: ... (rule: code)` and the agent dead-letters
+ * exactly that record.
+ */
+
+/** What a service allows: its kind, the vantage points that check it (all when absent), its timeout. */
+interface ServiceRule {
+  kind: string;
+  vantagePoints?: ReadonlySet<string>;
+  timeoutSeconds: number;
+}
+
+/** What a delivery allows: its direction, vantage points, and how long a message may take. */
+interface DeliveryRule {
+  direction: DeliveryDirection;
+  vantagePoints?: ReadonlySet<string>;
+  lossTimeoutSeconds: number;
+}
+
+/** Everything admission reads: the configuration's names and bounds, the clock, and the ledger's memory. */
+export interface AdmissionRules {
+  services: ReadonlyMap<string, ServiceRule>;
+  deliveries: ReadonlyMap<string, DeliveryRule>;
+  maxClockSkewMs: number;
+  horizonMs: number;
+  now: () => number;
+  /** Whether the ledger holds results of a name the configuration lacks (it was removed or renamed). */
+  heldBefore: (type: IngestRecord["type"], name: string) => boolean;
+}
+
+/** A check may overrun its timeout a little (the runner's own work, a slow event loop): 10 % + 5 s. */
+export const timeoutAllowance = (seconds: number): number => seconds * 1.1 + 5;
+
+/** The part of the configuration admission reads (a whole Config fits). */
+export interface AdmissionConfig {
+  services: readonly {
+    name: string;
+    kind: string;
+    vantagePoints?: string[] | undefined;
+    timeout?: number | undefined;
+  }[];
+  deliveries: readonly {
+    name: string;
+    direction: DeliveryDirection;
+    vantagePoints?: string[] | undefined;
+    lossTimeout: number;
+  }[];
+  agent: { timeout: number };
+}
+
+/** The rules of a configuration. */
+export function admissionRules(
+  config: AdmissionConfig,
+  limits: Pick<CollectorLimits, "maxClockSkew" | "horizon">,
+  now: () => number,
+  heldBefore: AdmissionRules["heldBefore"],
+): AdmissionRules {
+  const set = (names?: readonly string[]) => (names ? new Set(names) : undefined);
+  const services = new Map<string, ServiceRule>();
+  for (const s of config.services) {
+    const vantagePoints = set(s.vantagePoints);
+    services.set(s.name, {
+      kind: s.kind,
+      timeoutSeconds: (s.timeout ?? config.agent.timeout) / 1000,
+      ...(vantagePoints ? { vantagePoints } : {}),
+    });
+  }
+  const deliveries = new Map<string, DeliveryRule>();
+  for (const d of config.deliveries) {
+    const vantagePoints = set(d.vantagePoints);
+    deliveries.set(d.name, {
+      direction: d.direction,
+      lossTimeoutSeconds: d.lossTimeout / 1000,
+      ...(vantagePoints ? { vantagePoints } : {}),
+    });
+  }
+  return {
+    services,
+    deliveries,
+    maxClockSkewMs: limits.maxClockSkew,
+    horizonMs: limits.horizon,
+    now,
+    heldBefore: memoised(heldBefore),
+  };
+}
+
+/** Remembers answers for a minute, so a stream of refused records costs one ledger lookup per name. */
+function memoised(f: AdmissionRules["heldBefore"]): AdmissionRules["heldBefore"] {
+  const seen = new Map<string, { at: number; held: boolean }>();
+  return (type, name) => {
+    const key = `${type}\u0000${name}`;
+    const hit = seen.get(key);
+    if (hit && Date.now() - hit.at < 60_000) return hit.held;
+    if (seen.size > 10_000) seen.clear();
+    const held = f(type, name);
+    seen.set(key, { at: Date.now(), held });
+    return held;
+  };
+}
+
+type Ctx = z.RefinementCtx;
+const refuse = (ctx: Ctx, path: PropertyKey[], rule: string, message: string) =>
+  ctx.addIssue({
+    code: "custom",
+    path: ["payload", ...path],
+    message: `${message} (rule: ${rule})`,
+    params: { rule },
+  });
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/** Refuses a time outside [now - horizon, now + skew]. */
+function checkTime(ctx: Ctx, rules: AdmissionRules, field: string, at: number): void {
+  const now = rules.now();
+  if (at > now + rules.maxClockSkewMs) {
+    refuse(
+      ctx,
+      [field],
+      "from-the-future",
+      `${iso(at)} is more than ${rules.maxClockSkewMs / 1000} s ahead of the collector's clock (${iso(now)}): check the agent's clock (collector.limits.maxClockSkew)`,
+    );
+  } else if (at < now - rules.horizonMs) {
+    refuse(
+      ctx,
+      [field],
+      "too-old",
+      `${iso(at)} is older than the horizon of ${Math.round(rules.horizonMs / 86_400_000)} days (collector.limits.horizon)`,
+    );
+  }
+}
+
+function checkAtMost(
+  ctx: Ctx,
+  path: PropertyKey[],
+  value: number | undefined,
+  max: number,
+  what: string,
+): void {
+  if (value !== undefined && value > max) {
+    refuse(ctx, path, "out-of-range", `${value} s exceeds ${Math.round(max * 1000) / 1000} s (${what})`);
+  }
+}
+
+function unknownName(ctx: Ctx, rules: AdmissionRules, type: IngestRecord["type"], name: string): void {
+  const field = type === "check" ? "check" : "delivery";
+  const what = type === "check" ? "service" : "delivery";
+  if (rules.heldBefore(type, name)) {
+    refuse(
+      ctx,
+      [field],
+      `${what}-removed`,
+      `${what} "${name}" is no longer in the configuration (removed or renamed); its earlier results stay in the ledger`,
+    );
+  } else {
+    refuse(ctx, [field], `unknown-${what}`, `no ${what} "${name}" in the configuration`);
+  }
+}
+
+function admitCheck(
+  ctx: Ctx,
+  rules: AdmissionRules,
+  p: Extract<IngestRecord, { type: "check" }>["payload"],
+): void {
+  checkTime(ctx, rules, "startedAt", p.startedAt);
+  const s = rules.services.get(p.check);
+  if (!s) return unknownName(ctx, rules, "check", p.check);
+  if (s.kind !== p.kind) {
+    refuse(ctx, ["kind"], "kind-mismatch", `service "${p.check}" is of kind ${s.kind}, not ${p.kind}`);
+  }
+  if (s.vantagePoints && !s.vantagePoints.has(p.vantage)) {
+    refuse(
+      ctx,
+      ["vantage"],
+      "vantage-not-assigned",
+      `vantage point "${p.vantage}" does not check service "${p.check}" (services[].vantagePoints)`,
+    );
+  }
+  const limit = timeoutAllowance(s.timeoutSeconds);
+  const what = `service "${p.check}" timeout ${s.timeoutSeconds} s with allowance`;
+  checkAtMost(ctx, ["durationSeconds"], p.durationSeconds, limit, what);
+  for (const [stage, seconds] of Object.entries(p.phases))
+    checkAtMost(ctx, ["phases", stage], seconds, limit, what);
+}
+
+function admitDelivery(
+  ctx: Ctx,
+  rules: AdmissionRules,
+  p: Extract<IngestRecord, { type: "delivery" }>["payload"],
+): void {
+  checkTime(ctx, rules, "sentAt", p.sentAt);
+  if (p.arrivedAt !== undefined && p.arrivedAt > rules.now() + rules.maxClockSkewMs)
+    checkTime(ctx, rules, "arrivedAt", p.arrivedAt);
+  const d = rules.deliveries.get(p.delivery);
+  if (!d) return unknownName(ctx, rules, "delivery", p.delivery);
+  if (d.direction !== p.direction) {
+    refuse(
+      ctx,
+      ["direction"],
+      "direction-mismatch",
+      `delivery "${p.delivery}" is a ${d.direction} probe, not ${p.direction}`,
+    );
+  }
+  if (d.vantagePoints && !d.vantagePoints.has(p.vantage)) {
+    refuse(
+      ctx,
+      ["vantage"],
+      "vantage-not-assigned",
+      `vantage point "${p.vantage}" does not run delivery "${p.delivery}" (deliveries[].vantagePoints)`,
+    );
+  }
+  // A delay beyond the loss timeout cannot be measured: the message was given up (lost) by then. The
+  // age of a lost message is the loss timeout plus the agent's sweep, and a restart may add an hour.
+  const what = `delivery "${p.delivery}" lossTimeout ${d.lossTimeoutSeconds} s`;
+  checkAtMost(ctx, ["delaySeconds"], p.delaySeconds, timeoutAllowance(d.lossTimeoutSeconds), what);
+  checkAtMost(ctx, ["errorBoundSeconds"], p.errorBoundSeconds, timeoutAllowance(d.lossTimeoutSeconds), what);
+  checkAtMost(ctx, ["ageSeconds"], p.ageSeconds, timeoutAllowance(d.lossTimeoutSeconds) + 3600, what);
+}
+
+/** The refinement of one ingest record against the configuration. */
+export function admitRecord(rules: AdmissionRules) {
+  return (r: IngestRecord, ctx: Ctx): void => {
+    if (r.type === "check") admitCheck(ctx, rules, r.payload);
+    else admitDelivery(ctx, rules, r.payload);
+  };
+}
+
+/** The schema of an admitted batch: every record against the configuration. */
+export function admittedRecords(rules: AdmissionRules) {
+  return z.strictObject({ records: z.array(z.custom<IngestRecord>().superRefine(admitRecord(rules))) });
+}
