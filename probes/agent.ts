@@ -13,6 +13,7 @@ import { Scheduler, type ScheduledCheck } from "./scheduler.js";
 import { serveMetrics } from "./agent-http.js";
 import { deliveriesFor } from "../config/delivery.js";
 import { startDeliveries, type DeliveryRunner } from "./delivery/deliveries.js";
+import { loginSlot } from "./net/pop3-login-slot.js";
 import { startPusher, type Pusher } from "./push/pusher.js";
 import { openAgentState, type AgentState } from "./state/agent-state.js";
 
@@ -87,6 +88,11 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
     intervalMs: service.interval ?? config.agent.interval,
     timeoutMs: service.timeout ?? config.agent.timeout,
   }));
+  for (const { service, intervalMs } of checks) {
+    if (service.kind !== "pop3") continue;
+    const { username } = config.accounts[service.account]!;
+    loginSlot(service.host, service.port, username).plan(`check ${service.name}`, intervalMs, log);
+  }
   const scheduler = new Scheduler({
     checks,
     concurrency: config.agent.concurrency,

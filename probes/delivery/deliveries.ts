@@ -13,6 +13,7 @@ import type { DeliveryResult } from "../../contract/delivery-result.js";
 import { sendProbe, type SendContext, type SendOutcome } from "./sender.js";
 import { SINK_BOUND_SECONDS, startSink, type RunningSink } from "./sink.js";
 import { watchPop3 } from "./pop3-watch.js";
+import { loginSlot } from "../net/pop3-login-slot.js";
 import { DEFAULT_TUNING, type Watcher, type WatchTuning } from "./watch.js";
 
 /**
@@ -177,6 +178,8 @@ function startWatchers(
     const service = o.config.services.find((s) => s.name === d.mailbox) as ServiceOf<"imap" | "pop3">;
     const account = o.config.accounts[service.account]!;
     const pollMs = Math.min(...deliveries.filter((x) => x.mailbox === d.mailbox).map((x) => x.pollInterval));
+    if (service.kind === "pop3")
+      loginSlot(service.host, service.port, account.username).plan(`watcher ${service.name}`, pollMs, o.log);
     const deps = {
       clock,
       log: o.log,

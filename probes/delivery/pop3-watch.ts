@@ -1,8 +1,10 @@
 import type { ServiceOf } from "../../config/services.js";
-import { codedError } from "../../contract/errors.js";
+import { codedError, type ErrorCode } from "../../contract/errors.js";
 import type { Credentials } from "../kinds/kind.js";
 import { LineConnection } from "../net/line-conn.js";
 import { tlsClientOptions } from "../net/tls.js";
+import { parseCapa, pop3ErrorCode } from "../net/pop3-codes.js";
+import { loginSlot, type LoginSlot } from "../net/pop3-login-slot.js";
 import { probeOf, Wake, type Watcher, type WatcherDeps } from "./watch.js";
 
 /**
@@ -10,7 +12,9 @@ import { probeOf, Wake, type Watcher, type WatcherDeps } from "./watch.js";
  * login, so every poll is a new session (login, UIDL, TOP of unseen messages, DELE of probes, QUIT).
  * It polls fast right after a send, at `pollMs` while messages are awaited, rarely otherwise. A
  * message found at a poll arrived after the previous poll's login: that gap is its error bound. POP3
- * sees no folders, so a probe filed as spam cannot be told from a lost one here.
+ * sees no folders, so a probe filed as spam cannot be told from a lost one here. Every login takes a
+ * turn of the account's login slot (shared with the pop3 check), which honours the LOGIN-DELAY the
+ * server announces in CAPA (RFC 2449): on such a server the watcher polls no more often than that.
  */
 export function watchPop3(service: ServiceOf<"pop3">, account: Credentials, deps: WatcherDeps): Watcher {
   return new Pop3Watcher(service, account, deps);
@@ -30,6 +34,7 @@ class Pop3Watcher implements Watcher {
   private knownUntil = -Infinity;
   private readonly notProbes = new Set<string>();
   private failures = 0;
+  private readonly slot: LoginSlot;
   private markReady: () => void = () => undefined;
   private readonly readyPromise = new Promise<void>((resolve) => (this.markReady = resolve));
 
@@ -38,6 +43,7 @@ class Pop3Watcher implements Watcher {
     private readonly account: Credentials,
     private readonly deps: WatcherDeps,
   ) {
+    this.slot = loginSlot(service.host, service.port, account.username);
     this.loop = this.run();
   }
 
@@ -66,7 +72,10 @@ class Pop3Watcher implements Watcher {
         this.markReady();
       } catch (err) {
         const level = this.failures++ === 0 ? "warn" : "debug";
-        if (!this.stopped) this.deps.log[level]({ err, mailbox: this.service.name }, "POP3 poll failed");
+        const code = (err as { probeCode?: ErrorCode }).probeCode;
+        const what =
+          code === "login-delay" ? "POP3 login refused by the server's LOGIN-DELAY" : "POP3 poll failed";
+        if (!this.stopped) this.deps.log[level]({ err, mailbox: this.service.name, code }, what);
       }
       if (this.stopped) break;
       await this.wake.wait(this.nextPollMs());
@@ -79,13 +88,25 @@ class Pop3Watcher implements Watcher {
     return this.deps.awaited() > 0 ? t.pollMs : t.idleRenewMs;
   }
 
-  /** One session: every unseen message's header is read, probes are reported and deleted as told. */
+  /**
+   * One session in a turn of the login slot: every unseen message's header is read, probes are
+   * reported and deleted as told.
+   */
   private async poll(): Promise<void> {
-    const conn = await this.open();
+    const lease = await this.slot.acquire("watcher", Infinity, this.abort.signal);
+    if (!lease) return; // stopped
+    let conn: LineConnection | undefined;
     try {
+      conn = await this.open();
       const s = this.deps.clock.monotonic();
       await command(conn, `USER ${this.account.username}`);
-      await command(conn, `PASS ${this.account.password.reveal()}`, "PASS");
+      try {
+        await command(conn, `PASS ${this.account.password.reveal()}`, "PASS");
+      } catch (err) {
+        if ((err as { probeCode?: ErrorCode }).probeCode === "login-delay") lease.refused();
+        throw err;
+      }
+      lease.loggedIn();
       const seenAt = this.deps.clock.monotonic();
       const wall = this.deps.clock.now();
       const listing = await multiline(conn, "UIDL");
@@ -112,7 +133,8 @@ class Pop3Watcher implements Watcher {
       await command(conn, "QUIT");
       this.knownUntil = Math.max(this.knownUntil, s);
     } finally {
-      conn.close();
+      conn?.close();
+      lease.release();
     }
   }
 
@@ -129,6 +151,8 @@ class Pop3Watcher implements Watcher {
     });
     try {
       await status(conn, "greeting");
+      const caps = await capa(conn);
+      if (caps) this.slot.announce(caps.loginDelayMs);
       if (tls.mode === "starttls" && tlsOpts) {
         await command(conn, "STLS");
         await conn.upgrade(tlsOpts);
@@ -141,12 +165,24 @@ class Pop3Watcher implements Watcher {
   }
 }
 
-/** Reads one status line; anything but +OK is an error naming `what` (never a password). */
+/**
+ * Reads one status line; anything but +OK is an error naming `what` (never a password), coded by its
+ * response code (RFC 2449, 3206) or as `mailbox`.
+ */
 async function status(conn: LineConnection, what: string): Promise<string> {
   const line = await conn.readLine();
   if (!/^\+OK\b/i.test(line))
-    throw codedError("mailbox", `POP3 ${what}: ${JSON.stringify(line.slice(0, 200))}`);
+    throw codedError(pop3ErrorCode(line, "mailbox"), `POP3 ${what}: ${JSON.stringify(line.slice(0, 200))}`);
   return line;
+}
+
+/** The server's CAPA (RFC 2449), or undefined when it has none. */
+async function capa(conn: LineConnection): Promise<ReturnType<typeof parseCapa> | undefined> {
+  await conn.writeLine("CAPA");
+  if (!/^\+OK\b/i.test(await conn.readLine())) return undefined;
+  const lines: string[] = [];
+  for (let l = await conn.readLine(); l !== "."; l = await conn.readLine()) lines.push(l);
+  return parseCapa(lines);
 }
 
 /** Sends a command and requires +OK; `shown` replaces the command in errors. */

@@ -130,13 +130,24 @@ function imapPeer(opts: { starttls: boolean }): Handler {
 }
 
 /** A scripted POP3 server: two messages, optional STLS, and a STAT that can fail. */
-function pop3Peer(opts: { stls: boolean; statFails?: boolean; locked?: boolean }): Handler {
+function pop3Peer(opts: {
+  stls: boolean;
+  statFails?: boolean;
+  locked?: boolean;
+  /** Answer PASS with this -ERR line instead. */
+  passErr?: string;
+  /** Announce LOGIN-DELAY and EXPIRE in CAPA. */
+  loginDelay?: number;
+}): Handler {
   const session = (socket: net.Socket, secure: boolean): void =>
     lines(socket, (line, s) => {
       const [cmd = "", arg = ""] = line.split(/ (.*)$/);
       switch (cmd.toUpperCase()) {
         case "CAPA":
-          return void s.write(`+OK\r\nUSER\r\n${opts.stls && !secure ? "STLS\r\n" : ""}.\r\n`);
+          return void s.write(
+            `+OK\r\nUSER\r\n${opts.stls && !secure ? "STLS\r\n" : ""}` +
+              `${opts.loginDelay ? `LOGIN-DELAY ${opts.loginDelay}\r\nEXPIRE NEVER\r\n` : ""}.\r\n`,
+          );
         case "STLS":
           s.write("+OK begin TLS\r\n");
           return session(serverTls(s, "valid"), true);
@@ -144,6 +155,7 @@ function pop3Peer(opts: { stls: boolean; statFails?: boolean; locked?: boolean }
           return void s.write("+OK\r\n");
         case "PASS":
           if (opts.locked) return void s.write("-ERR [IN-USE] mailbox locked by another session\r\n");
+          if (opts.passErr) return void s.write(`${opts.passErr}\r\n`);
           return void s.write(
             arg === PASSWORD ? "+OK logged in\r\n" : "-ERR [AUTH] Authentication failed.\r\n",
           );
@@ -317,7 +329,15 @@ describe("pop3 check", () => {
     expect(failure(r)).toBeUndefined();
     expect(r.details).toMatchObject({ messages: 2, octets: 320 });
     expect(r.tls?.subject).toBe("mx.probe.test");
-    expect(Object.keys(r.phases)).toEqual(["connect", "tls", "greeting", "login", "stat", "quit"]);
+    expect(Object.keys(r.phases)).toEqual([
+      "connect",
+      "tls",
+      "greeting",
+      "capability",
+      "login",
+      "stat",
+      "quit",
+    ]);
   });
 
   it("upgrades with STLS before USER/PASS", async () => {
@@ -333,12 +353,27 @@ describe("pop3 check", () => {
   });
 
   it.each([
-    ["a -ERR to STAT", { statFails: true }, "stat"],
-    ["an [IN-USE] answer to PASS", { locked: true }, "login"],
-  ])("reports %s as mailbox", async (_name, opts, stage) => {
+    ["a -ERR [SYS/TEMP] to STAT", { statFails: true }, "server-temporary", "stat"],
+    ["an [IN-USE] answer to PASS", { locked: true }, "in-use", "login"],
+    ["a [LOGIN-DELAY] answer to PASS", { passErr: "-ERR [LOGIN-DELAY] wait" }, "login-delay", "login"],
+    ["a [SYS/TEMP] answer to PASS", { passErr: "-ERR [SYS/TEMP] backend down" }, "server-temporary", "login"],
+    ["a [SYS/PERM] answer to PASS", { passErr: "-ERR [SYS/PERM] disabled" }, "server-permanent", "login"],
+    ["a [AUTH] answer to PASS", { passErr: "-ERR [AUTH] bad" }, "auth", "login"],
+    ["a -ERR without a code to PASS", { passErr: "-ERR no" }, "auth", "login"],
+  ])("reports %s as its own code (RFC 2449, 3206)", async (_name, opts, code, stage) => {
     const r = await pop3(await peer(pop3Peer({ stls: false, ...opts })), { mode: "none" });
-    expect(failure(r)).toEqual({ code: "mailbox", stage });
-    expect(r.error?.message).toMatch(/locked/);
+    expect(failure(r)).toEqual({ code, stage });
+  });
+
+  it("reports CAPA's LOGIN-DELAY and EXPIRE, and waits out the delay it announced before the next login", async () => {
+    const port = await peer(pop3Peer({ stls: false, loginDelay: 60 }));
+    const first = await pop3(port, { mode: "none" });
+    expect(failure(first)).toBeUndefined();
+    expect(first.details).toMatchObject({ loginDelaySeconds: 60, expire: "never" });
+    // the second check would log in within the announced minute: it does not try, and does not count
+    const second = await pop3(port, { mode: "none" });
+    expect(failure(second)).toEqual({ code: "login-delay", stage: "login" });
+    expect(second.error?.message).toMatch(/one login of this account per 60 s/);
   });
 
   it("reports a -ERR to PASS as auth at login, without the password", async () => {

@@ -84,7 +84,7 @@ describe("mailbox", () => {
     expect(r.error?.message).toContain("Does-Not-Exist");
   });
 
-  it("fails with mailbox when Dovecot cannot read the mail store: IMAP at select, POP3 at stat", async () => {
+  it("fails when Dovecot cannot read the mail store: IMAP mailbox at select, POP3 [SYS/TEMP] at stat", async () => {
     const maildir = stack.maildir("probe1");
     const { mode } = await stat(maildir);
     await chmod(maildir, 0o000);
@@ -93,8 +93,9 @@ describe("mailbox", () => {
       const pop3 = await check(ENDPOINTS[2]![1]);
       expect([failure(imap), failure(pop3)]).toEqual([
         { code: "mailbox", stage: "select" },
-        { code: "mailbox", stage: "stat" },
+        { code: "server-temporary", stage: "stat" },
       ]);
+      expect(pop3.error?.message).toMatch(/\[SYS\/TEMP\]/);
     } finally {
       await chmod(maildir, mode);
     }
