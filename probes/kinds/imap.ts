@@ -2,6 +2,7 @@ import net from "node:net";
 import tls from "node:tls";
 import { ImapFlow, type ImapTransport, type ImapTransportSocket } from "imapflow";
 import { codedError } from "../../contract/errors.js";
+import { imapErrorCode } from "../net/imap-codes.js";
 import { certificateInfo, nodeTlsOptions, tlsClientOptions, type TlsClientOptions } from "../net/tls.js";
 import type { CheckOutcome } from "../../contract/result.js";
 import type { ServiceOf } from "../../config/services.js";
@@ -12,6 +13,8 @@ import type { CheckContext, CheckKind, Credentials } from "./kind.js";
  * mailbox, LOGOUT. imapflow speaks the protocol, but the probe opens the socket and reads the greeting
  * itself and hands the socket over through imapflow's `transport` option: that way connect, TLS and
  * greeting are timed as separate phases and a failure is attributed to the step that really failed.
+ * Response codes (RFC 5530: [UNAVAILABLE], [AUTHENTICATIONFAILED], [INUSE], [LIMIT], [SERVERBUG], ...)
+ * choose the error code (probes/net/imap-codes.ts).
  */
 export const imapCheck: CheckKind<"imap"> = { kind: "imap", run };
 
@@ -128,10 +131,17 @@ async function examine(client: ImapFlow, mailbox: string): Promise<{ exists: num
     const box = await client.mailboxOpen(mailbox, { readOnly: true });
     return { exists: box.exists };
   } catch (err) {
-    const e = err as { responseStatus?: string; responseText?: string; mailboxMissing?: boolean };
+    const e = err as {
+      responseStatus?: string;
+      responseText?: string;
+      mailboxMissing?: boolean;
+      serverResponseCode?: string;
+    };
     if (e.mailboxMissing) throw codedError("mailbox", `mailbox "${mailbox}" does not exist`);
     if (e.responseStatus === "NO" || e.responseStatus === "BAD") {
-      throw codedError("mailbox", `cannot open mailbox "${mailbox}": ${e.responseText ?? e.responseStatus}`);
+      const code = imapErrorCode(e.serverResponseCode, "mailbox");
+      const why = `${e.serverResponseCode ? `[${e.serverResponseCode}] ` : ""}${e.responseText ?? e.responseStatus}`;
+      throw codedError(code, `cannot open mailbox "${mailbox}": ${why}`);
     }
     throw imapFailure(err);
   }
@@ -161,14 +171,19 @@ function imapFailure(err: unknown, upgradeStarted = false): unknown {
   };
   const code = typeof e.code === "string" ? e.code : "";
   const said = e.responseText ? `: ${e.responseText}` : "";
-  if (e.authenticationFailed) return codedError("auth", `login refused${said || `: ${e.message}`}`);
+  const bracket = e.serverResponseCode ? ` [${e.serverResponseCode}]` : "";
+  if (e.authenticationFailed) {
+    const why = imapErrorCode(e.serverResponseCode, "auth");
+    return codedError(why, `login refused${bracket}${said || `: ${e.message}`}`);
+  }
   if (e.tlsFailed && !code && !upgradeStarted)
     return codedError("tls-unavailable", e.message ?? "STARTTLS failed");
   if (PROTOCOL_CODES.test(code)) return codedError("protocol", e.message ?? code);
   if (TIMEOUT_CODES.has(code)) return codedError("timeout", e.message ?? code);
   if (CLOSED_CODES.has(code)) return codedError("closed", e.message ?? code);
   if (e.responseStatus === "NO" || e.responseStatus === "BAD") {
-    return codedError("protocol", `server answered ${e.responseStatus}${said}`);
+    const why = imapErrorCode(e.serverResponseCode, "protocol");
+    return codedError(why, `server answered ${e.responseStatus}${bracket}${said}`);
   }
   return err;
 }

@@ -88,8 +88,11 @@ function serverTls(socket: net.Socket, cert: CertKind): tls.TLSSocket {
   return secure;
 }
 
-/** A scripted IMAP server: INBOX holds 3 messages, `starttls` says whether it offers STARTTLS. */
-function imapPeer(opts: { starttls: boolean }): Handler {
+/**
+ * A scripted IMAP server: INBOX holds 3 messages, `starttls` says whether it offers STARTTLS;
+ * `login` and `examine` replace the answer to LOGIN or EXAMINE (e.g. "NO [UNAVAILABLE] later").
+ */
+function imapPeer(opts: { starttls: boolean; login?: string; examine?: string }): Handler {
   const session = (socket: net.Socket, secure: boolean): void =>
     lines(socket, (line, s) => {
       const [tag, cmd = "", args = ""] = line.split(/ (\S+)(?: (.*))?$/);
@@ -102,6 +105,7 @@ function imapPeer(opts: { starttls: boolean }): Handler {
           ok("begin TLS");
           return session(serverTls(s, "valid"), true);
         case "LOGIN":
+          if (opts.login) return void s.write(`${tag} ${opts.login}\r\n`);
           return void (args.includes(PASSWORD)
             ? ok()
             : s.write(`${tag} NO [AUTHENTICATIONFAILED] failed\r\n`));
@@ -112,6 +116,7 @@ function imapPeer(opts: { starttls: boolean }): Handler {
           if (/INBOX/i.test(args)) s.write(`* LIST (\\HasNoChildren) "/" INBOX\r\n`);
           return void ok();
         case "EXAMINE":
+          if (opts.examine) return void s.write(`${tag} ${opts.examine}\r\n`);
           if (!/INBOX/i.test(args)) return void s.write(`${tag} NO [NONEXISTENT] Mailbox doesn't exist\r\n`);
           s.write("* FLAGS (\\Seen)\r\n* 3 EXISTS\r\n* OK [UIDVALIDITY 7] ok\r\n* OK [UIDNEXT 4] ok\r\n");
           return void ok("[READ-ONLY] done");
@@ -245,6 +250,21 @@ describe("imap check", () => {
       { password: "nope" },
     );
     expect(failure(r)).toEqual({ code: "auth", stage: "login" });
+  });
+
+  it.each([
+    ["NO [UNAVAILABLE] to LOGIN", { login: "NO [UNAVAILABLE] backend down" }, "server-temporary", "login"],
+    ["NO [AUTHENTICATIONFAILED] to LOGIN", { login: "NO [AUTHENTICATIONFAILED] no" }, "auth", "login"],
+    ["NO [EXPIRED] to LOGIN", { login: "NO [EXPIRED] password expired" }, "auth", "login"],
+    ["NO [SERVERBUG] to LOGIN", { login: "NO [SERVERBUG] oops" }, "server-permanent", "login"],
+    ["NO [INUSE] to EXAMINE", { examine: "NO [INUSE] locked" }, "in-use", "select"],
+    ["NO [LIMIT] to EXAMINE", { examine: "NO [LIMIT] too many sessions" }, "limit", "select"],
+    ["NO [OVERQUOTA] to EXAMINE", { examine: "NO [OVERQUOTA] full" }, "limit", "select"],
+    ["NO [NOPERM] to EXAMINE", { examine: "NO [NOPERM] no access" }, "mailbox", "select"],
+    ["NO without a code to EXAMINE", { examine: "NO cannot" }, "mailbox", "select"],
+  ])("reports %s as its own code (RFC 5530)", async (_name, opts, code, stage) => {
+    const r = await imap(await peer(imapPeer({ starttls: false, ...opts })), { mode: "none" });
+    expect(failure(r)).toEqual({ code, stage });
   });
 
   it("reports a missing mailbox as mailbox at select", async () => {
