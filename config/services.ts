@@ -63,6 +63,17 @@ export const RelayService = z.strictObject({
   ehloName: z.string().min(1).optional(),
 });
 
+/**
+ * How the delivery probes watch an IMAP mailbox (probes/delivery/watch.ts WatchMode): `auto` (IDLE
+ * as a wake-up plus a NOOP every `pollInterval` while messages are awaited), `idle` (IDLE alone) or
+ * `poll` (NOOP only, for servers whose IDLE is broken). `pollInterval` overrides the deliveries'.
+ */
+export const WatchOptions = z.strictObject({
+  mode: z.enum(["auto", "idle", "poll"]).default("auto"),
+  pollInterval: Duration.optional(),
+});
+export type WatchOptions = z.infer<typeof WatchOptions>;
+
 /** IMAP (143 STARTTLS or 993 TLS): login with the probe account, select the mailbox. */
 export const ImapService = z.strictObject({
   ...socketService,
@@ -70,6 +81,8 @@ export const ImapService = z.strictObject({
   tls: TlsOptions.default({ mode: "implicit", verify: true }),
   account: z.string(),
   mailbox: z.string().default("INBOX"),
+  /** How delivery probes watch this mailbox. */
+  watch: WatchOptions.optional(),
 });
 
 /** POP3 (110 STLS or 995 TLS): login with the probe account, STAT. */

@@ -177,13 +177,16 @@ function startWatchers(
     if (!d.mailbox || watchers.has(d.mailbox)) continue;
     const service = o.config.services.find((s) => s.name === d.mailbox) as ServiceOf<"imap" | "pop3">;
     const account = o.config.accounts[service.account]!;
-    const pollMs = Math.min(...deliveries.filter((x) => x.mailbox === d.mailbox).map((x) => x.pollInterval));
+    const watch = service.kind === "imap" ? service.watch : undefined;
+    const pollMs =
+      watch?.pollInterval ??
+      Math.min(...deliveries.filter((x) => x.mailbox === d.mailbox).map((x) => x.pollInterval));
     if (service.kind === "pop3")
       loginSlot(service.host, service.port, account.username).plan(`watcher ${service.name}`, pollMs, o.log);
     const deps = {
       clock,
       log: o.log,
-      tuning: { ...DEFAULT_TUNING, pollMs, ...o.tuning },
+      tuning: { ...DEFAULT_TUNING, pollMs, ...(watch ? { mode: watch.mode } : {}), ...o.tuning },
       awaited: () => inflight.awaitedIn(service.name),
       onArrival: arrivals.fromMailbox,
     };

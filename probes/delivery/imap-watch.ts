@@ -1,4 +1,5 @@
 import { ImapFlow, type FetchMessageObject } from "imapflow";
+import { retryDelay } from "../../contract/backoff.js";
 import type { ServiceOf } from "../../config/services.js";
 import type { Credentials } from "../kinds/kind.js";
 import { nodeTlsOptions, tlsClientOptions } from "../net/tls.js";
@@ -8,14 +9,17 @@ import type { Detection } from "../../contract/delivery-result.js";
 import { probeOf, Wake, type MailboxArrival, type Watcher, type WatcherDeps } from "./watch.js";
 
 /**
- * Watches one IMAP mailbox for probe messages: IDLE while nothing is expected soon, a NOOP burst right
- * after a send (Dovecot's IDLE notification comes ~0.5 s late), NOOP polling where IDLE is missing,
- * a periodic look into the Junk folder, and a SEARCH for every probe message after each (re)connect,
- * so messages that landed while the server restarted are still matched.
+ * Watches one IMAP mailbox for probe messages: a NOOP burst right after a send, then (mode auto) IDLE
+ * as a wake-up with a NOOP at the poll interval while messages are awaited, IDLE alone (mode idle) or
+ * NOOP polling (mode poll, or no IDLE), a periodic look into the Junk folder, and a SEARCH for every
+ * probe message after each (re)connect, so messages that landed while the server restarted are still
+ * matched. Reconnects back off exponentially; each outage is logged once, and so is its end.
  *
- * Error bound: `knownUntil` is the latest moment the mailbox is known to have been seen complete (the
- * send time of the last NOOP/FETCH/SEARCH, or, during IDLE, now minus the IDLE lag). A message seen at
- * `t` arrived after `knownUntil`, so `t - knownUntil` bounds how early it may really have arrived.
+ * Error bound: `knownUntil` is the latest moment the mailbox was observed without unseen messages:
+ * the send time of the last NOOP/FETCH/SEARCH whose answer was complete. IDLE only wakes the watcher:
+ * servers push late (Dovecot ~0.5 s; Cyrus without idled up to `imapidlepoll`, 60 s), so no push delay
+ * is assumed. A message seen at `t` arrived after `knownUntil`: `t - knownUntil` bounds how early it
+ * may really have arrived, on any server.
  */
 export function watchImap(service: ServiceOf<"imap">, account: Credentials, deps: WatcherDeps): Watcher {
   return new ImapWatcher(service, account, deps);
@@ -43,6 +47,8 @@ class ImapWatcher implements Watcher {
   private nextUid = 1;
   private junk: { path: string; uidNext: number; checkedAt: number; due: number } | undefined;
   private failures = 0;
+  /** When the current outage began (monotonic ms), for the one line that reports its end. */
+  private outageSince = 0;
   /** The watched mailbox's path as the server names it (EXISTS of Junk, while selected, is not ours). */
   private watched = "";
   private markReady: () => void = () => undefined;
@@ -81,27 +87,42 @@ class ImapWatcher implements Watcher {
 
   private async run(): Promise<void> {
     while (!this.stopped) {
+      let error: unknown;
       try {
         await this.session();
       } catch (err) {
-        const level = this.failures === 0 ? "warn" : "debug";
-        if (!this.stopped)
-          this.deps.log[level]({ err, mailbox: this.service.name }, "IMAP watcher disconnected");
+        error = err;
       } finally {
         this.client?.close();
         this.client = undefined;
         this.idling = false;
       }
       if (this.stopped) break;
+      this.logDrop(error);
       this.failures += 1;
       await this.wake.wait(this.reconnectDelay());
     }
   }
 
+  /** The first failure of an outage is a warning (a clean close too); the retries are debug lines. */
+  private logDrop(err: unknown): void {
+    const mailbox = this.service.name;
+    if (this.failures > 0) {
+      this.deps.log.debug({ err, mailbox, attempt: this.failures }, "IMAP watcher: reconnect failed");
+      return;
+    }
+    this.outageSince = this.mono();
+    const what = err
+      ? "IMAP watcher disconnected; reconnecting with backoff"
+      : "IMAP server closed the watcher's connection; reconnecting with backoff";
+    this.deps.log.warn({ ...(err ? { err } : {}), mailbox }, what);
+  }
+
   private reconnectDelay(): number {
     const t = this.deps.tuning;
-    if (this.deps.awaited() > 0) return t.reconnectMs;
-    return Math.min(t.reconnectMaxMs, t.reconnectMs * 2 ** Math.min(this.failures, 16));
+    const max =
+      this.deps.awaited() > 0 ? Math.min(t.reconnectAwaitedMaxMs, t.reconnectMaxMs) : t.reconnectMaxMs;
+    return retryDelay(this.failures, t.reconnectMs, max);
   }
 
   /** One connection: log in, find Junk, SELECT, SEARCH every probe message, then watch until it drops. */
@@ -113,7 +134,14 @@ class ImapWatcher implements Watcher {
     this.watched = (await client.mailboxOpen(this.service.mailbox)).path;
     this.junk = junkBox && { path: junkBox.path, uidNext: 0, checkedAt: -Infinity, due: -Infinity };
     await this.sweep(client);
-    if (this.failures > 0 && this.deps.awaited() > 0) this.expect();
+    if (this.failures > 0) {
+      const seconds = Math.round(this.mono() - this.outageSince) / 1000;
+      this.deps.log.info(
+        { mailbox: this.service.name, attempts: this.failures, seconds },
+        "IMAP watcher reconnected",
+      );
+      if (this.deps.awaited() > 0) this.expect();
+    }
     this.failures = 0;
     this.markReady();
     while (!this.stopped && client.usable) {
@@ -143,10 +171,10 @@ class ImapWatcher implements Watcher {
     client.on("exists", (e) => {
       if (e.count <= e.prevCount || e.path !== this.watched) return;
       const at = this.mono();
-      const lower = this.idling
-        ? Math.max(this.knownUntil, at - this.deps.tuning.idleLagMs)
-        : this.knownUntil;
-      this.events.push({ at, count: e.count, lower, detection: this.idling ? "imap-idle" : "imap-poll" });
+      // an IDLE push says when we learned of it, not when it arrived: the bound starts at the last
+      // moment the mailbox was seen without it, whatever the server's push delay
+      const detection = this.idling ? "imap-idle" : "imap-poll";
+      this.events.push({ at, count: e.count, lower: this.knownUntil, detection });
       this.wake.notify();
     });
     return client;
@@ -170,7 +198,7 @@ class ImapWatcher implements Watcher {
   /** Waits for the next thing to do (burst poll, IDLE notification, slow poll) and does it. */
   private async step(client: Client): Promise<void> {
     const t = this.deps.tuning;
-    const useIdle = !t.forcePoll && client.capabilities.has("IDLE");
+    const useIdle = t.mode !== "poll" && client.capabilities.has("IDLE");
     // the burst ends early once every message sent to this mailbox has been seen: its NOOPs
     // cost CPU on both sides and would measure nothing more
     if (this.mono() < this.burstUntil && this.deps.awaited() > 0) {
@@ -193,19 +221,22 @@ class ImapWatcher implements Watcher {
     this.knownUntil = Math.max(this.knownUntil, s);
   }
 
-  /** One IDLE: until a notification, a send (burst), a due Junk check, the renewal time or a drop. */
+  /**
+   * One IDLE: until a notification, a send (burst), a due Junk check, the renewal time, in mode auto
+   * the poll interval while messages are awaited, or a drop. It ends in a FETCH or a NOOP, whose send
+   * time is the next moment the mailbox is known complete.
+   */
   private async idleOnce(client: Client): Promise<void> {
     const t = this.deps.tuning;
     this.idling = true;
     const idle = client.idle().catch(() => undefined);
-    const until = Math.min(t.idleRenewMs, this.junk ? this.junk.due - this.mono() : Infinity);
+    const poll = t.mode === "auto" && this.deps.awaited() > 0 ? t.pollMs : Infinity;
+    const until = Math.min(t.idleRenewMs, poll, this.junk ? this.junk.due - this.mono() : Infinity);
     if (this.events.length === 0 && !this.stopped) await this.wake.wait(until);
     // from here on the server answers our commands: what it reports now is a poll's finding
-    const b = this.mono();
     this.idling = false;
-    this.knownUntil = Math.max(this.knownUntil, b - t.idleLagMs);
     if (this.events.length > 0) await this.collect(client);
-    else if (client.usable) await client.noop();
+    else await this.poll(client);
     await idle;
   }
 

@@ -30,6 +30,14 @@ export interface MailboxArrival {
 /** What the watcher does with a probe message after reporting it. */
 export type Verdict = "delete" | "keep";
 
+/**
+ * How an IMAP mailbox is watched (config `services[].watch.mode`): `auto` uses IDLE as a wake-up and
+ * polls (NOOP) at the poll interval while messages are awaited, `idle` relies on IDLE alone between
+ * the bursts, `poll` never uses IDLE. The reported bound never depends on the mode being right: it is
+ * always the time since the mailbox was last seen without the message.
+ */
+export type WatchMode = "auto" | "idle" | "poll";
+
 /** Timing of a watcher; defaults in {@link DEFAULT_TUNING}, tests shorten them. */
 export interface WatchTuning {
   /** Poll interval of the burst right after a send (IMAP NOOP, POP3 session). */
@@ -38,19 +46,21 @@ export interface WatchTuning {
   burstMs: number;
   /** Set false to rely on IDLE (or the slow poll) alone. */
   burst: boolean;
-  /** Slowest time an IDLE notification may take after delivery (Dovecot: ~0.5 s): its error bound. */
-  idleLagMs: number;
-  /** Poll interval for POP3 and IMAP servers without IDLE while messages are awaited. */
+  /** IMAP: how the mailbox is watched between bursts (see {@link WatchMode}). */
+  mode: WatchMode;
+  /** Poll interval while messages are awaited: POP3, IMAP without IDLE, IMAP in mode auto. */
   pollMs: number;
   /** How often the Junk folder is checked while messages are awaited (during a burst: 10x as often). */
   junkCheckMs: number;
   /** IDLE is renewed this often (RFC 2177: under 29 minutes), also when nothing is awaited. */
   idleRenewMs: number;
-  /** Reconnect delay while messages are awaited; otherwise it grows up to `reconnectMaxMs`. */
+  /**
+   * First reconnect delay; it doubles (with jitter) per failed attempt, up to `reconnectAwaitedMaxMs`
+   * while messages are awaited and up to `reconnectMaxMs` otherwise.
+   */
   reconnectMs: number;
+  reconnectAwaitedMaxMs: number;
   reconnectMaxMs: number;
-  /** Force NOOP polling even where IDLE is offered (for servers whose IDLE is known broken). */
-  forcePoll: boolean;
 }
 
 /** Defaults: precise right after a send, cheap while nothing is expected. */
@@ -58,13 +68,13 @@ export const DEFAULT_TUNING: WatchTuning = {
   burstPollMs: 25,
   burstMs: 3000,
   burst: true,
-  idleLagMs: 1000,
+  mode: "auto",
   pollMs: 5000,
   junkCheckMs: 30_000,
   idleRenewMs: 4 * 60_000,
   reconnectMs: 250,
+  reconnectAwaitedMaxMs: 2000,
   reconnectMaxMs: 60_000,
-  forcePoll: false,
 };
 
 /** What a watcher needs from the runner. */
