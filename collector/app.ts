@@ -4,13 +4,14 @@ import { CollectorLimits } from "../config/collector.js";
 import type { Secret } from "../config/secret.js";
 import { admissionRules, type AdmissionConfig } from "./routes/admission.js";
 import { errorBody, Errors, toApiError } from "./errors.js";
+import { createHealth, type Health } from "./health.js";
 import type { ExporterStats } from "./influx/exporter.js";
 import { adminOnly, agentResolver } from "./routes/auth.js";
 import { incidentRoutes } from "./routes/incidents.js";
 import { ingestRoutes } from "./routes/ingest.js";
 import { maintenanceRoutes, type KnownNames } from "./routes/maintenance.js";
 import { manualRoutes } from "./routes/manual.js";
-import { createCollectorMetrics, metricsRoutes } from "./routes/metrics.js";
+import { createCollectorMetrics, healthMetrics, metricsRoutes } from "./routes/metrics.js";
 import { slaRoutes, type SlaWiring } from "./routes/sla.js";
 import { statusRoutes } from "./status/routes.js";
 import type { CollectorStore } from "./store/index.js";
@@ -41,6 +42,8 @@ export interface CollectorDeps {
   names?: KnownNames;
   /** The SLA engine's wiring; /api/v1/sla answers 501 without it. */
   sla?: SlaWiring;
+  /** Readiness (collector/health.ts); made from the store and limits when absent. */
+  health?: Health;
   /** Wall clock, Unix ms (tests pass their own). */
   now?: () => number;
 }
@@ -48,6 +51,7 @@ export interface CollectorDeps {
 /** The plugin. Register it with `deps` as options. */
 export async function collectorApp(app: FastifyInstance, deps: CollectorDeps): Promise<void> {
   const now = deps.now ?? Date.now;
+  const limits = deps.limits ?? CollectorLimits.parse({});
   const metrics = createCollectorMetrics(deps.registry, {
     store: deps.store,
     exporter: deps.exporter?.stats,
@@ -71,23 +75,26 @@ export async function collectorApp(app: FastifyInstance, deps: CollectorDeps): P
   );
   app.decorateRequest("vantage", undefined);
 
-  metricsRoutes(app, deps.registry, deps.store);
+  const health = deps.health ?? createHealth({ store: deps.store, minFreeBytes: limits.minFreeBytes, now });
+  healthMetrics(deps.registry, health);
+  metricsRoutes(app, deps.registry, health);
   statusRoutes(app, { store: deps.store, sla: deps.sla, vantagePoints: Object.keys(deps.agentTokens), now });
   ingestRoutes(app, {
     store: deps.store,
     resolveAgent: agentResolver(deps.agentTokens),
-    admission: admissionRules(deps.described, deps.limits ?? CollectorLimits.parse({}), now, (type, name) =>
+    admission: admissionRules(deps.described, limits, now, (type, name) =>
       deps.store.results.holdsName(type, name),
     ),
     maxBatch: deps.maxBatch,
     maxBodyBytes: deps.maxBodyBytes,
     exportPoints: deps.exporter !== undefined,
     metrics,
+    health,
     now,
   });
   await app.register(async (admin) => {
     admin.addHook("onRequest", adminOnly(deps.adminToken));
-    maintenanceRoutes(admin, deps.store, now, deps.names);
+    maintenanceRoutes(admin, deps.store, now, deps.names, limits.maxWindow);
     incidentRoutes(admin, deps.store, now, deps.names?.segments);
     manualRoutes(admin, deps.store, now);
     slaRoutes(admin, deps.sla);

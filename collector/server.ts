@@ -7,6 +7,8 @@ import { ConfigError, loadConfigFile } from "../config/load.js";
 import type { Config } from "../config/schema.js";
 import { createLogger, type Logger } from "../contract/log.js";
 import { buildCollector, type CollectorDeps } from "./app.js";
+import { createHealth, type Health } from "./health.js";
+import { listeningOptions } from "./http-limits.js";
 import { startExporter, type Exporter } from "./influx/exporter.js";
 import { ledgerLoadMonth } from "./report/ledger-source.js";
 import { createReportService, type ReportService } from "./report/service.js";
@@ -82,6 +84,16 @@ export async function startCollector(
   if (problems.length > 0) throw new ConfigError("(configuration)", problems);
   const log = opts.log ?? createLogger("collector");
   const ledger = openStore(ledgerPath(c.dataDir));
+  const health = createHealth({
+    store: ledger,
+    minFreeBytes: c.limits.minFreeBytes,
+    now: opts.now ?? Date.now,
+  });
+  const sound = health.checkIntegrity();
+  if (!sound.ok) {
+    ledger.close();
+    throw new LedgerDamaged(sound.detail);
+  }
   // The app writes through the wiring's store, so every ingest invalidates the periods it changes.
   const source = opts.sla ? undefined : createSlaSource(ledger, config, { now: opts.now });
   const store = source?.store ?? ledger;
@@ -100,9 +112,14 @@ export async function startCollector(
       registry: new Registry(),
       exporter,
       sla: opts.sla ?? source?.wiring,
+      health,
       now: opts.now,
     },
-    { loggerInstance: log, logController: new LogController({ disableRequestLogging: true }) },
+    {
+      ...listeningOptions(c.limits),
+      loggerInstance: log,
+      logController: new LogController({ disableRequestLogging: true }),
+    },
   );
   const [host, port] = c.listen.split(":") as [string, string];
   try {
@@ -114,13 +131,34 @@ export async function startCollector(
     throw err;
   }
   if (report) startReport(report, log);
+  const integrity = watchIntegrity(health, c.limits.integrityCheckInterval, log);
   const close = async () => {
+    clearInterval(integrity);
     await app.close();
     await exporter?.stop();
     await report?.stop();
     store.close();
   };
   return { app, store, exporter, report, address: listeningAddress(app, c.listen), close };
+}
+
+/** A ledger that failed its integrity check at start: the message names the file and the remedy. */
+export class LedgerDamaged extends Error {
+  override readonly name = "LedgerDamaged";
+}
+
+/** Checks the ledger's integrity every `every` ms; the first damage found is logged as an error. */
+function watchIntegrity(health: Health, every: number, log: Logger): NodeJS.Timeout {
+  let reported = false;
+  const timer = setInterval(() => {
+    const c = health.checkIntegrity();
+    if (!c.ok && !reported) {
+      reported = true;
+      log.error({ condition: c.name }, c.detail);
+    }
+  }, every);
+  timer.unref();
+  return timer;
 }
 
 /** Where the app really listens (`collector.listen` may ask for port 0), as an http:// base URL. */

@@ -6,7 +6,7 @@ import { engineInput, rangeInput } from "../sla-source/input.js";
 import { loadRange } from "../sla-source/load-range.js";
 import type { EngineInput } from "../sla/timeline.js";
 import { AnnotationTable } from "../store/annotations.js";
-import { databaseBytes } from "../store/db.js";
+import { databaseBytes, quickCheck } from "../store/db.js";
 import { ExportQueue } from "../store/export-queue.js";
 import type { CollectorStore } from "../store/index.js";
 import { MaintenanceTable } from "../store/maintenance.js";
@@ -107,6 +107,11 @@ export function openLedgerReadOnly(file: string): CollectorStore {
       throw new Error(`${file} is open read-only for a report`);
     },
     ping: () => void db.prepare("SELECT 1").get(),
+    heartbeat: () => {
+      throw new Error(`${file} is open read-only for a report`);
+    },
+    quickCheck: (max) => quickCheck(db, max),
+    file,
     sizeBytes: () => databaseBytes(file),
     close: () => {
       if (db.open) db.close();

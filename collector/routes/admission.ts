@@ -2,6 +2,7 @@ import { z } from "zod";
 import type { CollectorLimits } from "../../config/collector.js";
 import type { DeliveryDirection } from "../../config/delivery.js";
 import type { IngestRecord } from "../store/index.js";
+import { IngestRecordBody } from "./ingest-body.js";
 
 /**
  * The configuration's half of the ingest schema: a record that is well formed (contract/) is admitted
@@ -234,7 +235,11 @@ export function admitRecord(rules: AdmissionRules) {
   };
 }
 
-/** The schema of an admitted batch: every record against the configuration. */
-export function admittedRecords(rules: AdmissionRules) {
-  return z.strictObject({ records: z.array(z.custom<IngestRecord>().superRefine(admitRecord(rules))) });
+/**
+ * The ingest body as the configuration admits it: each record's contract schema (caps, ranges,
+ * character set) and then this refinement, record by record, so one answer names every bad record,
+ * whether its fault is in the contract or in the configuration.
+ */
+export function admittedIngestBody(rules: AdmissionRules) {
+  return z.strictObject({ records: z.array(IngestRecordBody.superRefine(admitRecord(rules))) });
 }

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
+import { MAX_TIME_MS, MIN_TIME_MS, SafeText } from "../../contract/text.js";
 import type { Annotation } from "../store/annotations.js";
 import type { CollectorStore } from "../store/index.js";
 import { Errors } from "../errors.js";
@@ -21,7 +22,13 @@ function idSchema(segments: readonly string[] | undefined) {
     id: z
       .string()
       .regex(INCIDENT_ID, "expected an incident id segment@YYYY-MM-DDTHH:MM:SS.mmmZ")
-      .refine((id) => !Number.isNaN(Date.parse(INCIDENT_ID.exec(id)?.[2] ?? "")), { error: "invalid time" })
+      .refine(
+        (id) => {
+          const at = Date.parse(INCIDENT_ID.exec(id)?.[2] ?? "");
+          return at >= MIN_TIME_MS && at <= MAX_TIME_MS;
+        },
+        { error: "invalid time (between 2000 and 2200)" },
+      )
       .refine((id) => segments === undefined || segments.includes(INCIDENT_ID.exec(id)?.[1] ?? ""), {
         error: "unknown segment",
       }),
@@ -31,12 +38,14 @@ function idSchema(segments: readonly string[] | undefined) {
 /** A change to an annotation: absent keeps, null clears. */
 const Patch = z
   .strictObject({
-    cause: z.string().trim().min(1).max(2000).nullable().optional(),
+    cause: z.string().trim().min(1).pipe(SafeText(2000)).nullable().optional(),
     forceMajeure: z
-      .strictObject({ reason: z.string().trim().min(1, "force majeure needs a reason (1.5)").max(2000) })
+      .strictObject({
+        reason: z.string().trim().min(1, "force majeure needs a reason (1.5)").pipe(SafeText(2000)),
+      })
       .nullable()
       .optional(),
-    affectedUsers: z.number().int().nonnegative().nullable().optional(),
+    affectedUsers: z.number().int().nonnegative().max(10_000_000_000).nullable().optional(),
   })
   .refine((p) => Object.keys(p).length > 0, {
     error: "nothing to change: give cause, forceMajeure or affectedUsers",

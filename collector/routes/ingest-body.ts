@@ -3,7 +3,8 @@ import { DeliveryResult } from "../../contract/delivery-result.js";
 import { ProbeResult } from "../../contract/result.js";
 
 /**
- * The ingest request body. Each record is validated with the very schema the agent builds it with:
+ * The ingest request body's records (the whole body, with the configuration's admission of each
+ * record, is admission.ts's `admittedIngestBody`). Each record is validated with the very schema the agent builds it with:
  * ProbeResult for checks, DeliveryResult for delivery probes; both carry the uuid `id` ingest is
  * idempotent by and the `vantage` the token check compares.
  */
@@ -13,10 +14,6 @@ export const IngestRecordBody = z.discriminatedUnion("type", [
   z.strictObject({ type: z.literal("check"), payload: ProbeResult }),
   z.strictObject({ type: z.literal("delivery"), payload: DeliveryResult }),
 ]);
-
-/** The whole body. The batch size is checked before this (413, not 400). */
-export const IngestBody = z.strictObject({ records: z.array(IngestRecordBody) });
-export type IngestBody = z.infer<typeof IngestBody>;
 
 /** The answer: how many records were stored now, and how many were already stored. */
 export interface IngestReply {

@@ -1,12 +1,13 @@
 import type { FastifyInstance } from "fastify";
 import { formatPath } from "../../config/load.js";
+import type { Health } from "../health.js";
 import { pointsOf } from "../influx/points.js";
 import type { CollectorStore, IngestRecord } from "../store/index.js";
 import { Errors } from "../errors.js";
 import { authenticateAgent } from "./auth.js";
-import { IngestBody, type IngestReply } from "./ingest-body.js";
+import type { IngestReply } from "./ingest-body.js";
 import type { CollectorMetrics } from "./metrics.js";
-import { admittedRecords, type AdmissionRules } from "./admission.js";
+import { admittedIngestBody, type AdmissionRules } from "./admission.js";
 import { parseOr400 } from "./validate.js";
 
 /**
@@ -27,6 +28,8 @@ export interface IngestDeps {
   /** Queue InfluxDB points in the same transaction (only when an export is configured). */
   exportPoints: boolean;
   metrics: CollectorMetrics;
+  /** Told each transaction's outcome, so readiness reflects the ledger's last write. */
+  health: Pick<Health, "ingestFailed" | "ingestSucceeded">;
   now: () => number;
 }
 
@@ -45,7 +48,7 @@ function checkVantage(records: readonly IngestRecord[], vantage: string): void {
 
 /** Registers the ingest route. */
 export function ingestRoutes(app: FastifyInstance, deps: IngestDeps): void {
-  const admitted = admittedRecords(deps.admission);
+  const body = admittedIngestBody(deps.admission);
   app.post(
     "/api/v1/ingest",
     {
@@ -59,19 +62,19 @@ export function ingestRoutes(app: FastifyInstance, deps: IngestDeps): void {
       if (Array.isArray(raw?.records) && raw.records.length > deps.maxBatch) {
         throw Errors.batchTooLarge(raw.records.length, deps.maxBatch);
       }
-      const body = parseOr400(IngestBody, raw);
+      const records = parseOr400(body, raw).records as IngestRecord[];
       const vantage = req.vantage!;
-      const records = body.records as IngestRecord[];
       checkVantage(records, vantage);
-      parseOr400(admitted, { records });
       const now = deps.now();
       let outcome;
       try {
         outcome = deps.store.ingest(vantage, records, now, deps.exportPoints ? pointsOf : undefined);
       } catch (err) {
         req.log.error({ err }, "ingest transaction failed");
+        deps.health.ingestFailed(err as Error);
         throw Errors.storeUnavailable((err as Error).message);
       }
+      deps.health.ingestSucceeded();
       deps.metrics.ingested(outcome);
       return { accepted: outcome.accepted, duplicates: outcome.duplicates };
     },

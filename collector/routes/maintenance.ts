@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import { RULES } from "../../contract/indicators.js";
+import { MAX_TIME_MS, MIN_TIME_MS, SafeText } from "../../contract/text.js";
 import type { CollectorStore } from "../store/index.js";
 import type { StoredWindow } from "../store/maintenance.js";
 import { Errors } from "../errors.js";
@@ -13,10 +14,20 @@ import { parseOr400 } from "./validate.js";
  * 6.1.6's 24 hours, so the operator learns of a late announcement before the month's report does.
  */
 
-/** Unix ms, or an ISO 8601 date-time with an offset or Z. */
-export const Time = z.union([z.number().int(), z.iso.datetime({ offset: true }).transform(Date.parse)], {
-  error: "expected Unix ms or an ISO 8601 time with a zone",
-});
+/**
+ * Unix ms, or an ISO 8601 date-time with an offset or Z, between 2000 and 2200: inside the JavaScript
+ * date range and the calendar the report can print, so no time is ever "Invalid DateTime".
+ */
+export const Time = z
+  .union([z.number().int(), z.iso.datetime({ offset: true }).transform(Date.parse)], {
+    error: "expected Unix ms or an ISO 8601 time with a zone",
+  })
+  .pipe(
+    z
+      .number()
+      .min(MIN_TIME_MS, { error: "before 2000-01-01" })
+      .max(MAX_TIME_MS, { error: "after 2200-01-01" }),
+  );
 
 /** The names a declaration may refer to (the configuration's), when known. */
 export interface KnownNames {
@@ -24,7 +35,7 @@ export interface KnownNames {
   services: readonly string[];
 }
 
-function declaration(names: KnownNames | undefined, now: number) {
+function declaration(names: KnownNames | undefined, now: number, maxWindowMs: number) {
   const known = (list: readonly string[] | undefined, what: string) =>
     z
       .string()
@@ -38,9 +49,17 @@ function declaration(names: KnownNames | undefined, now: number) {
       announcedAt: Time.optional(),
       segments: z.array(known(names?.segments, "segment")).min(1).optional(),
       services: z.array(known(names?.services, "service")).min(1).optional(),
-      description: z.string().max(2000).optional(),
+      description: SafeText(2000).optional(),
     })
     .refine((d) => d.end > d.start, { error: "a maintenance window must end after it starts", path: ["end"] })
+    .refine((d) => d.end - d.start <= maxWindowMs, {
+      error: `longer than ${Math.round(maxWindowMs / 3_600_000)} h (collector.limits.maxWindow): declare one window per planned interruption`,
+      path: ["end"],
+    })
+    .refine((d) => d.announcedAt === undefined || d.announcedAt <= d.end, {
+      error: "after the window's end: an announcement must come before the work is over",
+      path: ["announcedAt"],
+    })
     .refine((d) => (d.announcedAt ?? now) <= now, {
       error: "in the future: enter the time customers were actually told",
       path: ["announcedAt"],
@@ -48,8 +67,8 @@ function declaration(names: KnownNames | undefined, now: number) {
 }
 
 const Range = z.strictObject({
-  from: z.coerce.number().int().optional(),
-  to: z.coerce.number().int().optional(),
+  from: z.coerce.number().int().min(0).max(MAX_TIME_MS).optional(),
+  to: z.coerce.number().int().min(0).max(MAX_TIME_MS).optional(),
 });
 const Id = z.strictObject({ id: z.string().min(1) });
 
@@ -64,11 +83,12 @@ export function maintenanceRoutes(
   app: FastifyInstance,
   store: CollectorStore,
   now: () => number,
-  names?: KnownNames,
+  names: KnownNames | undefined,
+  maxWindowMs: number,
 ): void {
   app.post("/api/v1/maintenance", async (req, reply) => {
     const at = now();
-    const d = parseOr400(declaration(names, at), req.body);
+    const d = parseOr400(declaration(names, at, maxWindowMs), req.body);
     const window = store.maintenance.declare({
       id: randomUUID(),
       ...d,

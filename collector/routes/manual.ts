@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { z } from "zod";
 import { formatPath } from "../../config/load.js";
+import { SafeText } from "../../contract/text.js";
 import type { CollectorStore } from "../store/index.js";
 import type { ManualEntry } from "../store/manual.js";
 import { Errors } from "../errors.js";
@@ -24,7 +25,7 @@ const Entry = z
   .strictObject({
     clause: z.string().refine((c) => c in MANUAL_CLAUSES, { error: "not a clause entered by hand" }),
     value: z.union([z.number(), z.boolean()], { error: "expected a number or true/false" }),
-    note: z.string().max(2000).optional(),
+    note: SafeText(2000).optional(),
   })
   .superRefine((e, ctx) => {
     const kind = MANUAL_CLAUSES[e.clause]?.value;

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import { Counter, Gauge, type Registry } from "prom-client";
+import type { Health } from "../health.js";
 import type { ExporterStats } from "../influx/exporter.js";
 import type { CollectorStore, IngestOutcome } from "../store/index.js";
 
@@ -105,18 +106,58 @@ function exporterMetrics(registry: Registry, stats: Readonly<ExporterStats> | un
   });
 }
 
-/** GET /metrics (text exposition) and GET /healthz (the ledger answers a read). */
-export function metricsRoutes(app: FastifyInstance, registry: Registry, store: CollectorStore): void {
+/**
+ * GET /metrics (text exposition), GET /healthz (liveness: the process answers; a restart would not
+ * cure a full disk, so the ledger is not asked) and GET /readyz (readiness, collector/health.ts:
+ * 200 when the ledger commits writes, has disk space and is sound; 503 naming each failed condition).
+ */
+export function metricsRoutes(app: FastifyInstance, registry: Registry, health: Health): void {
   app.get("/metrics", async (_req, reply) => {
     const text = await registry.metrics();
     return reply.type(registry.contentType).send(text);
   });
-  app.get("/healthz", async (_req, reply) => {
-    try {
-      store.ping();
-      return { status: "ok" };
-    } catch (err) {
-      return reply.code(503).send({ status: "unavailable", reason: (err as Error).message });
-    }
+  app.get("/healthz", async () => ({ status: "ok" }));
+  app.get("/readyz", async (_req, reply) => {
+    const r = health.report();
+    return reply.code(r.ready ? 200 : 503).send({ status: r.ready ? "ready" : "not ready", ...r });
+  });
+}
+
+/** The readiness gauges: one per condition, the free bytes, and the last integrity check. */
+export function healthMetrics(registry: Registry, health: Health): void {
+  new Gauge({
+    name: "mailsla_collector_ready",
+    help: "1 when the collector is ready (/readyz): the ledger commits writes, has disk space and is sound",
+    labelNames: ["condition"],
+    registers: [registry],
+    collect() {
+      const r = health.report();
+      for (const c of r.conditions) this.set({ condition: c.name }, c.ok ? 1 : 0);
+      this.set({ condition: "all" }, r.ready ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: "mailsla_collector_disk_free_bytes",
+    help: "Free bytes on the ledger's file system (-1: not read yet or in memory)",
+    registers: [registry],
+    collect() {
+      this.set(health.last.freeBytes);
+    },
+  });
+  new Gauge({
+    name: "mailsla_collector_ledger_integrity_ok",
+    help: "1 when the last PRAGMA quick_check of the ledger found no damage",
+    registers: [registry],
+    collect() {
+      this.set(health.last.integrityOk ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: "mailsla_collector_ledger_integrity_checked_timestamp_seconds",
+    help: "Unix time of the last integrity check of the ledger (0: none yet)",
+    registers: [registry],
+    collect() {
+      this.set(health.last.integrityCheckedAt / 1000);
+    },
   });
 }

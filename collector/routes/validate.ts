@@ -55,11 +55,14 @@ export function ruleOf(issue: z.core.$ZodIssue): string {
 
 /** The refusals of ingest records among the issues (paths `records[i]...`). */
 function refusalsOf(issues: readonly z.core.$ZodIssue[], name: PathNamer): Refusal[] {
-  return issues.flatMap((i) =>
-    i.path[0] === "records" && typeof i.path[1] === "number"
-      ? [{ record: i.path[1], field: name(i.path), rule: ruleOf(i), message: describe(i) }]
-      : [],
-  );
+  const seen = new Set<string>();
+  return issues.flatMap((i) => {
+    if (i.path[0] !== "records" || typeof i.path[1] !== "number") return [];
+    const field = name(i.path);
+    if (seen.has(field)) return []; // the contract's cap and the configuration's bound on one field
+    seen.add(field);
+    return [{ record: i.path[1], field, rule: ruleOf(i), message: describe(i) }];
+  });
 }
 
 /** One 400 error listing the issues. */

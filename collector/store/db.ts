@@ -69,6 +69,11 @@ CREATE TABLE IF NOT EXISTS manual_indicators (
   entered_at INTEGER NOT NULL,
   PRIMARY KEY (month, clause)
 );
+-- One row rewritten by the readiness probe: a committed write proves the ledger can take one now.
+CREATE TABLE IF NOT EXISTS heartbeat (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  at INTEGER NOT NULL
+);
 CREATE TABLE IF NOT EXISTS export_queue (
   seq INTEGER PRIMARY KEY AUTOINCREMENT,
   point TEXT NOT NULL
@@ -90,6 +95,16 @@ export function openDatabase(file: string): Database.Database {
   db.exec(SCHEMA);
   db.pragma(`user_version = ${SCHEMA_VERSION}`);
   return db;
+}
+
+/**
+ * SQLite's `PRAGMA quick_check` of the ledger: ["ok"] for a sound file, else up to `max` lines naming
+ * what is damaged. Run at the collector's start and on a schedule (collector/health.ts), since a file
+ * damaged in the middle otherwise shows only as a 500 on whichever page happens to read that part.
+ */
+export function quickCheck(db: Database.Database, max = 20): string[] {
+  const rows = db.pragma(`quick_check(${Math.max(1, Math.floor(max))})`) as { quick_check: string }[];
+  return rows.map((r) => r.quick_check);
 }
 
 /** Bytes on disk of the database and its write-ahead log (exported as a metric). */

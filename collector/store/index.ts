@@ -1,6 +1,6 @@
 import type Database from "better-sqlite3";
 import { AnnotationTable } from "./annotations.js";
-import { databaseBytes, openDatabase } from "./db.js";
+import { databaseBytes, openDatabase, quickCheck } from "./db.js";
 import { ExportQueue, type ExportPoint } from "./export-queue.js";
 import { MaintenanceTable } from "./maintenance.js";
 import { ManualTable } from "./manual.js";
@@ -28,6 +28,12 @@ export interface CollectorStore {
   ): IngestOutcome;
   /** A trivial read, for /healthz. */
   ping(): void;
+  /** Commits a one-row write (the readiness probe): throws when the ledger cannot take a write. */
+  heartbeat(at: number): void;
+  /** SQLite's `PRAGMA quick_check`: ["ok"] for a sound file, else what is damaged (at most `max` lines). */
+  quickCheck(max?: number): string[];
+  /** The ledger's file (":memory:" for tests without one). */
+  readonly file: string;
   /** Bytes of the database file and its WAL. */
   sizeBytes(): number;
   close(): void;
@@ -71,6 +77,14 @@ export function openStore(file: string): CollectorStore {
     exportQueue,
     ingest: (vantage, records, receivedAt, toPoints) => ingest(vantage, records, receivedAt, toPoints),
     ping: () => void (db.prepare("SELECT 1").get() as unknown),
+    heartbeat: (at) =>
+      void db
+        .prepare(
+          "INSERT INTO heartbeat (id, at) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET at = excluded.at",
+        )
+        .run(at),
+    quickCheck: (max) => quickCheck(db, max),
+    file,
     sizeBytes: () => databaseBytes(file),
     close: () => closeDb(db),
   };

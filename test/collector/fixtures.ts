@@ -3,7 +3,7 @@
  * ledger with known tokens, and the configuration text a collector child process is started with.
  */
 import { randomUUID } from "node:crypto";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { FastifyInstance } from "fastify";
@@ -39,9 +39,18 @@ export const DESCRIBED: CollectorDeps["described"] = {
   agent: { timeout: 30_000 },
 };
 
-/** A fresh temporary directory. */
+const made: string[] = [];
+
+/**
+ * A fresh temporary directory, removed when the test process exits (and, with everything else, by
+ * the run's temporary root: test/global-setup.ts).
+ */
 export function tempDir(prefix = "mailsla-collector-"): string {
-  return mkdtempSync(join(tmpdir(), prefix));
+  if (made.length === 0)
+    process.once("exit", () => made.forEach((d) => rmSync(d, { recursive: true, force: true })));
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  made.push(dir);
+  return dir;
 }
 
 /** A valid check result of vantage `vantage`; fields may be overridden. */

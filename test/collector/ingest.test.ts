@@ -194,11 +194,15 @@ describe("/metrics and /healthz", () => {
     expect(lint.ok).toBe(true);
   });
 
-  it("/healthz answers 200 while the ledger reads, 503 once it is closed", async () => {
+  it("/healthz says the process answers; /readyz says whether the ledger takes a write", async () => {
     expect((await c.app.inject({ method: "GET", url: "/healthz" })).json()).toEqual({ status: "ok" });
+    expect((await c.app.inject({ method: "GET", url: "/readyz" })).statusCode).toBe(200);
     c.store.close();
-    const r = await c.app.inject({ method: "GET", url: "/healthz" });
+    await new Promise((r) => setTimeout(r, 1100)); // readiness writes at most once a second
+    expect((await c.app.inject({ method: "GET", url: "/healthz" })).statusCode).toBe(200);
+    const r = await c.app.inject({ method: "GET", url: "/readyz" });
     expect(r.statusCode).toBe(503);
+    expect(r.json().conditions).toContainEqual(expect.objectContaining({ name: "ledger-write", ok: false }));
   });
 
   it("answers an unknown route from the registry", async () => {
