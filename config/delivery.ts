@@ -12,7 +12,7 @@ const Name = z
   .string()
   .regex(/^[a-z0-9][a-z0-9_.-]*$/i, "expected a name of letters, digits, '.', '_' or '-'");
 
-/** Placeholder in `sink.domain` replaced by the agent's vantage point, so each agent has its own MX. */
+/** Placeholder in `sink.domain` and `sink.listen` replaced by the agent's vantage point, so each agent has its own MX. */
 export const VANTAGE_PLACEHOLDER = "{vantage}";
 
 const DomainTemplate = z
@@ -27,9 +27,13 @@ const DomainTemplate = z
  * relays sending-delay probes (7.1.8) to it and the moment it connects ends the measurement.
  */
 export const Sink = z.strictObject({
+  /**
+   * host:port; `{vantage}` in the host is replaced by the agent's vantage point, so several agents
+   * on one host sharing one file each bind their own address (e.g. mx.{vantage}.sink.example.net:25).
+   */
   listen: z
     .string()
-    .regex(/^[^:]+:\d{1,5}$/, "expected host:port, e.g. 0.0.0.0:25")
+    .regex(/^[^:]+:\d{1,5}$/, "expected host:port, e.g. 0.0.0.0:25 or mx.{vantage}.sink.example.net:25")
     .default("0.0.0.0:25"),
   /** The probe domain; `{vantage}` is replaced by the agent's vantage point (one MX per agent). */
   domain: DomainTemplate,
@@ -176,4 +180,9 @@ export function deliveriesFor(deliveries: readonly Delivery[], vantage: string):
 /** The sink domain of one agent, `{vantage}` replaced: the domain its send probes are addressed to. */
 export function sinkDomain(sink: Pick<Sink, "domain">, vantage: string): string {
   return sink.domain.split(VANTAGE_PLACEHOLDER).join(vantage.toLowerCase()).toLowerCase();
+}
+
+/** The sink address of one agent, `{vantage}` replaced: where that agent's sink listens. */
+export function sinkListen(sink: Pick<Sink, "listen">, vantage: string): string {
+  return sink.listen.split(VANTAGE_PLACEHOLDER).join(vantage.toLowerCase());
 }

@@ -10,7 +10,8 @@ echo "== types";       npx tsc --noEmit
 echo "== imports";     node scripts/check-imports.mjs
 echo "== generated";   bash scripts/check-generated.sh
 echo "== tests"
-report="$(mktemp -d)/vitest.json"
+reportdir="$(mktemp -d)"; trap 'rm -rf "$reportdir"' EXIT
+report="$reportdir/vitest.json"
 status=0
 npx vitest run --reporter=default --reporter=json --outputFile.json="$report" "$@" || status=$?
 # the plain closing line CI reads: "tests: N passed, N failed"

@@ -1,5 +1,5 @@
 import type { Registry } from "prom-client";
-import { deliveriesFor, sinkDomain, type Delivery } from "../../config/delivery.js";
+import { deliveriesFor, sinkDomain, sinkListen, type Delivery } from "../../config/delivery.js";
 import type { Config } from "../../config/schema.js";
 import type { ServiceOf } from "../../config/services.js";
 import { systemClock, type Clock } from "../../contract/clock.js";
@@ -155,7 +155,7 @@ async function startSinkIfNeeded(
   const sink = o.config.sink;
   if (!sink || !domain || !deliveries.some((d) => d.direction === "send")) return undefined;
   return startSink({
-    ...{ listen: sink.listen, domain, certFile: sink.certFile, keyFile: sink.keyFile, clock },
+    ...{ listen: sinkListen(sink, o.vantage), domain, certFile: sink.certFile, keyFile: sink.keyFile, clock },
     onArrival: (a) => {
       const seen = { ...a, boundSeconds: SINK_BOUND_SECONDS, spam: false };
       if (arrivals.arrive(a.token, seen) === "unknown")

@@ -3,7 +3,10 @@
  * reported at its key path and line like the rest of the schema.
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { deliveriesFor, sinkDomain } from "../../config/delivery.js";
+import { deliveriesFor, sinkDomain, sinkListen } from "../../config/delivery.js";
+import { systemClock } from "../../contract/clock.js";
+import { startSink } from "../../probes/delivery/sink.js";
+import { allocatePorts } from "../stack/ports.js";
 import { parseConfigText } from "../../config/load.js";
 import { configErrorOf } from "../helpers/config-error.js";
 
@@ -121,5 +124,29 @@ describe("deliveries configuration", () => {
     const one = parseConfigText(two + send.replace("}", ", vantagePoints: [b] }"));
     expect(deliveriesFor(one.deliveries, "a")).toEqual([]);
     expect(deliveriesFor(one.deliveries, "b").map((d) => d.name)).toEqual(["out"]);
+  });
+
+  it("gives each agent sharing one file its own sink address with {vantage} in sink.listen", async () => {
+    const two = base
+      .replace("[{ name: a }]", '[{ name: "127.0.0.2" }, { name: "127.0.0.3" }]')
+      .replace("sink.example.net", '"{vantage}.sink.example.net"');
+    const lease = await allocatePorts(1);
+    const port = lease.ports[0]!;
+    const send = "  - { name: out, direction: send, via: sub }\n";
+    const c = parseConfigText(two.replace('"127.0.0.1:2525"', `"{vantage}:${port}"`) + send);
+    const at = ["127.0.0.2", "127.0.0.3"].map((v) => sinkListen(c.sink!, v));
+    expect(at).toEqual([`127.0.0.2:${port}`, `127.0.0.3:${port}`]);
+    // both agents' sinks listen at once on one host: same port, each on its own address
+    const sinks = await Promise.all(
+      at.map((listen, i) =>
+        startSink({ listen, domain: sinkDomain(c.sink!, `v${i}`), clock: systemClock, onArrival: () => {} }),
+      ),
+    );
+    try {
+      expect(sinks.map((s) => `${s.address.host}:${s.address.port}`)).toEqual(at);
+    } finally {
+      await Promise.all(sinks.map((s) => s.close()));
+      lease.release();
+    }
   });
 });

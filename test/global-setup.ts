@@ -1,0 +1,68 @@
+/**
+ * Once per test run (vitest globalSetup): builds dist/ so the tests of the compiled command run what
+ * ships, and gives the run its own temporary root. Every test's temporary files land in that root
+ * (TMPDIR is set before the workers start, so os.tmpdir() and mkdtemp point into it); teardown
+ * removes it, and fails the run when a process started by a test still uses it or (under CI, which
+ * has the machine to itself) when anything new appeared directly in /tmp. MAILSLA_TEST_KEEP_TMP=1 keeps the root for a look afterwards.
+ */
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from "node:fs";
+import path from "node:path";
+
+const SYSTEM_TMP = "/tmp";
+/** Prefix of every run's root; concurrent runs (other shells) create theirs, so they are not leftovers. */
+export const RUN_ROOT_PREFIX = "mailsla-tests-";
+
+let root = "";
+let before = new Set<string>();
+
+/** Builds dist/ and points TMPDIR at a fresh run root. */
+export function setup(): void {
+  execFileSync("npm", ["run", "--silent", "build"], { stdio: ["ignore", "ignore", "inherit"] });
+  before = new Set(readdirSync(SYSTEM_TMP));
+  root = mkdtempSync(path.join(SYSTEM_TMP, RUN_ROOT_PREFIX));
+  process.env.MAILSLA_SYSTEM_TMPDIR = SYSTEM_TMP;
+  process.env.TMPDIR = root;
+}
+
+/** Removes the run root; fails the run on processes still using it or on new entries in /tmp. */
+export function teardown(): void {
+  const problems: string[] = [];
+  for (const p of processesUsing(root)) {
+    problems.push(`process ${p.pid} (${p.cmd}) still runs in the tests' temporary root: killed`);
+    try {
+      process.kill(p.pid, "SIGKILL");
+    } catch {
+      // gone meanwhile
+    }
+  }
+  if (process.env.MAILSLA_TEST_KEEP_TMP === "1") console.error(`test temporary root kept: ${root}`);
+  else rmSync(root, { recursive: true, force: true });
+  const added = readdirSync(SYSTEM_TMP).filter((n) => !before.has(n) && !n.startsWith(RUN_ROOT_PREFIX));
+  if (added.length > 0) {
+    const line = `new in ${SYSTEM_TMP} since the run started: ${added.join(", ")}`;
+    // on a shared workstation other work creates files in /tmp too; CI runs alone, so there it fails
+    if (process.env.CI) problems.push(line);
+    else console.error(`warning (a failure under CI=true): ${line}`);
+  }
+  if (problems.length === 0) return;
+  console.error(`test run left things behind:\n  ${problems.join("\n  ")}`);
+  process.exitCode = 1;
+}
+
+/** Live processes whose working directory or command line is inside `dir`. */
+function processesUsing(dir: string): { pid: number; cmd: string }[] {
+  const found: { pid: number; cmd: string }[] = [];
+  for (const name of readdirSync("/proc")) {
+    const pid = Number(name);
+    if (!Number.isInteger(pid) || pid === process.pid) continue;
+    try {
+      const cmd = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").join(" ").trim();
+      const cwd = readlinkSync(`/proc/${pid}/cwd`);
+      if (cmd.includes(dir) || cwd.startsWith(dir)) found.push({ pid, cmd: cmd.slice(0, 120) });
+    } catch {
+      // exited, or not ours to read
+    }
+  }
+  return found;
+}
