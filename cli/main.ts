@@ -7,6 +7,7 @@
 import { Command, Option } from "commander";
 import { ConfigError, loadConfigFile } from "../config/load.js";
 import { packageVersion } from "./package-root.js";
+import { ledgerCommand } from "./ledger-command.js";
 import { reportCommand } from "./report-command.js";
 
 const program = new Command("mailsla")
@@ -89,6 +90,7 @@ program
   });
 
 program.addCommand(reportCommand());
+program.addCommand(ledgerCommand());
 
 program.parseAsync().catch((err: unknown) => {
   if (err instanceof ConfigError) console.error(err.message);

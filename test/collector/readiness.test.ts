@@ -10,6 +10,7 @@ import { closeSync, openSync, readFileSync, rmSync, statSync, writeSync } from "
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { openStore } from "../../collector/store/index.js";
+import { salvageLedger } from "../../collector/store/salvage.js";
 import { checkResult, tempDir } from "./fixtures.js";
 import { ledgerOf, trustCollector } from "./trust.js";
 
@@ -121,5 +122,21 @@ describe("readiness", () => {
         `the ledger ${file.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")} is damaged .*restore the file from a backup.*mailsla ledger salvage`,
       ),
     );
+
+    // The remedy the message names: copy out what is readable, start on the new file.
+    const saved = tempDir("mailsla-salvaged-");
+    cleanups.push(() => rmSync(saved, { recursive: true, force: true }));
+    const report = salvageLedger(file, ledgerOf(saved));
+    const checks = report.tables.find((t) => t.table === "check_results")!;
+    expect(checks.damagedRanges).toBeGreaterThan(0);
+    expect(checks.copied).toBeGreaterThan(2000);
+    expect(checks.copied).toBeLessThan(3000);
+    const c = await trustCollector({ dataDir: saved });
+    try {
+      expect((await readyz(c.url)).status).toBe(200);
+      expect(c.counts().checks).toBe(checks.copied);
+    } finally {
+      await c.close();
+    }
   });
 });
