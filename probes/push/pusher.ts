@@ -76,6 +76,8 @@ class PushLoop {
   /** Records still to send one by one, to find the one a 400 did not name (0 once found). */
   private isolateLeft = 0;
   private failures = 0;
+  /** The largest body the collector has answered (bytes): a reset above it is taken for "too large". */
+  private largestAnswered = 0;
   private stopped = false;
   private wake?: () => void;
   private abort?: AbortController;
@@ -105,6 +107,14 @@ class PushLoop {
         AbortSignal.any([this.abort.signal, timeout]),
       );
       if (this.stopped) break;
+      if (sent.reset && sent.bytes > this.largestAnswered && batch.length > 1) {
+        // A proxy or server that closes on an oversized body often shows as a reset, never as a
+        // 413: halve at once rather than retry the same body blindly.
+        const reason = `connection reset after ${sent.bytes} bytes (largest answered: ${this.largestAnswered})`;
+        sent.verdict = { kind: "shrink", size: Math.floor(batch.length / 2), isolate: false, reason };
+      } else if (!sent.reset && sent.verdict.kind !== "retry") {
+        this.largestAnswered = Math.max(this.largestAnswered, sent.bytes);
+      }
       this.apply(sent.verdict, batch, sent.duplicates);
       this.settle();
       if (sent.verdict.kind === "retry") await this.backOff(sent.verdict);

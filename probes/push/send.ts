@@ -11,7 +11,14 @@ import { verdictOf, type Verdict } from "./verdict.js";
 export interface SendResult {
   verdict: Verdict;
   duplicates: number;
+  /** Bytes of the request body. */
+  bytes: number;
+  /** The connection was reset or closed under the request (no answer read). */
+  reset: boolean;
 }
+
+/** Error codes of a connection closed under a request (node:net and undici). */
+const RESET_CODES = new Set(["ECONNRESET", "EPIPE", "UND_ERR_SOCKET", "UND_ERR_CLOSED"]);
 
 /** POSTs `batch` to `endpoint`; `signal` aborts it (stop, or the request timeout). */
 export async function sendBatch(
@@ -20,20 +27,24 @@ export async function sendBatch(
   batch: readonly OutboxRecord[],
   signal: AbortSignal,
 ): Promise<SendResult> {
+  const text = JSON.stringify({ records: batch.map((r) => ({ type: r.type, payload: r.payload })) });
+  const bytes = Buffer.byteLength(text);
   try {
     const res = await fetch(endpoint, {
       method: "POST",
       headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
-      body: JSON.stringify({ records: batch.map((r) => ({ type: r.type, payload: r.payload })) }),
+      body: text,
       signal,
     });
     const body = parseBody(await res.text());
     const verdict = verdictOf(res.status, body, batch.length);
     const dup = verdict.kind === "ack" ? (body as { duplicates?: unknown }).duplicates : undefined;
-    return { verdict, duplicates: typeof dup === "number" ? dup : 0 };
+    return { verdict, duplicates: typeof dup === "number" ? dup : 0, bytes, reset: false };
   } catch (err) {
+    const cause = (err as Error).cause as { code?: unknown } | undefined;
+    const reset = typeof cause?.code === "string" && RESET_CODES.has(cause.code);
     const reason = String((err as Error).cause ?? err);
-    return { verdict: { kind: "retry", loud: false, reason }, duplicates: 0 };
+    return { verdict: { kind: "retry", loud: false, reason }, duplicates: 0, bytes, reset };
   }
 }
 

@@ -1,4 +1,5 @@
 import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { openStore } from "../../collector/store/index.js";
@@ -264,5 +265,47 @@ describe("pusher against a failing peer", () => {
     expect(verdictOf(413, {}, 5)).toMatchObject({ kind: "shrink", size: 2, isolate: false });
     expect(verdictOf(413, {}, 1)).toMatchObject({ kind: "quarantine", indices: [0] });
     expect(verdictOf(403, {}, 5)).toMatchObject({ kind: "retry", loud: true });
+  });
+});
+
+describe("pusher against a peer that resets oversized bodies", () => {
+  it("halves at once instead of retrying the same body", async () => {
+    // In-process peer: a real collector never resets, but a reverse proxy with a body limit may,
+    // and a real server cannot be made to do it on cue.
+    const limit = 6000;
+    const requests: number[] = [];
+    const peer = createServer((req, res) => {
+      const length = Number(req.headers["content-length"]);
+      requests.push(length);
+      if (length > limit) {
+        req.socket.resetAndDestroy();
+        return;
+      }
+      let n = 0;
+      req.on("data", (chunk: Buffer) => {
+        const text = chunk.toString();
+        n += (text.match(/"type":/g) ?? []).length;
+      });
+      req.on("end", () => {
+        res.writeHead(200, { "content-type": "application/json" });
+        res.end(JSON.stringify({ accepted: n, duplicates: 0 }));
+      });
+    });
+    await new Promise<void>((r) => peer.listen(0, "127.0.0.1", r));
+    cleanup.push(() => new Promise<void>((r) => peer.close(() => r())));
+    const state = openAgentState(join(tempDir("mailsla-agent-"), "agent.sqlite"));
+    cleanup.push(() => state.close());
+    for (const r of resultSeries("a", 64)) state.outbox.add("check", r);
+    const { log, lines } = captureLog();
+    const port = (peer.address() as AddressInfo).port;
+    const p = pusher(state, `http://127.0.0.1:${port}`, log);
+    await within(5000, p.flush());
+    expect(state.outbox.size()).toBe(0);
+    expect(p.stats.failures).toBe(0); // no blind retry of a body that was reset
+    const resets = requests.filter((b) => b > limit).length;
+    expect(resets).toBeLessThanOrEqual(Math.ceil(Math.log2(64)));
+    expect(lines.some((l) => l.msg.startsWith("collector refused the batch: sending smaller batches"))).toBe(
+      true,
+    );
   });
 });
