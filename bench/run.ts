@@ -3,6 +3,7 @@ import { pathToFileURL } from "node:url";
 import { deliveryBench } from "./delivery.js";
 import { ingestBench } from "./ingest.js";
 import { recomputeBench } from "./recompute.js";
+import { startupBench } from "./startup.js";
 import { benchBaseDir, machineFacts, type Bench, type Figure } from "./measure.js";
 
 /**
@@ -12,7 +13,7 @@ import { benchBaseDir, machineFacts, type Bench, type Figure } from "./measure.j
  */
 
 /** Every bench, in the order they run; select some by name on the command line. */
-export const BENCHES: readonly Bench[] = [ingestBench, recomputeBench, deliveryBench];
+export const BENCHES: readonly Bench[] = [ingestBench, recomputeBench, deliveryBench, startupBench];
 
 const COLUMNS = ["bench", "metric", "value", "unit", "note"] as const;
 
