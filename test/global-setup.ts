@@ -27,6 +27,9 @@ export function setup(): void {
 
 /** Removes the run root; fails the run on processes still using it or on new entries in /tmp. */
 export function teardown(): void {
+  // setup failed before it made the root (e.g. the build failed): with an empty root every process
+  // on the machine would match processesUsing("") and be killed
+  if (!root) return;
   const problems: string[] = [];
   for (const p of processesUsing(root)) {
     problems.push(`process ${p.pid} (${p.cmd}) still runs in the tests' temporary root: killed`);
