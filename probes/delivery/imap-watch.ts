@@ -65,8 +65,10 @@ class ImapWatcher implements Watcher {
   expect(): void {
     if (this.deps.tuning.burst) this.burstUntil = this.mono() + this.deps.tuning.burstMs;
     if (this.junk) this.junk.due = Math.min(this.junk.due, this.mono() + this.junkEvery());
-    // without a burst, an IDLE in progress already watches; a slow poll must re-plan its wait
-    if (this.deps.tuning.burst || !this.idling) this.wake.notify();
+    // without a burst, an IDLE in progress already watches in mode idle; in mode auto it must start
+    // polling at the poll interval, and a slow poll must re-plan its wait
+    const t = this.deps.tuning;
+    if (t.burst || !this.idling || t.mode === "auto") this.wake.notify();
   }
 
   ready(): Promise<void> {

@@ -73,6 +73,7 @@ export function cyrusImapdConf(s: CyrusSettings): string {
   return `# Private Cyrus instance of the mailsla test stack (generated from Debian's imapd.conf)
 configdirectory: ${d("conf")}
 proc_path: ${d("run/proc")}
+temp_path: ${d("tmp")}
 mboxname_lockpath: ${d("run/lock")}
 defaultpartition: default
 partition-default: ${d("spool")}
@@ -149,7 +150,7 @@ export class CyrusInstance extends MasterDaemon {
   /** Creates directories, both config files and the sasldb with every user and the admin. */
   async writeConfig(): Promise<void> {
     const subs = ["conf/db", "conf/socket", "conf/log", "conf/msg", "conf/user", "conf/quota", "conf/sieve"];
-    for (const sub of [...subs, "spool", "sieve", "tls", "run/proc", "run/lock", "run/socket"])
+    for (const sub of [...subs, "spool", "sieve", "tls", "tmp", "run/proc", "run/lock", "run/socket"])
       await mkdir(path.join(this.s.root, sub), { recursive: true, mode: 0o755 });
     await writeFile(this.confFile, cyrusImapdConf(this.s));
     await writeFile(path.join(this.s.root, "cyrus.conf"), cyrusConf(this.s));
