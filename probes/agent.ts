@@ -15,6 +15,7 @@ import { deliveriesFor } from "../config/delivery.js";
 import { startDeliveries, type DeliveryRunner } from "./delivery/deliveries.js";
 import { loginSlot } from "./net/pop3-login-slot.js";
 import { startPusher, type Pusher } from "./push/pusher.js";
+import { ResultLog } from "./result-log.js";
 import { openAgentState, type AgentState } from "./state/agent-state.js";
 
 /** Everything an agent needs from its caller: the configuration, who it is, where results go. */
@@ -83,6 +84,7 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
   const state = openAgentState(opts.statePath ?? join(config.agent.stateDir, `agent-${vantage}.sqlite`));
   const metrics = createAgentMetrics(registry, services, vantage);
   const deps = runDeps(config, vantage, clock, opts.kinds);
+  const results = new ResultLog(log, config.thresholds.consecutiveFailures);
   const checks: ScheduledCheck[] = services.map((service) => ({
     service,
     intervalMs: service.interval ?? config.agent.interval,
@@ -101,7 +103,7 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
     run: (check, signal) => runCheck(check.service, check.timeoutMs, deps, signal),
     onResult(result) {
       metrics.observe(result);
-      logResult(log, result);
+      results.check(result);
       state.outbox.add("check", result);
       for (const sink of opts.sinks ?? []) sink(result);
     },
@@ -170,9 +172,3 @@ function startPusherIfConfigured(
 
 /** Results kept in the outbox when no collector is configured (about a week of a typical agent). */
 const UNPUSHED_LIMIT = 100_000;
-
-function logResult(log: Logger, r: ProbeResult): void {
-  const fields = { service: r.check, kind: r.kind, seconds: Number(r.durationSeconds.toFixed(3)) };
-  if (r.ok) log.info(fields, "check passed");
-  else log.warn({ ...fields, ...r.error }, "check failed");
-}

@@ -1,4 +1,5 @@
 import type { Registry } from "prom-client";
+import { ResultLog } from "../result-log.js";
 import { deliveriesFor, sinkDomain, sinkListen, type Delivery } from "../../config/delivery.js";
 import type { Config } from "../../config/schema.js";
 import type { ServiceOf } from "../../config/services.js";
@@ -132,9 +133,10 @@ function bookkeeping(o: DeliveryOptions, clock: Clock, deliveries: Delivery[]) {
     o.log.warn({ tokens: dropped.map((r) => r.token) }, "dropped probes never confirmed");
   const ages = () => inflight.ages(instant(clock));
   const metrics = createDeliveryMetrics(o.registry, deliveries, o.vantage, ages);
+  const results = new ResultLog(o.log, o.config.thresholds.consecutiveFailures);
   const publish = (r: DeliveryResult) => {
     metrics.observe(r);
-    logResult(o.log, r);
+    results.delivery(r);
     o.onResult?.(r);
   };
   const arrivals = new Arrivals({
@@ -217,14 +219,4 @@ function schedule(d: Delivery, run: () => Promise<unknown>): { stop(): void } {
   };
   timer = setTimeout(tick, due - performance.now());
   return { stop: () => clearTimeout(timer) };
-}
-
-function logResult(log: Logger, r: DeliveryResult): void {
-  const fields = { delivery: r.delivery, direction: r.direction, token: r.token, outcome: r.outcome };
-  if (r.outcome === "delivered") {
-    log.info(
-      { ...fields, seconds: r.delaySeconds, bound: r.errorBoundSeconds, clock: r.clock },
-      "probe delivered",
-    );
-  } else log.warn({ ...fields, ...r.error, age: r.ageSeconds }, `probe ${r.outcome}`);
 }

@@ -22,7 +22,7 @@ export interface PusherOptions {
   url: string;
   /** This agent's token: it identifies the vantage point. */
   token: Secret | string;
-  log: Pick<Logger, "info" | "warn" | "error">;
+  log: Pick<Logger, "info" | "warn" | "error"> & Partial<Pick<Logger, "debug">>;
   clock?: Clock;
   /** Records per request (default 500); a 413 lowers it for the rest of the run. */
   batchSize?: number;
@@ -118,7 +118,7 @@ class PushLoop {
       this.apply(sent.verdict, batch, sent.duplicates);
       this.settle();
       if (sent.verdict.kind === "retry") await this.backOff(sent.verdict);
-      else this.failures = 0;
+      else this.reached();
     }
   }
 
@@ -165,10 +165,24 @@ class PushLoop {
       pending: this.opts.state.outbox.size(),
       reason: v.reason,
     };
-    if (v.loud)
-      this.opts.log.error(fields, "collector refuses this agent (check its URL and token); retrying");
-    else this.opts.log.warn(fields, "collector unreachable; retrying");
+    // the first failure says a backlog starts (results wait in the outbox); the retries are debug
+    if (this.failures > 1) this.opts.log.debug?.(fields, "collector still not taking results; retrying");
+    else if (v.loud)
+      this.opts.log.error(
+        fields,
+        "collector refuses this agent (check its URL and token); results wait in the outbox",
+      );
+    else this.opts.log.warn(fields, "collector unreachable; results wait in the outbox");
     await this.pause(delay);
+  }
+
+  /** A batch got through: ends a backlog (logged once, with what is still to push). */
+  private reached(): void {
+    if (this.failures > 0) {
+      const fields = { failures: this.failures, pending: this.opts.state.outbox.size() };
+      this.opts.log.info(fields, "collector reachable again: pushing the backlog");
+    }
+    this.failures = 0;
   }
 
   private pause(ms: number): Promise<void> {
