@@ -65,6 +65,37 @@ function checksStale(o: AlertOptions): AlertRule {
   });
 }
 
+const TEN_MINUTES = 10 * 60_000;
+
+function outboxBacklog(o: AlertOptions): AlertRule {
+  return alertRule(o, {
+    name: "MailslaAgentOutboxBacklog",
+    expr: `max by (instance, vantage) (mailsla_agent_outbox_oldest_age_seconds) > ${num(TEN_MINUTES / 1000)}`,
+    forMs: FIVE_MINUTES,
+    severity: "ticket",
+    clause: CLAUSE,
+    summary: `Agent {{ $labels.instance }} holds results it could not push for {{ $value | humanizeDuration }} (SPEC ${CLAUSE})`,
+    description:
+      `The oldest result in the outbox of agent {{ $labels.instance }} has waited {{ $value | humanizeDuration }}: the ` +
+      `collector is unreachable or refusing it (see the agent's log and mailsla_agent_outbox_records). Nothing is ` +
+      `lost while it waits, but the collector's figures and pages do not see this vantage point meanwhile.`,
+  });
+}
+
+function deadLetters(o: AlertOptions): AlertRule {
+  return alertRule(o, {
+    name: "MailslaAgentResultsRefused",
+    expr: "max by (instance, vantage) (delta(mailsla_agent_dead_letter_records[1h])) > 0",
+    severity: "ticket",
+    clause: CLAUSE,
+    summary: `The collector refused results of agent {{ $labels.instance }} in the last hour (SPEC ${CLAUSE})`,
+    description:
+      `Agent {{ $labels.instance }} moved results the collector refused into its dead_letter table: most often the ` +
+      `agent's configuration names a service, delivery or vantage point the collector's does not (a rename), or its ` +
+      `clock is ahead. The agent's log names each record's field and rule (docs/security.md).`,
+  });
+}
+
 /** Rules of the monitoring's own health. */
 export function healthRules(o: AlertOptions): RuleGroup {
   return {
@@ -74,6 +105,8 @@ export function healthRules(o: AlertOptions): RuleGroup {
       jobDown(o, "MailslaAgentDown", o.jobs.agent, "probe agent"),
       agentSilent(o),
       checksStale(o),
+      outboxBacklog(o),
+      deadLetters(o),
       jobDown(o, "MailslaCollectorDown", o.jobs.collector, "the collector"),
     ],
   };

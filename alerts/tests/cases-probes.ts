@@ -288,6 +288,53 @@ const healthCases: AlertCase[] = [
       },
     ],
   },
+  {
+    name: "MailslaAgentOutboxBacklog: results waiting over 10 minutes for 5 minutes open a ticket; a draining outbox does not",
+    series: [
+      {
+        series: 'mailsla_agent_outbox_oldest_age_seconds{job="mailsla-agent",instance="a:9469",vantage="a"}',
+        values: "0+60x20",
+      },
+      {
+        series: 'mailsla_agent_outbox_oldest_age_seconds{job="mailsla-agent",instance="b:9469",vantage="b"}',
+        values: "0 30 0 45 0 20 0x14",
+      },
+    ],
+    checks: [
+      { at: "14m", alert: "MailslaAgentOutboxBacklog", fires: [] }, // above 600 s since 11m, for: 5m
+      {
+        at: "16m",
+        alert: "MailslaAgentOutboxBacklog",
+        fires: [
+          {
+            labels: { severity: "ticket", clause: "6.1.2", instance: "a:9469", vantage: "a" },
+            value: { humanizeDuration: "16m 0s" },
+          },
+        ],
+      },
+    ],
+  },
+  {
+    name: "MailslaAgentResultsRefused: a new dead letter opens a ticket; an unchanged count does not",
+    series: [
+      {
+        series: 'mailsla_agent_dead_letter_records{job="mailsla-agent",instance="a:9469",vantage="a"}',
+        values: "0x30 2x30",
+      },
+      {
+        series: 'mailsla_agent_dead_letter_records{job="mailsla-agent",instance="b:9469",vantage="b"}',
+        values: "3x60",
+      },
+    ],
+    checks: [
+      { at: "20m", alert: "MailslaAgentResultsRefused", fires: [] },
+      {
+        at: "40m",
+        alert: "MailslaAgentResultsRefused",
+        fires: [{ labels: { severity: "ticket", clause: "6.1.2", instance: "a:9469", vantage: "a" } }],
+      },
+    ],
+  },
 ];
 
 /** Every case of the agents' and health alerts. */

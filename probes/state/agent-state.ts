@@ -13,14 +13,17 @@ export interface AgentState {
   close(): void;
 }
 
-/** Opens (creating if needed) the state file; ":memory:" for tests that need no durability. */
-export function openAgentState(path: string): AgentState {
+/**
+ * Opens (creating if needed) the state file; ":memory:" for tests that need no durability. `now`
+ * stamps when outbox records are queued (tests pass their clock).
+ */
+export function openAgentState(path: string, now: () => number = Date.now): AgentState {
   if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
   const db = new Database(path);
   db.pragma("journal_mode = WAL");
   db.pragma("synchronous = FULL");
   db.pragma("busy_timeout = 5000");
-  const outbox = new Outbox(db);
+  const outbox = new Outbox(db, now);
   return { db, outbox, close: () => db.close() };
 }
 
@@ -43,20 +46,27 @@ export class Outbox {
   private readonly selectPending: Database.Statement;
   private readonly countAll: Database.Statement;
 
-  constructor(private readonly db: Database.Database) {
+  constructor(
+    private readonly db: Database.Database,
+    private readonly now: () => number = Date.now,
+  ) {
     db.exec(`CREATE TABLE IF NOT EXISTS outbox (
       seq INTEGER PRIMARY KEY AUTOINCREMENT,
       type TEXT NOT NULL,
       payload TEXT NOT NULL
     )`);
-    this.insert = db.prepare("INSERT INTO outbox (type, payload) VALUES (?, ?)");
+    // When each record was queued (its age is exported); state files made before have no column.
+    const columns = db.prepare("PRAGMA table_info(outbox)").all() as { name: string }[];
+    if (!columns.some((c) => c.name === "queued_at"))
+      db.exec("ALTER TABLE outbox ADD COLUMN queued_at INTEGER");
+    this.insert = db.prepare("INSERT INTO outbox (type, payload, queued_at) VALUES (?, ?, ?)");
     this.selectPending = db.prepare("SELECT seq, type, payload FROM outbox ORDER BY seq LIMIT ?");
     this.countAll = db.prepare("SELECT count(*) AS n FROM outbox");
   }
 
   /** Adds a record; call inside the producer's transaction when there is one. */
   add(type: string, payload: unknown): void {
-    this.insert.run(type, JSON.stringify(payload));
+    this.insert.run(type, JSON.stringify(payload), this.now());
   }
 
   /** The oldest records not yet acknowledged. */
@@ -80,5 +90,12 @@ export class Outbox {
   /** Records waiting (exported as a metric: a growing outbox means the collector is unreachable). */
   size(): number {
     return (this.countAll.get() as { n: number }).n;
+  }
+
+  /** When the oldest waiting record was queued (Unix ms), or undefined when none waits or its time is unknown. */
+  oldestQueuedAt(): number | undefined {
+    const row = this.db.prepare("SELECT queued_at AS at FROM outbox ORDER BY seq LIMIT 1").get() as
+      { at: number | null } | undefined;
+    return row?.at ?? undefined;
   }
 }
