@@ -14,6 +14,7 @@ import { serveMetrics } from "./agent-http.js";
 import { deliveriesFor } from "../config/delivery.js";
 import { startDeliveries, type DeliveryRunner } from "./delivery/deliveries.js";
 import { loginSlot } from "./net/pop3-login-slot.js";
+import { outboxMetrics } from "./push/metrics.js";
 import { startPusher, type Pusher } from "./push/pusher.js";
 import { ResultLog } from "./result-log.js";
 import { openAgentState, type AgentState } from "./state/agent-state.js";
@@ -81,8 +82,10 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
   const clock = opts.clock ?? systemClock;
   const services = servicesFor(config, vantage); // refuses an unknown vantage point
   const registry = createProcessRegistry("mailsla_agent_");
-  const state = openAgentState(opts.statePath ?? join(config.agent.stateDir, `agent-${vantage}.sqlite`));
+  const statePath = opts.statePath ?? join(config.agent.stateDir, `agent-${vantage}.sqlite`);
+  const state = openAgentState(statePath, () => clock.now());
   const metrics = createAgentMetrics(registry, services, vantage);
+  outboxMetrics(registry, state, () => clock.now());
   const deps = runDeps(config, vantage, clock, opts.kinds);
   const results = new ResultLog(log, config.thresholds.consecutiveFailures);
   const checks: ScheduledCheck[] = services.map((service) => ({
