@@ -5,6 +5,7 @@
  * `validate` start without the collector, the agent and the report renderers.
  */
 import { Command, Option } from "commander";
+import { Duration } from "../config/duration.js";
 import { ConfigError, loadConfigFile } from "../config/load.js";
 import { packageVersion } from "./package-root.js";
 import { ledgerCommand } from "./ledger-command.js";
@@ -63,6 +64,16 @@ program
     (await import("./run-command.js")).runCommand("collector", o),
   );
 
+/** The options of `mailsla check`. */
+interface CheckOptions {
+  config: string;
+  vantage?: string;
+  service?: string[];
+  json?: boolean;
+  delivery?: string;
+  timeout: string;
+}
+
 program
   .command("check")
   .description("run every check once, print the results; exit 1 if any failed")
@@ -70,10 +81,29 @@ program
   .addOption(vantageOption())
   .option("--service <name...>", "only these services")
   .option("--json", "print results as JSON lines")
-  .action(async (o: { config: string; vantage?: string; service?: string[]; json?: boolean }) => {
-    const { checkOnce, formatResult } = await import("./check-once.js");
+  .option(
+    "--delivery <name>",
+    "instead: send one probe message of this delivery and wait for it, phase by phase",
+  )
+  .option("--timeout <duration>", "with --delivery: how long to wait for the arrival", "5m")
+  .action(async (o: CheckOptions) => {
     const config = loadConfigFile(o.config);
-    const results = await checkOnce(config, o.vantage ?? config.vantagePoints[0]!.name, o.service);
+    const vantage = o.vantage ?? config.vantagePoints[0]!.name;
+    if (o.delivery) {
+      const { checkDelivery } = await import("./check-delivery.js");
+      const t = Duration.safeParse(o.timeout);
+      if (!t.success)
+        throw new Error(`--timeout: expected a duration like "30s" or "5m", got "${o.timeout}"`);
+      const timeoutMs = t.data;
+      const ok = await checkDelivery(config, vantage, o.delivery, {
+        timeoutMs,
+        print: (l) => console.log(l),
+      });
+      process.exitCode = ok ? 0 : 1;
+      return;
+    }
+    const { checkOnce, formatResult } = await import("./check-once.js");
+    const results = await checkOnce(config, vantage, o.service);
     for (const r of results) console.log(o.json ? JSON.stringify(r) : formatResult(r));
     process.exitCode = results.every((r) => r.ok) ? 0 : 1;
   });
