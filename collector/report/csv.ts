@@ -1,3 +1,4 @@
+import { csvCell } from "../escape.js";
 import type { ReportModel } from "./model.js";
 
 /**
@@ -19,12 +20,6 @@ export const CSV_COLUMNS = [
   "source",
   "note",
 ] as const;
-
-/** Quotes a cell when needed and defuses formulas. */
-export function csvCell(value: string): string {
-  const safe = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
-  return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
-}
 
 /** The CSV text (with BOM). */
 export function renderCsv(model: ReportModel): string {

@@ -1,4 +1,5 @@
 import type { ChartImage } from "./charts.js";
+import { escapeHtml } from "../escape.js";
 import type { ReportModel } from "./model.js";
 import {
   ACCENT_COLOR,
@@ -20,15 +21,8 @@ import {
 const FONT = "font-family:Arial,Helvetica,sans-serif;";
 const BORDER = "border-bottom:1px solid #e3e6ea;";
 
-/** Escapes text for HTML content and attribute values. */
-export function esc(s: string): string {
-  return s
-    .replace(/&/g, "&amp;")
-    .replace(/</g, "&lt;")
-    .replace(/>/g, "&gt;")
-    .replace(/"/g, "&quot;")
-    .replace(/'/g, "&#39;");
-}
+/** Escapes text for HTML content and attribute values (collector/escape.ts). */
+export const esc = escapeHtml;
 
 /** The Content-ID of a chart in the report e-mail. */
 export function chartCid(id: ChartImage["id"]): string {

@@ -1,4 +1,5 @@
 import { DateTime } from "luxon";
+import { escapeHtml } from "../escape.js";
 
 /**
  * The small HTML vocabulary of the status page: escaping (every name on the page comes from the
@@ -6,10 +7,8 @@ import { DateTime } from "luxon";
  * colour alone, and the time formats of a page that refreshes every few seconds.
  */
 
-/** Escapes text for an HTML text node or a double-quoted attribute. */
-export function esc(text: string | number): string {
-  return String(text).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
+/** Escapes text for an HTML text node or a quoted attribute (collector/escape.ts). */
+export const esc = escapeHtml;
 
 /** The tones a badge or a row may take; each has its own colour *and* its own word and glyph. */
 export type Tone = "up" | "down" | "unknown" | "maint" | "pass" | "fail" | "none";

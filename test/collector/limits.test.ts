@@ -149,4 +149,18 @@ describe("admin times", () => {
     const page = await (await fetch(c.url + "/")).text();
     expect(page).not.toContain("Invalid DateTime");
   });
+
+  it("shows an operator's markup as text on the public page", async () => {
+    const description = '<img src=x onerror="alert(1)"> & upgrade';
+    const r = await c.admin("POST", "/api/v1/maintenance", {
+      start: soon + 2 * hour,
+      end: soon + 3 * hour,
+      description,
+    });
+    expect(r.status).toBe(201);
+    await new Promise((res) => setTimeout(res, 1100)); // the page reuses its view for up to a second
+    const page = await (await fetch(c.url + "/")).text();
+    expect(page).toContain("&lt;img src=x onerror=&quot;alert(1)&quot;&gt; &amp; upgrade");
+    expect(page).not.toContain("<img src=x");
+  });
 });

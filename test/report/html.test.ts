@@ -4,7 +4,8 @@
  * every format, and a month still running or without data says so instead of passing silently.
  */
 import { beforeAll, describe, expect, it } from "vitest";
-import { csvCell, renderCsv } from "../../collector/report/csv.js";
+import { renderCsv } from "../../collector/report/csv.js";
+import { csvCell } from "../../collector/escape.js";
 import { gatherReport } from "../../collector/report/gather.js";
 import { chartCid, renderHtml } from "../../collector/report/html.js";
 import { buildReport, type ReportModel } from "../../collector/report/model.js";
