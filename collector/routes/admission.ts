@@ -118,7 +118,11 @@ const refuse = (ctx: Ctx, path: PropertyKey[], rule: string, message: string) =>
     params: { rule },
   });
 
-const iso = (ms: number) => new Date(ms).toISOString();
+/** A time in words; a number outside the JavaScript date range (already refused by the contract) as itself. */
+const iso = (ms: number) => {
+  const d = new Date(ms);
+  return Number.isNaN(d.getTime()) ? `${ms} (not a date)` : d.toISOString();
+};
 
 /** Refuses a time outside [now - horizon, now + skew]. */
 function checkTime(ctx: Ctx, rules: AdmissionRules, field: string, at: number): void {

@@ -7,6 +7,7 @@ import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { startCollector, type RunningCollector } from "../../collector/server.js";
 import { parseConfigText } from "../../config/load.js";
+import type { Config } from "../../config/schema.js";
 import { createLogger } from "../../contract/log.js";
 import { ADMIN, bearer, tempDir, TOKEN_ENV, TOKENS } from "./fixtures.js";
 
@@ -45,6 +46,7 @@ ${o.limits ? `  limits: ${o.limits}\n` : ""}`;
 /** A started collector, its base URL, and helpers that talk to it over HTTP. */
 export interface TrustCollector {
   running: RunningCollector;
+  config: Readonly<Config>;
   url: string;
   dataDir: string;
   ingest(vantage: keyof typeof TOKENS, records: unknown[]): Promise<{ status: number; body: IngestAnswer }>;
@@ -85,6 +87,7 @@ export async function trustCollector(
   };
   return {
     running,
+    config,
     url,
     dataDir,
     ingest: async (vantage, records) => {
