@@ -9,6 +9,7 @@ import { createLogger, type Logger } from "../contract/log.js";
 import { buildCollector, type CollectorDeps } from "./app.js";
 import { createHealth, type Health } from "./health.js";
 import { listeningOptions } from "./http-limits.js";
+import { startIncidentLog } from "./incident-log.js";
 import { startExporter, type Exporter } from "./influx/exporter.js";
 import { ledgerLoadMonth } from "./report/ledger-source.js";
 import { createReportService, type ReportService } from "./report/service.js";
@@ -132,8 +133,10 @@ export async function startCollector(
   }
   if (report) startReport(report, log);
   const integrity = watchIntegrity(health, c.limits.integrityCheckInterval, log);
+  const incidents = source && startIncidentLog(() => source.snapshot().live.services, log);
   const close = async () => {
     clearInterval(integrity);
+    incidents?.stop();
     await app.close();
     await exporter?.stop();
     await report?.stop();
