@@ -8,6 +8,7 @@
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from "node:fs";
 import path from "node:path";
+import type { TestProject } from "vitest/node";
 
 const SYSTEM_TMP = "/tmp";
 /** Prefix of every run's root; concurrent runs (other shells) create theirs, so they are not leftovers. */
@@ -15,9 +16,12 @@ export const RUN_ROOT_PREFIX = "mailsla-tests-";
 
 let root = "";
 let before = new Set<string>();
+/** Vitest's own scratch directory in /tmp (made later, removed after teardown): not a leftover. */
+let vitestTmp = "";
 
 /** Builds dist/ and points TMPDIR at a fresh run root. */
-export function setup(): void {
+export function setup(project: TestProject): void {
+  vitestTmp = path.basename((project as unknown as { tmpDir: string }).tmpDir ?? "");
   execFileSync("npm", ["run", "--silent", "build"], { stdio: ["ignore", "ignore", "inherit"] });
   before = new Set(readdirSync(SYSTEM_TMP));
   root = mkdtempSync(path.join(SYSTEM_TMP, RUN_ROOT_PREFIX));
@@ -41,7 +45,9 @@ export function teardown(): void {
   }
   if (process.env.MAILSLA_TEST_KEEP_TMP === "1") console.error(`test temporary root kept: ${root}`);
   else rmSync(root, { recursive: true, force: true });
-  const added = readdirSync(SYSTEM_TMP).filter((n) => !before.has(n) && !n.startsWith(RUN_ROOT_PREFIX));
+  const added = readdirSync(SYSTEM_TMP).filter(
+    (n) => !before.has(n) && !n.startsWith(RUN_ROOT_PREFIX) && n !== vitestTmp,
+  );
   if (added.length > 0) {
     const line = `new in ${SYSTEM_TMP} since the run started: ${added.join(", ")}`;
     // on a shared workstation other work creates files in /tmp too; CI runs alone, so there it fails
