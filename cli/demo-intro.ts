@@ -35,7 +35,7 @@ export function demoIntroLines(
     `  config:       ${config}`,
     "  try, from this directory:",
     `    ${me} report --config ${config} --month ${month} --format json`,
-    `    curl -H "authorization: Bearer $(cat ${token})" "${base}/api/v1/sla?month=${month}"`,
+    `    curl -s -H "authorization: Bearer $(cat ${token})" "${base}/api/v1/sla?month=${month}"`,
     `    ${me} check --config ${config}`,
   ];
 }

@@ -69,7 +69,7 @@ describe("the demo without a configuration", () => {
       /^node dist\/cli\/main\.js report --config \S+mailsla\.yaml --month \d{4}-\d\d --format json$/,
     );
     expect(curl).toMatch(
-      /^curl -H "authorization: Bearer \$\(cat \S+admin-token\)" "http:\/\/127\.0\.0\.1:\d+\/api\/v1\/sla\?month=/,
+      /^curl -s -H "authorization: Bearer \$\(cat \S+admin-token\)" "http:\/\/127\.0\.0\.1:\d+\/api\/v1\/sla\?month=/,
     );
     expect(check).toMatch(/^node dist\/cli\/main\.js check --config \S+mailsla\.yaml$/);
 

@@ -33,6 +33,6 @@ it("names the month in the operator's time zone", () => {
     "    node dist/cli/main.js report --config var/demo/mailsla.yaml --month 2026-12 --format json",
   );
   expect(lines).toContain(
-    '    curl -H "authorization: Bearer $(cat t)" "http://127.0.0.1:9470/api/v1/sla?month=2026-12"',
+    '    curl -s -H "authorization: Bearer $(cat t)" "http://127.0.0.1:9470/api/v1/sla?month=2026-12"',
   );
 });
