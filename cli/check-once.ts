@@ -15,8 +15,11 @@ export async function checkOnce(
 ): Promise<ProbeResult[]> {
   const services = servicesFor(config, vantage).filter((s) => only.length === 0 || only.includes(s.name));
   const unknown = only.filter((n) => !services.some((s) => s.name === n));
-  if (unknown.length > 0)
-    throw new Error(`no such service for vantage point "${vantage}": ${unknown.join(", ")}`);
+  if (unknown.length > 0) {
+    const deliveries = unknown.filter((n) => config.deliveries.some((d) => d.name === n));
+    const hint = deliveries.length > 0 ? ` (${deliveries.join(", ")}: a delivery; try --delivery NAME)` : "";
+    throw new Error(`no such service for vantage point "${vantage}": ${unknown.join(", ")}${hint}`);
+  }
   const deps = runDeps(config, vantage);
   return Promise.all(services.map((s) => runCheck(s, s.timeout ?? config.agent.timeout, deps)));
 }
