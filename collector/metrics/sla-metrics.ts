@@ -2,8 +2,9 @@ import { Gauge, type Registry } from "prom-client";
 import { BUDGET_GAUGES } from "./budget-gauges.js";
 import { FIGURE_GAUGES } from "./figure-gauges.js";
 import type { SlaGaugeDef } from "./gauge-def.js";
-import type { SlaProvider, SlaSnapshot } from "./live-state.js";
+import type { SlaProvider } from "./live-state.js";
 import { LIVE_GAUGES } from "./live-gauges.js";
+import { oncePerScrape } from "./once-per-scrape.js";
 
 /**
  * The collector's SLA metrics (docs/alerts.md lists them all). Every gauge is computed at scrape
@@ -13,25 +14,6 @@ import { LIVE_GAUGES } from "./live-gauges.js";
 
 /** Every SLA gauge definition, in exposition order. */
 export const SLA_GAUGES: readonly SlaGaugeDef[] = [...FIGURE_GAUGES, ...BUDGET_GAUGES, ...LIVE_GAUGES];
-
-/**
- * Calls `provider` once per scrape however many gauges read it: prom-client collects all metrics
- * of a scrape in one synchronous loop, so every collect() of that loop shares the pending promise.
- */
-function oncePerScrape(provider: SlaProvider): () => Promise<SlaSnapshot> {
-  let pending: Promise<SlaSnapshot> | undefined;
-  return () => {
-    if (!pending) {
-      const p = Promise.resolve().then(provider);
-      pending = p;
-      const clear = () => {
-        if (pending === p) pending = undefined;
-      };
-      p.then(clear, clear);
-    }
-    return pending;
-  };
-}
 
 /**
  * Registers the SLA gauges on `registry` (the caller's, never the global one). `provider` is called

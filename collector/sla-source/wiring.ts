@@ -1,5 +1,6 @@
 import type { Registry } from "prom-client";
 import type { Config } from "../../config/schema.js";
+import { registerBurnMetrics, type BurnSnapshot } from "../metrics/burn-gauges.js";
 import type { SlaSnapshot } from "../metrics/live-state.js";
 import { registerSlaMetrics } from "../metrics/sla-metrics.js";
 import type { SlaWiring } from "../routes/sla.js";
@@ -9,6 +10,7 @@ import type { LateNoticeCountsAs } from "../sla/maintenance.js";
 import type { YearResult } from "../sla/year.js";
 import type { CollectorStore } from "../store/index.js";
 import { declarationsKey, influenceMs, PeriodCache, readDeclarations, type Declarations } from "./cache.js";
+import { burnSnapshot } from "./burn.js";
 import { composeYear, monthsBegun } from "./compose-year.js";
 import type { OutcomeCounts } from "./deliveries.js";
 import { loadInput, sourceContext } from "./input.js";
@@ -59,6 +61,8 @@ export interface SlaSource {
   year(year: string, now?: number): YearResult;
   /** The /metrics snapshot at `now`. */
   snapshot(now?: number): SlaSnapshot;
+  /** The burn rates and month-end projection of /metrics at `now` (collector/sla-source/burn.ts). */
+  burn(now?: number): BurnSnapshot;
   stats(): SlaSourceStats;
 }
 
@@ -116,6 +120,8 @@ export function createSlaSource(
         live: liveState(store, ctx.setup, now, (v) => pushes.last(v, now)),
       };
     },
+    burn: (now = clock()) =>
+      burnSnapshot(store, ctx.setup, now, monthAt(monthOf(now, tz), now, readDeclarations(store)).result),
     stats: () => ({ ...stats }),
   };
   return { ...source, wiring: httpWiring(source, store, clock, tz) };
@@ -142,7 +148,10 @@ function httpWiring(
       const m = current(month, now);
       return { month: m, incidents: source.month(m, now).result.incidents };
     },
-    registerMetrics: (registry: Registry) => registerSlaMetrics(registry, () => source.snapshot()),
+    registerMetrics: (registry: Registry) => {
+      registerSlaMetrics(registry, () => source.snapshot());
+      registerBurnMetrics(registry, () => source.burn());
+    },
     snapshot: () => source.snapshot(),
   };
 }
