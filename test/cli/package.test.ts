@@ -21,7 +21,9 @@ const version = (JSON.parse(readFileSync(path.join(REPO, "package.json"), "utf8"
   .version;
 
 beforeAll(async () => {
-  const packed = await run("npm", ["pack", "--silent", "--pack-destination", dir], { cwd: REPO });
+  // dist/ is built by the run (test/global-setup.ts): pack it as it is, without a second build
+  const args = ["pack", "--silent", "--ignore-scripts", "--pack-destination", dir];
+  const packed = await run("npm", args, { cwd: REPO });
   const tarball = path.join(dir, packed.stdout.trim().split("\n").pop()!);
   const flags = ["--allow-scripts=better-sqlite3", "--prefer-offline", "--no-audit", "--no-fund"];
   await run("npm", ["install", "-g", "--prefix", prefix, ...flags, tarball], {
