@@ -7,9 +7,11 @@ import {
   forceMajeureReports,
   incidentReports,
   maintenanceReports,
+  orphanReports,
   type ForceMajeureReport,
   type IncidentReport,
   type MaintenanceReport,
+  type OrphanReport,
 } from "./reports.js";
 import { securityState, type SecurityState } from "./security.js";
 import { buildTimeline, type EngineInput, type SegmentTimeline, type Timeline } from "./timeline.js";
@@ -72,6 +74,8 @@ export interface PeriodResult {
   readonly coverage: Coverage;
   readonly segments: SegmentSummary[];
   readonly incidents: IncidentReport[];
+  /** Annotations no incident matches any more (a late result moved it): shown, never dropped. */
+  readonly orphans: OrphanReport[];
   readonly maintenance: MaintenanceReport[];
   readonly forceMajeure: { readonly weightedMinutes: number; readonly marks: ForceMajeureReport[] };
   readonly delivery: Record<Direction, DelayStats & LossStats>;
@@ -229,6 +233,7 @@ export function computePeriod(input: EngineInput, period: Interval): PeriodResul
     coverage: coverageOf(t, range),
     segments: segmentSummaries(t, range),
     incidents: time.incidents,
+    orphans: orphanReports(t, range),
     maintenance: maintenanceReports(t, input.setup, range),
     forceMajeure: {
       weightedMinutes: time.incidents.reduce((n, i) => n + i.forceMajeureMinutes * i.weight, 0),

@@ -1,22 +1,30 @@
 import { z } from "zod";
+import type { IncidentAnnotation } from "./anchors.js";
+import type { IncidentService } from "./incident-services.js";
 import type { Interval } from "./intervals.js";
 
 /**
  * Incidents: each maximal fault interval of one segment, named so the API can annotate it (force
- * majeure, affected users) and the annotation still applies when the month is recomputed. 7.1.2
- * weights each fault by its affected users, so the weight lives on the incident.
+ * majeure, affected users) and the annotation still applies when the month is recomputed (matched by
+ * its time anchor, anchors.ts). 7.1.2 weights each fault by its affected users, so the weight lives
+ * on the incident; the services, vantage points and error codes behind it say what broke.
  */
 
 /** The operator's correction of how many users an incident affected (e.g. only webmail users). */
 export const IncidentOverride = z.strictObject({
   incidentId: z.string().min(1),
   affectedUsers: z.number().int().nonnegative(),
+  /** The incident's end when the override was made: its time anchor (anchors.ts). */
+  anchorEnd: z.number().int().nullable().optional(),
 });
 export type IncidentOverride = z.infer<typeof IncidentOverride>;
 
 /** One fault of one segment. A cross-segment outage is one incident per segment, sharing its time. */
 export interface Incident {
-  /** `segment@start-ISO`: stable while the fault's first failed check stays the same. */
+  /**
+   * `segment@start-ISO`: changes when a late result moves the start, so annotations are matched by
+   * time anchor, not by this id alone (anchors.ts).
+   */
   readonly id: string;
   readonly segment: string;
   readonly start: number;
@@ -29,6 +37,10 @@ export interface Incident {
   /** `affectedUsers / totalUsers`: the factor of 7.1.2. */
   readonly weight: number;
   readonly overridden: boolean;
+  /** The services down in it, with the vantage points that confirmed them and their first error. */
+  readonly services: IncidentService[];
+  /** The operator's annotations that apply to it (usually one; more when late results merged two). */
+  readonly annotations: IncidentAnnotation[];
 }
 
 /** The id of the incident of `segment` starting at `start`. */
@@ -42,31 +54,46 @@ export interface IncidentContext {
   readonly users: number;
   readonly totalUsers: number;
   readonly now: number;
-  /** Affected users by incident id. */
-  readonly overrides: ReadonlyMap<string, number>;
+  /** The services behind a fault interval (incident-services.ts). */
+  readonly services: (span: Interval) => IncidentService[];
+}
+
+/** Turns a segment's fault intervals (normal form) into incidents, not yet annotated. */
+export function incidentsOf(fault: readonly Interval[], ctx: IncidentContext): Incident[] {
+  return fault.map((span) => ({
+    id: incidentId(ctx.segment, span.start),
+    segment: ctx.segment,
+    start: span.start,
+    end: span.end >= ctx.now ? null : span.end,
+    users: ctx.users,
+    affectedUsers: ctx.users,
+    weight: ctx.totalUsers > 0 ? ctx.users / ctx.totalUsers : 0,
+    overridden: false,
+    services: ctx.services(span),
+    annotations: [],
+  }));
 }
 
 /**
- * Turns a segment's fault intervals (normal form) into incidents. An override larger than the
- * segment is capped at the segment's users: users beyond it belong to other segments, whose own
- * faults carry them, and a cap keeps weighted minutes within the period's minutes.
+ * An incident with the annotations that apply to it. The first that sets affected users decides;
+ * an override larger than the segment is capped at the segment's users: users beyond it belong to
+ * other segments, whose own faults carry them, and a cap keeps weighted minutes within the period.
  */
-export function incidentsOf(fault: readonly Interval[], ctx: IncidentContext): Incident[] {
-  return fault.map(({ start, end }) => {
-    const id = incidentId(ctx.segment, start);
-    const override = ctx.overrides.get(id);
-    const affectedUsers = Math.min(override ?? ctx.users, ctx.users);
-    return {
-      id,
-      segment: ctx.segment,
-      start,
-      end: end >= ctx.now ? null : end,
-      users: ctx.users,
-      affectedUsers,
-      weight: ctx.totalUsers > 0 ? affectedUsers / ctx.totalUsers : 0,
-      overridden: override !== undefined,
-    };
-  });
+export function annotated(
+  incident: Incident,
+  annotations: readonly IncidentAnnotation[],
+  totalUsers: number,
+): Incident {
+  if (annotations.length === 0) return incident;
+  const override = annotations.find((a) => a.affectedUsers !== undefined)?.affectedUsers;
+  const affectedUsers = Math.min(override ?? incident.users, incident.users);
+  return {
+    ...incident,
+    affectedUsers,
+    weight: totalUsers > 0 ? affectedUsers / totalUsers : 0,
+    overridden: override !== undefined,
+    annotations: [...annotations],
+  };
 }
 
 /** An incident's span as an interval, an open one ending at "now". */

@@ -1,3 +1,4 @@
+import { anchorOf, type IncidentAnnotation } from "./anchors.js";
 import { incidentSpan, type Incident } from "./incidents.js";
 import { clip, intersect, overlaps, totalLength, union, type Interval } from "./intervals.js";
 import type { LateNoticeCountsAs } from "./maintenance.js";
@@ -44,14 +45,40 @@ export interface MaintenanceReport {
 export interface ForceMajeureReport {
   readonly id: string;
   readonly reason: string;
+  /** "span": a time span the operator marked; "incident": an incident's annotation (its whole span). */
+  readonly kind: "span" | "incident";
+  /** For an incident mark: the id the incident has now (it may differ from the one marked). */
   readonly incidentId: string | null;
+  /** The marked span; for an incident mark, the incident's span (`end` null while it is open). */
+  readonly start: number;
+  readonly end: number | null;
   readonly segments: string[];
+  /** The services whose fault it excuses; `null`: all. */
+  readonly services: string[] | null;
   /** User-weighted fault minutes it excused inside the period. */
   readonly weightedMinutes: number;
 }
 
+/** An annotation that no incident matches any more (a late result moved or removed its incident). */
+export interface OrphanReport {
+  /** The id of the incident it was made for. */
+  readonly incidentId: string;
+  readonly segment: string | null;
+  /** The span the incident had when annotated (anchors.ts); `end` null when only its start is known. */
+  readonly anchorStart: number | null;
+  readonly anchorEnd: number | null;
+  readonly cause: string | null;
+  /** Its force majeure reason, which now excuses nothing. */
+  readonly forceMajeure: string | null;
+  readonly affectedUsers: number | null;
+}
+
 function excusedOf(timeline: Timeline, segment: string): Interval[] {
   return timeline.segments.find((s) => s.segment === segment)?.excused ?? [];
+}
+
+function excusedByMarkOf(timeline: Timeline, segment: string): ReadonlyMap<string, Interval[]> {
+  return timeline.segments.find((s) => s.segment === segment)?.excusedByMark ?? new Map();
 }
 
 /** Incidents touching `range`, with their minutes inside it. */
@@ -62,8 +89,9 @@ export function incidentReports(timeline: Timeline, range: Interval, now: number
     if (inRange.length === 0) continue;
     const excused = totalLength(intersect(inRange, excusedOf(timeline, incident.segment)));
     const faultMinutes = (totalLength(inRange) - excused) / MINUTE;
+    const byMark = excusedByMarkOf(timeline, incident.segment);
     const marks = timeline.marks.spans.filter(
-      (s) => s.segment === incident.segment && intersect(inRange, [s.span]).length > 0,
+      (s) => s.segment === incident.segment && intersect(inRange, byMark.get(s.mark.id) ?? []).length > 0,
     );
     rows.push({
       ...incident,
@@ -114,28 +142,58 @@ export function maintenanceReports(
   return rows;
 }
 
+type MutableMark = { -readonly [K in keyof ForceMajeureReport]: ForceMajeureReport[K] };
+
 /** Each mark touching `range`, with the weighted fault minutes it excused inside it. */
 export function forceMajeureReports(timeline: Timeline, range: Interval, now: number): ForceMajeureReport[] {
-  const rows = new Map<
-    string,
-    { id: string; reason: string; incidentId: string | null; segments: string[]; weightedMinutes: number }
-  >();
-  for (const { mark, segment, span } of timeline.marks.spans) {
+  const rows = new Map<string, MutableMark>();
+  for (const { mark, segment, span, incidentId } of timeline.marks.spans) {
     if (!overlaps(span, range)) continue;
     let row = rows.get(mark.id);
     if (!row) {
-      const incidentId = "incidentId" in mark ? mark.incidentId : null;
-      rows.set(
-        mark.id,
-        (row = { id: mark.id, reason: mark.reason, incidentId, segments: [], weightedMinutes: 0 }),
-      );
+      const open = incidentId !== undefined && span.end >= now;
+      row = {
+        id: mark.id,
+        reason: mark.reason,
+        kind: "incidentId" in mark ? "incident" : "span",
+        incidentId: incidentId ?? null,
+        start: span.start,
+        end: open ? null : span.end,
+        segments: [],
+        services: "services" in mark && mark.services ? [...mark.services] : null,
+        weightedMinutes: 0,
+      };
+      rows.set(mark.id, row);
     }
     row.segments.push(segment);
+    const excused = excusedByMarkOf(timeline, segment).get(mark.id) ?? [];
     for (const incident of timeline.incidents) {
       if (incident.segment !== segment) continue;
-      const excused = intersect(clip([incidentSpan(incident, now)], range), [span]);
-      row.weightedMinutes += (totalLength(excused) * incident.weight) / MINUTE;
+      const inside = intersect(clip([incidentSpan(incident, now)], range), excused);
+      row.weightedMinutes += (totalLength(inside) * incident.weight) / MINUTE;
     }
   }
   return [...rows.values()];
+}
+
+/**
+ * Orphaned annotations whose anchor touches `range` (or cannot be read, so no period loses them):
+ * an operator's cause or force majeure that a late result left without an incident.
+ */
+export function orphanReports(timeline: Timeline, range: Interval): OrphanReport[] {
+  return timeline.orphans.flatMap((o: IncidentAnnotation): OrphanReport[] => {
+    const anchor = anchorOf(o.incidentId, o.anchorEnd);
+    if (anchor && !overlaps(anchor.span, range)) return [];
+    return [
+      {
+        incidentId: o.incidentId,
+        segment: anchor?.segment ?? null,
+        anchorStart: anchor?.span.start ?? null,
+        anchorEnd: o.anchorEnd ?? null,
+        cause: o.cause ?? null,
+        forceMajeure: o.forceMajeure?.reason ?? null,
+        affectedUsers: o.affectedUsers ?? null,
+      },
+    ];
+  });
 }

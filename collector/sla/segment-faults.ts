@@ -23,6 +23,8 @@ export interface SegmentDownTime {
   readonly segment: string;
   readonly fault: Interval[];
   readonly maintenance: Interval[];
+  /** Each serving service's fault (its down time outside maintenance): what an incident names. */
+  readonly byService: Map<string, Interval[]>;
 }
 
 /**
@@ -35,15 +37,15 @@ export function segmentDownTime(
   down: ReadonlyMap<string, Interval[]>,
   cover: (service: string, segment: string) => Interval[],
 ): SegmentDownTime {
-  const faults: Interval[][] = [];
+  const byService = new Map<string, Interval[]>();
   const planned: Interval[][] = [];
   for (const s of services) {
     if (!servesSegment(s, segment)) continue;
     const d = down.get(s.name) ?? [];
     const m = cover(s.name, segment);
-    faults.push(subtract(d, m));
+    byService.set(s.name, subtract(d, m));
     planned.push(intersect(d, m));
   }
-  const fault = union(...faults);
-  return { segment, fault, maintenance: subtract(union(...planned), fault) };
+  const fault = union(...byService.values());
+  return { segment, fault, maintenance: subtract(union(...planned), fault), byService };
 }

@@ -1,8 +1,11 @@
 import type { Config } from "../../config/schema.js";
+import { resolveAnnotations, type IncidentAnnotation } from "./anchors.js";
+import { causeIndex, type FailureCause } from "./causes.js";
 import type { DelaySample, InFlightMessage, LostMessage } from "./delivery.js";
 import { excusedTime, resolveMarks, type ForceMajeureMark, type ResolvedMarks } from "./force-majeure.js";
-import { incidentsOf, type Incident, type IncidentOverride } from "./incidents.js";
-import { intersect, subtract, union, type Interval } from "./intervals.js";
+import { incidentServices, type VantageFailing } from "./incident-services.js";
+import { annotated, incidentsOf, type Incident, type IncidentOverride } from "./incidents.js";
+import { subtract, union, type Interval } from "./intervals.js";
 import {
   judgeWindows,
   maintenanceCover,
@@ -58,6 +61,10 @@ export interface EngineInput {
   readonly maintenance?: readonly MaintenanceWindow[];
   readonly forceMajeure?: readonly ForceMajeureMark[];
   readonly overrides?: readonly IncidentOverride[];
+  /** The operator's incident annotations (cause, force majeure, affected users), matched by anchor. */
+  readonly annotations?: readonly IncidentAnnotation[];
+  /** Code and stage of the first failed result of failing runs (causes.ts `runStarts`). */
+  readonly causes?: readonly FailureCause[];
   readonly delays?: readonly DelaySample[];
   readonly inFlight?: readonly InFlightMessage[];
   readonly lost?: readonly LostMessage[];
@@ -106,6 +113,8 @@ export interface SegmentTimeline {
   readonly maintenance: Interval[];
   /** Fault time excused as force majeure (1.5). */
   readonly excused: Interval[];
+  /** The part of `excused` each mark covers, by mark id (marks may overlap). */
+  readonly excusedByMark: ReadonlyMap<string, Interval[]>;
   /** Within the range: some service's state unknown and the segment neither down nor in maintenance. */
   readonly unknown: Interval[];
 }
@@ -119,6 +128,8 @@ export interface Timeline {
   readonly incidents: Incident[];
   readonly windows: JudgedWindow[];
   readonly marks: ResolvedMarks;
+  /** Annotations (and incident marks) that match no incident any more: shown, never dropped. */
+  readonly orphans: IncidentAnnotation[];
   readonly warnings: string[];
 }
 
@@ -132,7 +143,12 @@ function indexSeries(input: EngineInput): Map<string, ObservationSeries> {
   return byKey;
 }
 
-function serviceStates(input: EngineInput, range: Interval, warnings: string[]): ServiceState[] {
+function serviceStates(
+  input: EngineInput,
+  range: Interval,
+  warnings: string[],
+  failing: Map<string, VantageFailing>,
+): ServiceState[] {
   const { setup, now } = input;
   const { consecutiveFailures, quorum, staleAfterIntervals } = setup.thresholds;
   const bySeries = indexSeries(input);
@@ -152,6 +168,10 @@ function serviceStates(input: EngineInput, range: Interval, warnings: string[]):
       used.add(key);
       return series ? vantageState(series, rules) : empty;
     });
+    failing.set(
+      service.name,
+      vantages.map((vantage, i) => ({ vantage, failing: states[i]!.failing })),
+    );
     return serviceState(service.name, states, quorum, range);
   });
   for (const [key, s] of bySeries) {
@@ -167,31 +187,30 @@ function serviceStates(input: EngineInput, range: Interval, warnings: string[]):
 export function buildTimeline(input: EngineInput, range: Interval): Timeline {
   const { setup, now } = input;
   const warnings: string[] = [];
-  const services = serviceStates(input, range, warnings);
+  const failing = new Map<string, VantageFailing>();
+  const services = serviceStates(input, range, warnings, failing);
   const down = new Map(services.map((s) => [s.service, s.down]));
   const unknownOf = new Map(services.map((s) => [s.service, s.unknown]));
   const windows = judgeWindows(input.maintenance ?? [], setup.lateNoticeCountsAs);
   const cover = (service: string, segment: string) => maintenanceCover(windows, service, segment);
-  const overrides = new Map((input.overrides ?? []).map((o) => [o.incidentId, o.affectedUsers]));
+  const causes = causeIndex(input.causes ?? []);
 
   const split = setup.segments.map((seg) => segmentDownTime(seg.name, setup.services, down, cover));
-  const incidents = setup.segments.flatMap((seg, i) =>
+  const found = setup.segments.flatMap((seg, i) =>
     incidentsOf(split[i]!.fault, {
       segment: seg.name,
       users: seg.users,
       totalUsers: setup.totalUsers,
       now,
-      overrides,
+      services: (span) =>
+        incidentServices(span, { faultByService: split[i]!.byService, failing, causes, now }),
     }),
   );
-  const names = setup.segments.map((s) => s.name);
-  const marks = resolveMarks(input.forceMajeure ?? [], incidents, names, now);
-  for (const m of marks.unresolved)
-    warnings.push(`force majeure ${m.id}: no incident ${"incidentId" in m ? m.incidentId : ""}`);
+  const { incidents, marks, orphans } = annotate(input, found, warnings);
 
   const segments = setup.segments.map((seg, i): SegmentTimeline => {
-    const { fault: candidate, maintenance } = split[i]!;
-    const excused = intersect(candidate, excusedTime(marks, seg.name));
+    const { fault: candidate, maintenance, byService } = split[i]!;
+    const { total: excused, byMark: excusedByMark } = excusedTime(marks, seg.name, candidate, byService);
     const fault = subtract(candidate, excused);
     const serving = setup.services.filter((s) => servesSegment(s, seg.name));
     const unknown = subtract(
@@ -199,7 +218,58 @@ export function buildTimeline(input: EngineInput, range: Interval): Timeline {
       union(candidate, maintenance),
     );
     const resolutionMs = Math.max(0, ...serving.map((s) => s.intervalMs));
-    return { segment: seg.name, users: seg.users, resolutionMs, fault, maintenance, excused, unknown };
+    const users = seg.users;
+    return { segment: seg.name, users, resolutionMs, fault, maintenance, excused, excusedByMark, unknown };
   });
-  return { services, down, segments, incidents, windows, marks, warnings };
+  return { services, down, segments, incidents, windows, marks, orphans, warnings };
+}
+
+/**
+ * Applies the operator's annotations (and the older `overrides` and incident marks, which are
+ * annotations by another name) to the incidents by time anchor; an annotation's force majeure is a
+ * mark on its incident's whole span. What matches nothing is an orphan, with a warning.
+ */
+function annotate(input: EngineInput, found: readonly Incident[], warnings: string[]) {
+  const { setup, now } = input;
+  const given = [
+    ...(input.annotations ?? []),
+    ...(input.overrides ?? []).map((o): IncidentAnnotation => ({
+      incidentId: o.incidentId,
+      affectedUsers: o.affectedUsers,
+      ...(o.anchorEnd === undefined ? {} : { anchorEnd: o.anchorEnd }),
+    })),
+  ];
+  const resolved = resolveAnnotations(given, found, now);
+  const incidents = found.map((i) => annotated(i, resolved.byIncident.get(i.id) ?? [], setup.totalUsers));
+  const fromAnnotations = (input.annotations ?? []).flatMap((a): ForceMajeureMark[] =>
+    a.forceMajeure
+      ? [
+          {
+            id: `incident:${a.incidentId}`,
+            reason: a.forceMajeure.reason,
+            incidentId: a.incidentId,
+            ...(a.anchorEnd === undefined ? {} : { anchorEnd: a.anchorEnd }),
+          },
+        ]
+      : [],
+  );
+  const names = setup.segments.map((s) => s.name);
+  const marks = resolveMarks([...(input.forceMajeure ?? []), ...fromAnnotations], incidents, names, now);
+  const orphans = [...resolved.orphans];
+  for (const m of marks.unresolved) {
+    if (!("incidentId" in m)) continue;
+    warnings.push(`force majeure ${m.id}: no incident ${m.incidentId}`);
+    // An annotation's mark is already an orphan through its annotation.
+    if (!fromAnnotations.includes(m)) {
+      orphans.push({
+        incidentId: m.incidentId,
+        forceMajeure: { reason: m.reason },
+        ...(m.anchorEnd === undefined ? {} : { anchorEnd: m.anchorEnd }),
+      });
+    }
+  }
+  for (const o of resolved.orphans) {
+    if (!o.forceMajeure) warnings.push(`annotation of ${o.incidentId}: no incident matches it any more`);
+  }
+  return { incidents, marks, orphans };
 }

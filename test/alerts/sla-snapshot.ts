@@ -60,6 +60,7 @@ export function monthResult(): PeriodResult {
       },
     ],
     incidents: [incident("north", NOW - 30 * MIN, null), incident("north", NOV + 60 * MIN, NOV + 230 * MIN)],
+    orphans: [],
     maintenance: [
       {
         id: "w1",
@@ -123,6 +124,8 @@ function incident(segment: string, start: number, end: number | null) {
     forceMajeureMinutes: 0,
     weightedMinutes: 18,
     forceMajeure: [],
+    services: [],
+    annotations: [],
   };
 }
 
