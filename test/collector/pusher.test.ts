@@ -108,6 +108,11 @@ describe("pusher against a real collector", () => {
     await within(5000, p.flush());
     expect(state.outbox.size()).toBe(0);
     expect(collector.current!.store.results.counts().checks).toBe(120);
+    // the backlog is logged once as it starts and once as it ends; the retries between are debug
+    expect(lines.filter((l) => l.msg.startsWith("collector unreachable"))).toHaveLength(1);
+    expect(
+      lines.filter((l) => l.level === "info" && l.msg.startsWith("collector reachable again")),
+    ).toHaveLength(1);
 
     await collector.stop(); // down again: new results wait, then arrive
     for (const r of resultSeries("a", 30, T0 + 3_600_000)) state.outbox.add("check", r);
