@@ -37,7 +37,7 @@ function oneFileForTwo(): string {
       "    location: this machine\n  - name: demo-2\n    location: second uplink\n",
     )
     .replace(/\ndeliveries:\n[\s\S]*?\n\n/, "\n")
-    .replace(/(\n    demo: \{ env: \w+ \})/, "$1\n    demo-2: { env: MAILSLA_TEST_TOKEN_2 }");
+    .replace(/(\n {4}demo: \{ env: \w+ \})/, "$1\n    demo-2: { env: MAILSLA_TEST_TOKEN_2 }");
 }
 
 it("runs two agents from one file, with their own /metrics and state files in one stateDir", async () => {
