@@ -1,6 +1,7 @@
 import { INDICATORS } from "../contract/indicators.js";
+import { PROJECTION_METRIC, PROJECTION_WINDOW_MS, windowLabel } from "./collector-windows.js";
 import { promDuration, type AlertOptions } from "./options.js";
-import { alertRule, num, type RuleGroup } from "./rule.js";
+import { alertRule, num, type AlertRule, type RuleGroup } from "./rule.js";
 
 /**
  * Availability (SPEC 7.1.4): a service down from the quorum of vantage points pages at once; a
@@ -11,25 +12,46 @@ import { alertRule, num, type RuleGroup } from "./rule.js";
 const A = INDICATORS.availability;
 const pct = (ratio: number) => `${num(ratio * 100)} %`;
 
-/** How far back the month-end projection takes its pace. */
-const PROJECTION_WINDOW = "1d";
+/** A service name as a literal inside a PromQL regular expression (names allow only `.` of the metacharacters). */
+const literal = (name: string) => name.replaceAll(".", "\\\\.");
 
-function serviceDown(o: AlertOptions) {
+/**
+ * Services by how long their check must fail before they page: one group for `agent.interval`
+ * (every service not named otherwise, so a service missing from the configuration still pages),
+ * one per other interval. Each becomes its own rule with a `service` matcher.
+ */
+function failingGroups(o: AlertOptions): { matcher: string; forMs: number }[] {
+  const byMs = new Map<number, string[]>();
+  for (const [service, ms] of Object.entries(o.failingForByService)) {
+    if (ms === o.failingForMs) continue;
+    byMs.set(ms, [...(byMs.get(ms) ?? []), service]);
+  }
+  const own = [...byMs.values()].flat().sort();
+  const re = (names: string[]) => names.map(literal).join("|");
+  return [
+    { matcher: own.length > 0 ? `{service!~"${re(own)}"}` : "", forMs: o.failingForMs },
+    ...[...byMs]
+      .sort(([a], [b]) => a - b)
+      .map(([forMs, names]) => ({ matcher: `{service=~"${re(names.sort())}"}`, forMs })),
+  ];
+}
+
+function serviceDown(o: AlertOptions, matcher: string, forMs: number): AlertRule {
   return alertRule(o, {
     name: "MailslaServiceDown",
     // One agent's bad network is not an outage: count the vantage points whose latest check
     // failed, and subtract services inside an announced maintenance window (collector's gauge).
     expr: `
-(count by (service) (mailsla_check_success == 0) >= ${o.quorum})
+(count by (service) (mailsla_check_success${matcher} == 0) >= ${o.quorum})
 unless on (service)
 (max by (service) (mailsla_maintenance_active) == 1)`,
-    forMs: o.failingForMs,
+    forMs,
     severity: "page",
     clause: A.clause,
     summary: `{{ $labels.service }} is down from {{ $value }} vantage points (SPEC ${A.clause})`,
     description:
       `{{ $value }} vantage points (quorum ${o.quorum}) have seen {{ $labels.service }} fail its check for ` +
-      `${promDuration(o.failingForMs)}, outside any announced maintenance. Every minute counts as fault: ` +
+      `${promDuration(forMs)}, outside any announced maintenance. Every minute counts as fault: ` +
       `SPEC ${A.clause} ${A.title} ${A.comparison} ${pct(A.target)} a month, and ` +
       `${INDICATORS.faultMinutes.clause} <= ${INDICATORS.faultMinutes.target} user-weighted fault minutes.`,
   });
@@ -51,23 +73,19 @@ function maintenanceActive(o: AlertOptions) {
 }
 
 function availabilityProjected(o: AlertOptions) {
-  const end = 'max(mailsla_sla_period_end_timestamp_seconds{period="month"})';
-  const start = 'max(mailsla_sla_period_start_timestamp_seconds{period="month"})';
+  const window = windowLabel(PROJECTION_WINDOW_MS);
   return alertRule(o, {
     name: "MailslaAvailabilityProjectedBelowTarget",
-    // The month's system fault time so far, extended to the month's end at the pace of the last
-    // day (predict_linear), as a share of the whole month.
-    expr: `
-1 - (
-  predict_linear(mailsla_sla_system_fault_seconds[${PROJECTION_WINDOW}], scalar(${end}) - time())
-  / scalar(${end} - ${start})
-) < ${num(A.target)}`,
+    // The collector extends the month's system fault time to its end at the pace of the last day,
+    // from its ledger: a Prometheus with ten minutes of history cannot project a 3-minute outage
+    // into a lost month (collector-windows.ts).
+    expr: `min(${PROJECTION_METRIC}{window="${window}"}) < ${num(A.target)}`,
     forMs: 30 * 60_000,
     severity: "ticket",
     clause: A.clause,
     summary: `Availability projected at {{ $value | humanizePercentage }} at month end (SPEC ${A.clause} ${A.comparison} ${pct(A.target)})`,
     description:
-      `If faults go on at the pace of the last ${PROJECTION_WINDOW}, this month's system availability ends at ` +
+      `If faults go on at the pace of the last ${window}, this month's system availability ends at ` +
       `{{ $value | humanizePercentage }}, below SPEC ${A.clause} ${A.title} ${A.comparison} ${pct(A.target)}. ` +
       `Fix the faults behind it before the month is lost.`,
   });
@@ -77,6 +95,11 @@ function availabilityProjected(o: AlertOptions) {
 export function availabilityRules(o: AlertOptions): RuleGroup {
   return {
     name: "mailsla-availability",
-    rules: [serviceDown(o), maintenanceActive(o), availabilityProjected(o)],
+    ...(o.pageEvaluationMs === null ? {} : { interval: promDuration(o.pageEvaluationMs) }),
+    rules: [
+      ...failingGroups(o).map((g) => serviceDown(o, g.matcher, g.forMs)),
+      maintenanceActive(o),
+      availabilityProjected(o),
+    ],
   };
 }

@@ -10,8 +10,21 @@ import { Agent, Thresholds, type Config } from "../config/schema.js";
 export interface AlertOptions {
   /** `thresholds.quorum`: vantage points that must fail before a service is down. */
   readonly quorum: number;
-  /** How long a check must keep failing: `thresholds.consecutiveFailures` x the check interval. */
+  /** `thresholds.consecutiveFailures`: failures in a row before a vantage point counts as failing. */
+  readonly consecutiveFailures: number;
+  /** How long a check must keep failing: `thresholds.consecutiveFailures` x `agent.interval`. */
   readonly failingForMs: number;
+  /**
+   * The same for services with their own `services[].interval` unlike `agent.interval`, by service:
+   * a service checked every 15 s pages after 30 s, not after the agent default's 2 minutes.
+   */
+  readonly failingForByService: Readonly<Record<string, number>>;
+  /**
+   * How often the down page is evaluated (its rule group's `interval`), when the fastest check is
+   * faster than Prometheus' default minute; `null` leaves the global `evaluation_interval`. A
+   * `for: 30s` evaluated once a minute would page a minute late.
+   */
+  readonly pageEvaluationMs: number | null;
   /** An agent's check older than this is stale: `thresholds.staleAfterIntervals` x the longest interval. */
   readonly staleAfterMs: number;
   /** The collector has no push from an agent for this long: the agent is silent. */
@@ -33,6 +46,9 @@ export interface AlertOptions {
 
 const MINUTE = 60_000;
 
+/** Prometheus' default `evaluation_interval`. */
+const DEFAULT_EVALUATION_MS = MINUTE;
+
 /** Options from a validated configuration: quorum and timing follow what the engine uses. */
 export function alertOptionsFromConfig(
   config: Pick<Config, "thresholds" | "agent" | "services">,
@@ -40,9 +56,16 @@ export function alertOptionsFromConfig(
 ): AlertOptions {
   const t = config.thresholds;
   const longest = Math.max(config.agent.interval, ...config.services.map((s) => s.interval ?? 0));
+  const fastest = Math.min(config.agent.interval, ...config.services.map((s) => s.interval ?? Infinity));
+  const own = config.services.filter((s) => s.interval !== undefined && s.interval !== config.agent.interval);
   return {
     quorum: t.quorum,
+    consecutiveFailures: t.consecutiveFailures,
     failingForMs: t.consecutiveFailures * config.agent.interval,
+    failingForByService: Object.fromEntries(
+      own.map((s) => [s.name, t.consecutiveFailures * (s.interval ?? config.agent.interval)]),
+    ),
+    pageEvaluationMs: fastest < DEFAULT_EVALUATION_MS ? fastest : null,
     staleAfterMs: t.staleAfterIntervals * longest,
     agentSilentAfterMs: 10 * MINUTE,
     speed: 1,

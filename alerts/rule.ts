@@ -25,6 +25,8 @@ export interface AlertRule {
 /** A named group of rules, as in a Prometheus rule file. */
 export interface RuleGroup {
   readonly name: string;
+  /** How often Prometheus evaluates the group; its global `evaluation_interval` when absent. */
+  readonly interval?: string;
   readonly rules: readonly AlertRule[];
 }
 

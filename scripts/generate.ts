@@ -3,9 +3,11 @@ import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { format, resolveConfig } from "prettier";
 import { defaultAlertmanagerOptions, renderAlertmanager } from "../alerts/alertmanager.js";
-import { defaultAlertOptions } from "../alerts/options.js";
+import { alertOptionsFromConfig, defaultAlertOptions } from "../alerts/options.js";
 import { renderRules } from "../alerts/rules.js";
 import { renderRuleTests } from "../alerts/tests/cases.js";
+import { configuredCases } from "../alerts/tests/cases-configured.js";
+import { Agent, Thresholds } from "../config/schema.js";
 import { GENERATED_DASHBOARDS } from "../dashboards/index.js";
 
 /**
@@ -20,6 +22,17 @@ export interface GeneratedFile {
   readonly render: () => string;
 }
 
+/**
+ * The rules of a configuration whose checks run every 15 s, with their promtool tests: the
+ * committed proof that `for:` and evaluation follow the configured interval (a service down pages
+ * within a minute of the quorum confirming, not after the 60 s default's 2 minutes).
+ */
+export const FIFTEEN_SECOND_CHECKS = alertOptionsFromConfig({
+  thresholds: Thresholds.parse({}),
+  agent: Agent.parse({ interval: "15s" }),
+  services: [],
+});
+
 /** Every generated file. */
 export const GENERATED: readonly GeneratedFile[] = [
   { path: "alerts/generated/mailsla-rules.yml", render: () => renderRules(defaultAlertOptions()) },
@@ -27,7 +40,17 @@ export const GENERATED: readonly GeneratedFile[] = [
     path: "alerts/generated/alertmanager.yml",
     render: () => renderAlertmanager(defaultAlertmanagerOptions()),
   },
-  { path: "alerts/tests/mailsla-rules.test.yml", render: renderRuleTests },
+  { path: "alerts/tests/mailsla-rules.test.yml", render: () => renderRuleTests() },
+  {
+    path: "alerts/tests/checks-15s/mailsla-rules.yml",
+    render: () => renderRules(FIFTEEN_SECOND_CHECKS),
+  },
+  {
+    path: "alerts/tests/checks-15s/mailsla-rules.test.yml",
+    // only the cases its options change; the rest are the default file's
+    render: () =>
+      renderRuleTests(FIFTEEN_SECOND_CHECKS, "mailsla-rules.yml", configuredCases(FIFTEEN_SECOND_CHECKS)),
+  },
   ...GENERATED_DASHBOARDS,
 ];
 

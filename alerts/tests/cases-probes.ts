@@ -263,32 +263,6 @@ const healthCases: AlertCase[] = [
     ],
   },
   {
-    name: "MailslaChecksStale: a check that stopped running warns; a running one does not",
-    series: [
-      {
-        series: 'mailsla_check_last_run_timestamp_seconds{service="mx",kind="smtp",vantage="a"}',
-        values: "0x20",
-      },
-      {
-        series: 'mailsla_check_last_run_timestamp_seconds{service="mx",kind="smtp",vantage="b"}',
-        values: "0+60x20",
-      },
-    ],
-    checks: [
-      { at: "7m", alert: "MailslaChecksStale", fires: [] }, // stale since 4m, for: 5m
-      {
-        at: "10m",
-        alert: "MailslaChecksStale",
-        fires: [
-          {
-            labels: { severity: "warning", clause: "6.1.2", service: "mx", vantage: "a" },
-            value: { humanizeDuration: "10m 0s" },
-          },
-        ],
-      },
-    ],
-  },
-  {
     name: "MailslaAgentOutboxBacklog: results waiting over 10 minutes for 5 minutes open a ticket; a draining outbox does not",
     series: [
       {

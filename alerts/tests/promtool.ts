@@ -73,11 +73,15 @@ function expected(groups: readonly RuleGroup[], check: AlertCheck, e: ExpectedAl
   };
 }
 
-/** The promtool test file for `cases` against the rule file at `ruleFile` (relative to the test file). */
+/**
+ * The promtool test file for `cases` against the rule file at `ruleFile` (relative to the test
+ * file), rules evaluated every `evaluationInterval` (promtool steps every group at this rate).
+ */
 export function renderPromtoolTests(
   groups: readonly RuleGroup[],
   cases: readonly AlertCase[],
   ruleFile: string,
+  evaluationInterval = "1m",
 ) {
   const tests = cases.map((c) => ({
     name: c.name,
@@ -89,6 +93,6 @@ export function renderPromtoolTests(
       exp_alerts: check.fires.map((e) => expected(groups, check, e)),
     })),
   }));
-  const doc = { rule_files: [ruleFile], evaluation_interval: "1m", tests };
+  const doc = { rule_files: [ruleFile], evaluation_interval: evaluationInterval, tests };
   return generatedHeader("alerts/tests/cases*.ts") + stringify(doc, { lineWidth: 0 });
 }

@@ -5,13 +5,14 @@ import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { defaultAlertOptions, forDuration, promDuration } from "../../alerts/options.js";
 import { alertNames, ruleGroups } from "../../alerts/rules.js";
-import { ALERT_CASES } from "../../alerts/tests/cases.js";
+import { alertCases } from "../../alerts/tests/cases.js";
 import { INDICATORS } from "../../contract/indicators.js";
-import { GENERATED, renderFormatted, ROOT } from "../../scripts/generate.js";
+import { FIFTEEN_SECOND_CHECKS, GENERATED, renderFormatted, ROOT } from "../../scripts/generate.js";
 import { requireTool } from "../helpers/tools.js";
 
 const RULES = path.join(ROOT, "alerts/generated/mailsla-rules.yml");
 const TESTS = path.join(ROOT, "alerts/tests/mailsla-rules.test.yml");
+const FAST_TESTS = path.join(ROOT, "alerts/tests/checks-15s/mailsla-rules.test.yml");
 const groups = ruleGroups(defaultAlertOptions());
 const rules = groups.flatMap((g) => g.rules);
 
@@ -33,6 +34,18 @@ describe("generated alert rules", () => {
     expect(r.ok).toBe(true);
   });
 
+  it("pass promtool test rules for 15 s checks: the down page within a minute of the quorum confirming", () => {
+    const r = promtool("test", "rules", FAST_TESTS);
+    expect(r.output).toContain("SUCCESS");
+    expect(r.ok).toBe(true);
+    const text = readFileSync(FAST_TESTS, "utf8");
+    // quorum confirmed at the second failure of the second vantage point (30 s), paged at 45 s
+    expect(text).toContain("quorum confirmed at 30s, paged 15s later");
+    expect(text).toMatch(
+      /eval_time: 45s\n\s+alertname: MailslaServiceDown\n\s+exp_alerts:\n\s+- exp_labels:/,
+    );
+  });
+
   it("regenerate byte for byte to the committed files", async () => {
     for (const file of GENERATED) {
       expect(await renderFormatted(file), file.path).toBe(readFileSync(path.join(ROOT, file.path), "utf8"));
@@ -46,7 +59,7 @@ describe("generated alert rules", () => {
   it("give every alert a firing case and a quiet case", () => {
     const fires = new Set<string>();
     const quiet = new Set<string>();
-    for (const c of ALERT_CASES) {
+    for (const c of alertCases()) {
       for (const check of c.checks) (check.fires.length > 0 ? fires : quiet).add(check.alert);
     }
     const names = alertNames(groups);
@@ -72,8 +85,7 @@ describe("generated alert rules", () => {
 
   it("take their targets from indicators.ts: a changed target changes the rules", () => {
     const text = readFileSync(RULES, "utf8");
-    expect(text).toContain(`(${INDICATORS.faultMinutes.target} / 43200)`);
-    expect(text).toContain(`) < ${INDICATORS.availability.target}`);
+    expect(text).toContain(`< ${INDICATORS.availability.target}`);
     expect(text).toContain(`> ${INDICATORS.sendDelayAverage.target}`);
     expect(text).toContain(`> ${INDICATORS.sendDelayMaximum.target}`);
     const parsed = parse(text) as { groups: { rules: { alert: string }[] }[] };
@@ -86,6 +98,34 @@ describe("generated alert rules", () => {
       .find((r) => r.alert === "MailslaServiceDown");
     expect(down?.expr).toContain(">= 3");
     expect(down?.for).toBe("5m");
+  });
+
+  it("follow services' own check intervals: a for: per interval, evaluated as often as the fastest check", () => {
+    const fast = FIFTEEN_SECOND_CHECKS;
+    const availability = ruleGroups(fast).find((g) => g.name === "mailsla-availability");
+    expect(availability?.interval).toBe("15s");
+    expect(availability?.rules.find((r) => r.alert === "MailslaServiceDown")?.for).toBe("30s");
+    expect(ruleGroups(defaultAlertOptions()).find((g) => g.name === "mailsla-availability")?.interval).toBe(
+      undefined,
+    );
+    const mixed = defaultAlertOptions({ failingForByService: { "mx.fast": 30_000, pop: 600_000 } });
+    const downs = ruleGroups(mixed)
+      .flatMap((g) => g.rules)
+      .filter((r) => r.alert === "MailslaServiceDown");
+    expect(downs.map((r) => [r.for, r.expr.split("\n")[0]])).toEqual([
+      ["2m", '(count by (service) (mailsla_check_success{service!~"mx\\\\.fast|pop"} == 0) >= 2)'],
+      ["30s", '(count by (service) (mailsla_check_success{service=~"mx\\\\.fast"} == 0) >= 2)'],
+      ["10m", '(count by (service) (mailsla_check_success{service=~"pop"} == 0) >= 2)'],
+    ]);
+  });
+
+  it("read burn rates and the projection from the collector, never a range vector", () => {
+    const read = rules.filter((r) => /Burn|Projected/.test(r.alert));
+    expect(read.length).toBe(5);
+    for (const r of read) {
+      expect(r.expr, r.alert).toMatch(/mailsla_sla_(fault_budget_burn_rate|availability_projected_ratio)\{/);
+      expect(r.expr, r.alert).not.toMatch(/\[\w+\]|predict_linear|avg_over_time/);
+    }
   });
 
   it("divide every for: by the speed factor, and only that", () => {
