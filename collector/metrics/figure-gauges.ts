@@ -91,6 +91,19 @@ function passSamples(s: SlaSnapshot): Sample[] {
   );
 }
 
+const VERDICTS = ["pass", "fail", "unproven"] as const;
+
+function verdictSamples(s: SlaSnapshot): Sample[] {
+  return allFigures(s).flatMap(([figure, f]) =>
+    f.verdict === "reported"
+      ? []
+      : VERDICTS.map((verdict) => ({
+          labels: { figure, ...figureLabels(f), verdict },
+          value: f.verdict === verdict ? 1 : 0,
+        })),
+  );
+}
+
 function boundGauge(unit: "seconds" | "ratio"): SlaGaugeDef {
   return {
     name: `mailsla_sla_error_bound_${unit}`,
@@ -162,6 +175,14 @@ export const FIGURE_GAUGES: readonly SlaGaugeDef[] = [
     help: "1 when the figure meets its SPEC target so far, 0 when it fails; absent when not measurable or only reported",
     labelNames: ["figure", "indicator", "clause"],
     samples: passSamples,
+  },
+  {
+    name: "mailsla_sla_verdict",
+    help:
+      "The figure's verdict as a state set: 1 on the verdict it has (pass, fail, unproven: not enough of the " +
+      "period seen to prove it either way), 0 on the others; figures without a target have none",
+    labelNames: ["figure", "indicator", "clause", "verdict"],
+    samples: verdictSamples,
   },
   boundGauge("seconds"),
   boundGauge("ratio"),

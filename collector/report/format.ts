@@ -28,7 +28,7 @@ const UNIT_TEXT: Record<string, string> = {
 };
 
 /** Shown for an indicator without a value: nothing measured, or nothing entered by the operator. */
-export const NO_VALUE = { measured: "not measurable", entered: "not entered" } as const;
+export const NO_VALUE = { measured: "no data", entered: "not entered" } as const;
 
 /** Percent with at least 3 decimals and 4 significant digits, so 3x10^-5 stays readable. */
 function percent(ratio: number): string {

@@ -13,10 +13,8 @@ import type { IndicatorRow, Verdict } from "./model-types.js";
  */
 
 function verdictOf(f: Figure, source: "measured" | "entered"): Verdict {
-  if (f.value === null) return source === "entered" ? "not entered" : "not measurable";
-  if (f.comparison === "reported") return "reported";
-  if (f.pass === null) return "not measurable";
-  return f.pass ? "pass" : "fail";
+  if (f.value === null && source === "entered") return "not entered";
+  return f.verdict;
 }
 
 /** A figure as a row of the table. */
@@ -39,6 +37,7 @@ export function rowOf(
     errorBound: f.errorBound,
     partial: f.partial,
     verdict: verdictOf(f, source),
+    evidence: f.evidence,
     show: {
       target: showTarget(f.comparison, f.target, f.unit),
       value: f.value === null ? NO_VALUE[source] : showValue(f.value, f.unit),
@@ -112,7 +111,7 @@ export function summarize(rows: readonly IndicatorRow[]) {
   return {
     pass: count("pass"),
     fail: count("fail"),
-    notMeasurable: count("not measurable"),
+    unproven: count("unproven"),
     notEntered: count("not entered"),
     reported: count("reported"),
   };

@@ -7,11 +7,15 @@ import type { LateNoticeCountsAs } from "../sla/maintenance.js";
  * value, for machines, and its display text from format.ts, which is all the renderers print.
  */
 
-/** How an indicator fared: `reported` for indicators without a target (7.1.11, 7.1.12). */
-export type Verdict = "pass" | "fail" | "not measurable" | "not entered" | "reported";
+/**
+ * How an indicator fared: the engine's PASS, FAIL or UNPROVEN (collector/sla/evidence.ts: no data,
+ * or unknown time that could change the verdict), `not entered` for an entered clause with no value,
+ * `reported` for indicators without a target (7.1.11, 7.1.12).
+ */
+export type Verdict = "pass" | "fail" | "unproven" | "not entered" | "reported";
 
 /** One indicator of SPEC.md against its target: the engine's figure (collector/sla/figures.ts), shown. */
-export interface IndicatorRow extends Omit<Figure, "key"> {
+export interface IndicatorRow extends Omit<Figure, "key" | "verdict"> {
   /** Key in INDICATORS; `availabilityUserWeighted` for the weighted 7.1.4 shown beside the strict one. */
   readonly key: string;
   readonly source: "measured" | "entered";
@@ -156,7 +160,7 @@ export interface ReportModel {
   readonly summary: {
     pass: number;
     fail: number;
-    notMeasurable: number;
+    unproven: number;
     notEntered: number;
     reported: number;
   };

@@ -7,28 +7,42 @@ import { tableOrNote, type Cell, type Section, type Tone } from "./sections.js";
 const TONE: Record<Verdict, Tone> = {
   pass: "pass",
   fail: "fail",
-  "not measurable": "warn",
+  unproven: "warn",
   "not entered": "muted",
   reported: "plain",
 };
+
+/** The line under an indicator's title: why it is UNPROVEN first, then the note on its value. */
+function subOf(r: ReportModel["indicators"][number]): string | null {
+  const why = r.verdict === "unproven" && r.evidence ? `unproven: ${r.evidence}` : null;
+  return [why, r.note].filter((x): x is string => x !== null && x !== "").join(" · ") || null;
+}
 
 /** Every indicator against its target, with the verdict counts as headline. */
 export function indicatorSection(m: ReportModel): Section {
   const rows = m.indicators.map((r): Cell[] => [
     { text: r.clause },
-    { text: r.title, ...(r.note ? { sub: r.note } : {}) },
+    { text: r.title, ...(subOf(r) ? { sub: subOf(r)! } : {}) },
     { text: r.show.target },
     { text: r.show.value, ...(r.show.bound ? { sub: r.show.bound } : {}), bold: r.value !== null },
-    { text: r.verdict, tone: TONE[r.verdict], bold: r.verdict === "fail" },
+    {
+      text: r.verdict,
+      tone: TONE[r.verdict],
+      bold: r.verdict === "fail" || r.verdict === "unproven",
+    },
   ]);
   const s = m.summary;
   const headline =
-    `${s.pass} pass, ${s.fail} fail, ${s.notMeasurable} not measurable, ` +
-    `${s.notEntered} not entered, ${s.reported} reported only.`;
+    `${s.pass} pass, ${s.fail} fail, ${s.unproven} UNPROVEN, ` +
+    `${s.notEntered} not entered, ${s.reported} reported only.` +
+    (s.unproven > 0
+      ? ` UNPROVEN: the monitoring did not see enough of the month to prove these verdicts either way` +
+        ` (no data, or unknown time that could hold a failure); they are not passes.`
+      : "");
   return {
     title: "Indicators (SPEC 7.1 measured and entered, 7.2 entered)",
     blocks: [
-      { kind: "text", text: headline, tone: s.fail > 0 ? "fail" : "pass" },
+      { kind: "text", text: headline, tone: s.fail > 0 ? "fail" : s.unproven > 0 ? "warn" : "pass" },
       {
         kind: "table",
         table: {

@@ -1,8 +1,6 @@
 import { daysOf, monthRange, yearRange } from "../sla/calendar.js";
 import { periodInfo, type PeriodResult } from "../sla/engine.js";
-import { figure } from "../sla/figures.js";
-import { INDICATORS } from "../../contract/indicators.js";
-import type { YearResult } from "../sla/year.js";
+import { yearResult, type YearResult } from "../sla/year.js";
 
 /**
  * 7.1.5 for a year, put together from its months. The engine's `computeYear` classifies a whole
@@ -32,15 +30,6 @@ export function composeYear(
   const info = periodInfo(span, now, timeZone);
   const days = daysOf(span, timeZone);
   const faultDays = [...new Set(months.flatMap((m) => m.faultDays))].sort();
-  const budget = days.length - INDICATORS.faultFreeDays.target;
-  return {
-    period: info,
-    faultFreeDays: figure("faultFreeDays", days.length - faultDays.length, { partial: info.partial }),
-    daysInYear: days.length,
-    elapsedDays: days.filter((d) => d.start < info.effectiveEnd).length,
-    faultDays,
-    budget,
-    budgetRemaining: budget - faultDays.length,
-    warnings: [...new Set(months.flatMap((m) => m.warnings))],
-  };
+  const unknownDays = months.flatMap((m) => m.unknownDays);
+  return yearResult(info, days, faultDays, unknownDays, [...new Set(months.flatMap((m) => m.warnings))]);
 }

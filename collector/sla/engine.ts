@@ -1,5 +1,6 @@
 import { daysOf, monthRange, type CalendarDay } from "./calendar.js";
 import { delayStats, lossStats, type DelayStats, type Direction, type LossStats } from "./delivery.js";
+import { hourCoverage, minutesText, sampledEvidence, weighEvidence } from "./evidence.js";
 import { figure, type Figure } from "./figures.js";
 import { clip, overlaps, subtract, totalLength, union, type Interval } from "./intervals.js";
 import type { LateNoticeCountsAs } from "./maintenance.js";
@@ -82,6 +83,8 @@ export interface PeriodResult {
   readonly security: { smtpAuthRequired: SecurityState; openRelayClosed: SecurityState };
   /** Operator-zone days of the period that a counted fault touches (7.1.5 detail). */
   readonly faultDays: string[];
+  /** Days with time the monitoring did not see (fault days among them too): 7.1.5's unknown days. */
+  readonly unknownDays: string[];
   readonly lateNoticeCountsAs: LateNoticeCountsAs;
   readonly warnings: string[];
 }
@@ -133,29 +136,66 @@ function timeFigures(t: Timeline, input: EngineInput, range: Interval, partial: 
   const sysBoundMs = 2 * sysFault.length * coarsest;
   const running = periodMs - totalLength(sysMaint);
   const ratio = (ms: number, of: number) => (of > 0 ? ms / of : null);
-  const complementOf = (r: number | null) => (r === null ? null : 1 - r);
-  const minutes = (m: number) => (periodMs > 0 ? m : null);
   const opts = (errorBound: number | null) => ({ partial, errorBound });
+  // What the monitoring did not see (DESIGN step 10): every unknown minute could have been fault.
+  const sysUnknownMs = totalLength(
+    subtract(clip(union(...t.segments.map((s) => s.unknown)), range), [...sysFault, ...sysMaint]),
+  );
+  const unknownWeighted = weightedUnknownMinutes(t, range, input.setup.totalUsers);
+  // A period nobody watched has no value: 100 % availability of a month never monitored is a lie.
+  const seen = periodMs > 0 && sysUnknownMs < periodMs - totalLength(sysMaint);
+  const minutes = (m: number) => (periodMs > 0 && seen ? m : null);
+  const complementOf = (r: number | null) => (r === null || !seen ? null : 1 - r);
+  const unseen = `${minutesText(sysUnknownMs / MINUTE)} of the period unknown`;
+  const unseenWeighted = `${minutesText(unknownWeighted)} user-weighted unknown`;
   const figures = {
-    faultMinutes: figure("faultMinutes", minutes(fault), opts(faultBound)),
-    maintenanceMinutes: figure("maintenanceMinutes", minutes(maint.minutes), opts(maint.bound)),
-    availability: figure(
-      "availability",
-      complementOf(ratio(totalLength(sysFault), periodMs)),
-      opts(ratio(sysBoundMs, periodMs)),
+    faultMinutes: weighEvidence(
+      figure("faultMinutes", minutes(fault), opts(faultBound)),
+      fault + faultBound + unknownWeighted,
+      `${unseenWeighted} could hold fault beyond the target`,
     ),
-    availabilityUserWeighted: figure(
-      "availability",
-      complementOf(ratio(fault * MINUTE, periodMs)),
-      opts(ratio(faultBound * MINUTE, periodMs)),
+    maintenanceMinutes: weighEvidence(
+      figure("maintenanceMinutes", minutes(maint.minutes), opts(maint.bound)),
+      maint.minutes + maint.bound + unknownWeighted,
+      `${unseenWeighted} could hold maintenance beyond the target`,
     ),
-    faultFreeRate: figure(
-      "faultFreeRate",
-      complementOf(ratio(totalLength(sysFault), running)),
-      opts(ratio(sysBoundMs, running)),
+    availability: weighEvidence(
+      figure(
+        "availability",
+        complementOf(ratio(totalLength(sysFault), periodMs)),
+        opts(ratio(sysBoundMs, periodMs)),
+      ),
+      1 - (totalLength(sysFault) + sysBoundMs + sysUnknownMs) / Math.max(1, periodMs),
+      `${unseen}: as fault it would take availability below the target`,
+    ),
+    availabilityUserWeighted: weighEvidence(
+      figure(
+        "availability",
+        complementOf(ratio(fault * MINUTE, periodMs)),
+        opts(ratio(faultBound * MINUTE, periodMs)),
+      ),
+      1 - ((fault + faultBound + unknownWeighted) * MINUTE) / Math.max(1, periodMs),
+      `${unseenWeighted}: as fault it would take availability below the target`,
+    ),
+    faultFreeRate: weighEvidence(
+      figure(
+        "faultFreeRate",
+        complementOf(ratio(totalLength(sysFault), running)),
+        opts(ratio(sysBoundMs, running)),
+      ),
+      1 - (totalLength(sysFault) + sysBoundMs + sysUnknownMs) / Math.max(1, running),
+      `${unseen}: as fault it would take the fault-free rate below the target`,
     ),
   };
-  return { figures, incidents, sysFault };
+  const sysUnknown = subtract(clip(union(...t.segments.map((s) => s.unknown)), range), sysFault);
+  return { figures, incidents, sysFault, sysUnknown };
+}
+
+/** Σ segment unknown minutes × users / total users: the unseen time as 7.1.2 would weigh it. */
+function weightedUnknownMinutes(t: Timeline, range: Interval, totalUsers: number): number {
+  let m = 0;
+  for (const s of t.segments) m += (totalLength(clip(s.unknown, range)) * s.users) / totalUsers / MINUTE;
+  return m;
 }
 
 function resolution(t: Timeline, segment: string): number {
@@ -170,11 +210,28 @@ function deliveryFigures(input: EngineInput, range: Interval, partial: boolean) 
   const delivery = { send: stats("send"), receive: stats("receive") };
   const { send, receive } = delivery;
   const at = (errorBound: number | null) => ({ partial, errorBound });
+  const probed = (d: Direction) =>
+    hourCoverage(
+      [
+        ...(input.delays ?? []).filter((x) => x.direction === d).map((x) => x.at),
+        ...(input.lost ?? []).filter((x) => x.direction === d).map((x) => x.sentAt),
+        ...(input.inFlight ?? []).filter((x) => x.direction === d).map((x) => x.sentAt),
+      ],
+      range,
+    );
+  const cover = { send: probed("send"), receive: probed("receive") };
+  const sampled = (f: Figure, d: Direction) => sampledEvidence(f, cover[d], range, `${d} probe`);
   const figures = {
-    sendDelayAverage: figure("sendDelayAverage", send.average, at(send.averageBound)),
-    sendDelayMaximum: figure("sendDelayMaximum", send.maximum, at(send.maximumBound)),
-    receiveDelayAverage: figure("receiveDelayAverage", receive.average, at(receive.averageBound)),
-    receiveDelayMaximum: figure("receiveDelayMaximum", receive.maximum, at(receive.maximumBound)),
+    sendDelayAverage: sampled(figure("sendDelayAverage", send.average, at(send.averageBound)), "send"),
+    sendDelayMaximum: sampled(figure("sendDelayMaximum", send.maximum, at(send.maximumBound)), "send"),
+    receiveDelayAverage: sampled(
+      figure("receiveDelayAverage", receive.average, at(receive.averageBound)),
+      "receive",
+    ),
+    receiveDelayMaximum: sampled(
+      figure("receiveDelayMaximum", receive.maximum, at(receive.maximumBound)),
+      "receive",
+    ),
     // 7.1.12 defines loss for mail received from a source server: the receive direction.
     lossRate: figure("lossRate", receive.rate, at(0)),
   };
@@ -205,6 +262,24 @@ function segmentSummaries(t: Timeline, range: Interval): SegmentSummary[] {
   }));
 }
 
+/** A 7.1.13 or 7.1.14 figure, UNPROVEN unless its checks ran in 99 % of the period's hours. */
+function securityFigure(
+  key: "smtpAuthRequired" | "openRelayClosed",
+  value: boolean | null,
+  input: EngineInput,
+  range: Interval,
+  info: PeriodInfo,
+): Figure {
+  const times = (input.security ?? []).filter((v) => v.check === key).map((v) => v.at);
+  const what = key === "smtpAuthRequired" ? "submission check" : "relay check";
+  return sampledEvidence(
+    figure(key, value, { partial: info.partial }),
+    hourCoverage(times, range),
+    range,
+    what,
+  );
+}
+
 /**
  * Every measured monthly indicator for `period` (usually a calendar month; any span works).
  * Results should reach {@link lookbackMs} before the period so its first minutes are judged right.
@@ -225,10 +300,14 @@ export function computePeriod(input: EngineInput, period: Interval): PeriodResul
     figures: {
       ...time.figures,
       ...delivery.figures,
-      smtpAuthRequired: figure("smtpAuthRequired", security.smtpAuthRequired.value, {
-        partial: info.partial,
-      }),
-      openRelayClosed: figure("openRelayClosed", security.openRelayClosed.value, { partial: info.partial }),
+      smtpAuthRequired: securityFigure(
+        "smtpAuthRequired",
+        security.smtpAuthRequired.value,
+        input,
+        range,
+        info,
+      ),
+      openRelayClosed: securityFigure("openRelayClosed", security.openRelayClosed.value, input, range, info),
     },
     coverage: coverageOf(t, range),
     segments: segmentSummaries(t, range),
@@ -242,6 +321,7 @@ export function computePeriod(input: EngineInput, period: Interval): PeriodResul
     delivery: delivery.delivery,
     security,
     faultDays: touchedDays(daysOf(range, input.setup.timeZone), time.sysFault),
+    unknownDays: touchedDays(daysOf(range, input.setup.timeZone), time.sysUnknown),
     lateNoticeCountsAs: input.setup.lateNoticeCountsAs,
     warnings: t.warnings,
   };

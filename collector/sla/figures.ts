@@ -22,6 +22,24 @@ export interface Figure {
   readonly errorBound: number | null;
   /** The period is still running: the value is "so far". */
   readonly partial: boolean;
+  /**
+   * PASS, FAIL or UNPROVEN (DESIGN step 10; collector/sla/evidence.ts): a figure passes only when the
+   * time the monitoring did not see could not change the verdict; fault seen is FAIL whatever the
+   * coverage; no data is UNPROVEN. "reported" for a figure without a target.
+   */
+  readonly verdict: Verdict;
+  /** Why the verdict is UNPROVEN, in words ("no data", "31.2 h unknown could hold ..."); else null. */
+  readonly evidence: string | null;
+}
+
+/** The verdict of a figure on every surface (API, /metrics, page, report, dashboards). */
+export type Verdict = "pass" | "fail" | "unproven" | "reported";
+
+/** The verdict a value alone gives, before any evidence is weighed. */
+function plainVerdict(comparison: Comparison, value: number | boolean | null, pass: boolean | null): Verdict {
+  if (comparison === "reported") return "reported";
+  if (value === null || pass === null) return "unproven";
+  return pass ? "pass" : "fail";
 }
 
 /** Float rounding must not fail a value that meets its target exactly (e.g. 1 - 432/43200 vs 0.99). */
@@ -48,6 +66,8 @@ export function figure(
 ): Figure {
   const i = INDICATORS[key];
   const target = "target" in i ? i.target : undefined;
+  const pass = judge(i.comparison, target, value);
+  const verdict = plainVerdict(i.comparison, value, pass);
   return {
     key,
     clause: i.clause,
@@ -56,8 +76,10 @@ export function figure(
     target: target ?? null,
     unit: i.unit,
     value,
-    pass: judge(i.comparison, target, value),
+    pass,
     errorBound: value === null ? null : (opts.errorBound ?? null),
     partial: opts.partial,
+    verdict,
+    evidence: verdict === "unproven" ? "no data" : null,
   };
 }

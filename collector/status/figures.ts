@@ -104,10 +104,16 @@ function rows(m: PeriodResult, y: YearResult | null): FigureRow[] {
   ];
 }
 
-/** The verdict in words: PASS, FAIL, NO DATA, or NO TARGET for a clause that only asks for the figure. */
+/**
+ * The verdict in words: PASS, FAIL, UNPROVEN (with why: no data, or unknown time that could hold a
+ * failure; collector/sla/evidence.ts), or NO TARGET for a clause that only asks for the figure.
+ */
 export function verdict(f: Figure): string {
-  if (f.pass === true) return badge("pass", "PASS");
-  if (f.pass === false) return badge("fail", "FAIL");
+  if (f.verdict === "pass") return badge("pass", "PASS");
+  if (f.verdict === "fail") return badge("fail", "FAIL");
+  if (f.verdict === "unproven") {
+    return `${badge("unknown", "UNPROVEN")}<span class="sub">${esc(f.evidence ?? "no data")}</span>`;
+  }
   if (f.value === null) return badge("none", "NO DATA");
   return badge("none", "NO TARGET");
 }

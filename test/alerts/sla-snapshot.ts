@@ -105,6 +105,7 @@ export function monthResult(): PeriodResult {
       openRelayClosed: { value: false, failingAtEnd: ["mx"], failedDuring: ["mx"] },
     },
     faultDays: ["2026-11-01", "2026-11-15"],
+    unknownDays: [],
     lateNoticeCountsAs: "fault",
     warnings: [],
   };
@@ -140,6 +141,9 @@ export function yearResult(): YearResult {
     faultDays,
     budget: 65,
     budgetRemaining: 52,
+    unknownDays: 0,
+    remainingDays: 45,
+    canStillHold: true,
     warnings: [],
   };
 }

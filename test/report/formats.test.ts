@@ -40,7 +40,7 @@ describe("report model", () => {
         pass: f.pass,
         bound: f.errorBound,
       });
-      expect(r.show.value).toBe(f.value === null ? "not measurable" : showValue(f.value, f.unit));
+      expect(r.show.value).toBe(f.value === null ? "no data" : showValue(f.value, f.unit));
     }
   });
 
@@ -71,7 +71,11 @@ describe("report model", () => {
       value: "2.5 working days",
     });
     expect(row("complaintReplyRate")).toMatchObject({ verdict: "not entered", value: null, pass: null });
-    expect(model.summary).toEqual({ pass: 15, fail: 3, notMeasurable: 0, notEntered: 8, reported: 1 });
+    // UNPROVEN: the seeded month's probe messages and submission checks do not reach 99 % of its hours.
+    expect(model.summary).toEqual({ pass: 11, fail: 3, unproven: 4, notEntered: 8, reported: 1 });
+    const unproven = model.indicators.filter((r) => r.verdict === "unproven");
+    for (const r of unproven) expect(r.evidence, r.key).toMatch(/^\d+ of 720 h without a .* result/);
+    expect(row("sendDelayAverage").verdict).toBe("fail"); // seen over the target: FAIL whatever the coverage
   });
 
   it("shows incidents with weights, force majeure apart with its reason, and the 6.1.6 violation", () => {

@@ -92,10 +92,19 @@ describe("months that are not complete", () => {
     expect(renderCsv(december)).toContain("2026-12,7.1.1,");
   });
 
-  it("reports a month without results as not measurable, never as a pass it did not earn", () => {
+  it("reports a month without results as no data and UNPROVEN, never as a pass it did not earn", () => {
     const verdict = (key: string) => empty.indicators.find((r) => r.key === key)!.verdict;
-    for (const key of ["sendDelayAverage", "receiveDelayMaximum", "lossRate", "smtpAuthRequired"])
-      expect(verdict(key), key).toBe("not measurable");
+    for (const key of [
+      "sendDelayAverage",
+      "receiveDelayMaximum",
+      "smtpAuthRequired",
+      "faultMinutes",
+      "availability",
+    ])
+      expect(verdict(key), key).toBe("unproven");
+    expect(verdict("lossRate")).toBe("reported");
+    for (const key of ["faultMinutes", "availability", "faultFreeRate"])
+      expect(empty.indicators.find((r) => r.key === key)!.show.value, key).toBe("no data");
     expect(empty.coverage.show).toBe("0.000 %");
     for (const key of ["faultMinutes", "availability", "availabilityUserWeighted", "faultFreeRate"])
       expect(empty.indicators.find((r) => r.key === key)!.note, key).toMatch(/^monitoring saw only 0.000 %/);

@@ -79,9 +79,7 @@ afterAll(async () => {
 
 /** The verdict the report gives a figure (docs/report.md, "What it shows"). */
 function verdictOf(f: Figure): string {
-  if (f.value === null) return "not measurable";
-  if (f.comparison === "reported") return "reported";
-  return f.pass === null ? "not measurable" : f.pass ? "pass" : "fail";
+  return f.verdict;
 }
 
 /** The API's figure behind a report row: the month's, or 7.1.5 from the year. */
@@ -170,7 +168,8 @@ describe("mailsla report --config (the ledger) equals GET /api/v1/sla", () => {
         verdictOf(f),
       ]);
     });
-    expect(rows.find((c) => c[1] === "7.1.2")!.slice(4, 7)).toEqual(["74.00", "min", "pass"]);
+    // Under 400 min, but the seeded ledger saw March around its incidents only: UNPROVEN.
+    expect(rows.find((c) => c[1] === "7.1.2")!.slice(4, 7)).toEqual(["74.00", "min", "unproven"]);
     expect(rows.find((c) => c[1] === "7.1.6")!.slice(4, 10)).toEqual([
       "0.002000",
       "%",
@@ -186,14 +185,14 @@ describe("mailsla report --config (the ledger) equals GET /api/v1/sla", () => {
     const pdf = out.pdf.split("\n").map((l) => l.trim());
     for (const r of measured()) {
       const f = apiFigure(r)!;
-      const value = f.value === null ? "not measurable" : showValue(f.value, f.unit);
+      const value = f.value === null ? "no data" : showValue(f.value, f.unit);
       const inHtml = html.find((l) => l.startsWith(`${r.clause}\t${r.title}`) && l.includes(`\t${value}`));
       expect(inHtml, `html ${r.key} ${value}`).toContain(`\t${verdictOf(f)}\t`);
       const inPdf = pdf.find((l) => l.startsWith(`${r.clause} `) && l.includes(` ${value}`));
       expect(inPdf?.endsWith(verdictOf(f)), `pdf ${r.key} ${value}`).toBe(true);
     }
     expect(out.pdf).toMatch(
-      /7\.1\.2\s+Monthly user-weighted fault duration\s+<= 400 min\s+74\.00 min\s+pass/,
+      /7\.1\.2\s+Monthly user-weighted fault duration\s+<= 400 min\s+74\.00 min\s+unproven/,
     );
   });
 });

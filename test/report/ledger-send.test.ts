@@ -97,7 +97,9 @@ describe("mailsla report --send", () => {
     );
     const csv = mail.attachments.find((a) => a.filename === "sla-report-2025-03.csv")!;
     const row = parseCsv(csv.content.toString("utf8")).find((r) => r[1] === "7.1.2");
-    expect(row?.slice(4, 7)).toEqual([SEED.faultMinutes.toFixed(2), "min", "pass"]);
+    // 74 min is under 400, but the seeded ledger holds results around its incidents only: the
+    // unseen rest of March could hold more fault, so the verdict is UNPROVEN, not a pass.
+    expect(row?.slice(4, 7)).toEqual([SEED.faultMinutes.toFixed(2), "min", "unproven"]);
   });
 
   it("leaves a month refused before DATA to be sent again", async () => {

@@ -175,7 +175,7 @@ describe("worked scenarios, computed by hand", () => {
       "2026-11",
     );
     expect(r.warnings[0]).toMatch(/mx: 1 vantage point\(s\) < quorum 2/);
-    expect(r.figures.faultMinutes.value).toBe(0);
+    expect(r.figures.faultMinutes).toMatchObject({ value: null, verdict: "unproven", evidence: "no data" });
     expect(r.coverage.ratio).toBe(0);
   });
 
