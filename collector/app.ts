@@ -7,6 +7,7 @@ import { errorBody, Errors, toApiError } from "./errors.js";
 import { createHealth, type Health } from "./health.js";
 import type { ExporterStats } from "./influx/exporter.js";
 import { adminOnly, agentResolver } from "./routes/auth.js";
+import { forceMajeureRoutes } from "./routes/force-majeure.js";
 import { incidentRoutes } from "./routes/incidents.js";
 import { ingestRoutes } from "./routes/ingest.js";
 import { maintenanceRoutes, type KnownNames } from "./routes/maintenance.js";
@@ -96,6 +97,7 @@ export async function collectorApp(app: FastifyInstance, deps: CollectorDeps): P
     admin.addHook("onRequest", adminOnly(deps.adminToken));
     maintenanceRoutes(admin, deps.store, now, deps.names, limits.maxWindow);
     incidentRoutes(admin, deps.store, now, deps.names?.segments);
+    forceMajeureRoutes(admin, deps.store, now, deps.names, limits.maxWindow);
     manualRoutes(admin, deps.store, now);
     slaRoutes(admin, deps.sla);
   });

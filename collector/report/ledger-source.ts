@@ -8,6 +8,7 @@ import type { EngineInput } from "../sla/timeline.js";
 import { AnnotationTable } from "../store/annotations.js";
 import { databaseBytes, quickCheck } from "../store/db.js";
 import { ExportQueue } from "../store/export-queue.js";
+import { ForceMajeureTable } from "../store/force-majeure.js";
 import type { CollectorStore } from "../store/index.js";
 import { MaintenanceTable } from "../store/maintenance.js";
 import { ManualTable } from "../store/manual.js";
@@ -62,7 +63,7 @@ export function reportInput(
   const tz = config.operator.timeZone;
   const own = engineInput(store, config, now, monthRange(month, tz));
   const read = loadRange(store.results, own.setup, reportRange(month, tz), now);
-  return { ...own, ...rangeInput(store, read) };
+  return { ...own, ...rangeInput(store, read, { setup: own.setup, now }) };
 }
 
 /**
@@ -101,6 +102,7 @@ export function openLedgerReadOnly(file: string): CollectorStore {
     results: new ResultTables(db),
     maintenance: new MaintenanceTable(db),
     annotations: new AnnotationTable(db),
+    forceMajeure: new ForceMajeureTable(db),
     manual: new ManualTable(db),
     exportQueue: new ExportQueue(db),
     ingest: () => {

@@ -10,9 +10,14 @@ import { parseOr400 } from "./validate.js";
 /**
  * Annotations of incidents: cause, force majeure with its reason (1.5), affected users (7.1.2).
  * Incidents themselves are computed by the SLA engine and named `segment@start` (ISO, UTC); an
- * annotation is keyed by that name, so it can be written before or after the engine lists it.
- * `GET /api/v1/incidents?month=YYYY-MM` lists the month's computed incidents with their annotations
- * merged in, through the SLA wiring that slaRoutes makes available in the same admin context.
+ * annotation is keyed by the name it was made for, with the incident's end then as its time anchor,
+ * so it still applies after a late result moves the incident's start (collector/sla/anchors.ts).
+ * Addressing an annotated incident by its new id reaches the same annotation. It can be written
+ * before the engine lists the incident (then its anchor is the start alone).
+ * `GET /api/v1/incidents?month=YYYY-MM` lists the month's computed incidents (with the services,
+ * vantage points and error codes behind each) and their annotations, and the annotations that no
+ * incident matches any more as `orphans`, through the SLA wiring that slaRoutes makes available in
+ * the same admin context.
  */
 
 const INCIDENT_ID = /^([^@\s]+)@(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z)$/;
@@ -55,8 +60,8 @@ const ListQuery = z.strictObject({ month: MonthParam.optional() });
 
 /**
  * The list: every annotation, and with a wiring the month's computed incidents (the current month
- * without `month`), each with its annotation or null. Annotations of incidents no longer computed
- * (ids changed by a late result) stay visible in `annotations`.
+ * without `month`), each with its annotation (matched by time anchor) or null, and the month's
+ * orphans: annotations whose incident a late result moved away or removed, shown, never dropped.
  */
 function listIncidents(store: CollectorStore, sla: SlaWiring | null | undefined, query: unknown) {
   const q = parseOr400(ListQuery, query);
@@ -66,12 +71,26 @@ function listIncidents(store: CollectorStore, sla: SlaWiring | null | undefined,
     return { annotations };
   }
   const byId = new Map<string, Annotation>(annotations.map((a) => [a.incidentId, a]));
-  const { month, incidents } = sla.incidents(q.month);
+  const { month, incidents, orphans } = sla.incidents(q.month);
+  const stored = (key: string | undefined) => (key === undefined ? undefined : byId.get(key));
   return {
     month,
-    incidents: incidents.map((i) => ({ ...i, annotation: byId.get(i.id) ?? null })),
+    incidents: incidents.map((i) => ({
+      ...i,
+      annotation: stored(i.annotations?.[0]?.incidentId) ?? byId.get(i.id) ?? null,
+    })),
+    orphans: orphans ?? [],
     annotations,
   };
+}
+
+/**
+ * The key of the annotation that addresses incident `id`: its own, or, when `id` is an incident's
+ * current id and a late result moved it since it was annotated, the key it was annotated under.
+ */
+function annotationKey(store: CollectorStore, sla: SlaWiring | null | undefined, id: string): string {
+  if (store.annotations.get(id)) return id;
+  return sla?.incident?.(id)?.annotations?.[0]?.incidentId ?? id;
 }
 
 /** Registers the incident-annotation routes (admin token checked by the caller's hook). */
@@ -85,18 +104,25 @@ export function incidentRoutes(
   app.get("/api/v1/incidents", async (req) => listIncidents(store, app.slaWiring, req.query));
   app.get("/api/v1/incidents/:id/annotation", async (req) => {
     const { id } = parseOr400(Id, req.params);
-    const a = store.annotations.get(id);
+    const a = store.annotations.get(annotationKey(store, app.slaWiring, id));
     if (!a) throw Errors.notFound(`incident ${id} has no annotation`);
     return { annotation: a };
   });
   app.patch("/api/v1/incidents/:id/annotation", async (req) => {
     const { id } = parseOr400(Id, req.params);
     const patch = parseOr400(Patch, req.body);
-    return { annotation: store.annotations.patch(id, patch, now()) ?? null };
+    const at = now();
+    const key = annotationKey(store, app.slaWiring, id);
+    // A new annotation's anchor: the incident's span as the engine has it now (its start is in the id).
+    const incident = store.annotations.get(key) ? null : app.slaWiring?.incident?.(id);
+    const anchorEnd = incident ? (incident.end ?? at) : undefined;
+    return { annotation: store.annotations.patch(key, patch, at, anchorEnd) ?? null };
   });
   app.delete("/api/v1/incidents/:id/annotation", async (req, reply) => {
     const { id } = parseOr400(Id, req.params);
-    if (!store.annotations.remove(id)) throw Errors.notFound(`incident ${id} has no annotation`);
+    if (!store.annotations.remove(annotationKey(store, app.slaWiring, id))) {
+      throw Errors.notFound(`incident ${id} has no annotation`);
+    }
     return reply.code(204).send();
   });
 }

@@ -22,12 +22,28 @@ export interface SlaWiring {
   month(month?: string): unknown;
   /** The year "YYYY" as JSON (7.1.5). */
   year(year: string): unknown;
-  /** The month's computed incidents (ids `segment@start`); the current month when absent. */
-  incidents?(month?: string): { month: string; incidents: readonly { readonly id: string }[] };
+  /**
+   * The month's computed incidents (ids `segment@start`) and the annotations no incident matches any
+   * more (`orphans`); the current month when absent.
+   */
+  incidents?(month?: string): {
+    month: string;
+    incidents: readonly WiredIncident[];
+    orphans?: readonly unknown[];
+  };
+  /** The incident that has this id now (found in the month of its start), or null. */
+  incident?(id: string): WiredIncident | null;
   /** Adds month- and year-to-date gauges to the collector's registry (computed in collect()). */
   registerMetrics?(registry: Registry): void;
   /** Month, year and live state at one instant: what the status page shows. */
   snapshot?(): SlaSnapshot | Promise<SlaSnapshot>;
+}
+
+/** What the incident routes need of a computed incident: its id, end and matched annotations' keys. */
+export interface WiredIncident {
+  readonly id: string;
+  readonly end?: number | null;
+  readonly annotations?: readonly { readonly incidentId: string }[];
 }
 
 /** A calendar month as the API takes it: "YYYY-MM". */

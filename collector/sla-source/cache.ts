@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
+import type { IncidentAnnotation } from "../sla/anchors.js";
 import type { ForceMajeureMark } from "../sla/force-majeure.js";
-import type { IncidentOverride } from "../sla/incidents.js";
 import type { Interval } from "../sla/intervals.js";
 import type { EngineSetup } from "../sla/timeline.js";
 import type { CollectorStore } from "../store/index.js";
@@ -14,7 +14,8 @@ import { incidentIn } from "./input.js";
  *   one result) holds the time of a new result: a late result recomputes the period it falls in,
  *   and only that period (DESIGN step 8);
  * - 7.1.13/7.1.14 verdicts before its end (the state is the latest verdict, however old);
- * - declarations: maintenance windows and incident annotations, compared by content on each read;
+ * - declarations: maintenance windows, force majeure spans and incident annotations, compared by
+ *   content on each read;
  * - the clock, while the period runs (or a fault runs at its edge): such a "live" entry is reused
  *   for at most `maxAgeMs`; and no entry is reused at a clock earlier than the one it was computed at.
  */
@@ -51,33 +52,36 @@ export function influenceMs(setup: EngineSetup): number {
   return (consecutiveFailures + 1) * staleAfterIntervals * longest;
 }
 
-/** Maintenance windows and incident annotations, read once per request. */
+/** Maintenance windows, force majeure spans and incident annotations, read once per request. */
 export interface Declarations {
   readonly windows: readonly StoredWindow[];
+  /** Force majeure spans (the admin API's); marks on incidents are in `annotations`. */
   readonly marks: readonly ForceMajeureMark[];
-  readonly overrides: readonly IncidentOverride[];
+  readonly annotations: readonly IncidentAnnotation[];
 }
 
 /** The declarations now in the ledger. */
 export function readDeclarations(store: CollectorStore): Declarations {
   return {
     windows: store.maintenance.list(),
-    marks: store.annotations.forceMajeureMarks(),
-    overrides: store.annotations.overrides(),
+    marks: store.forceMajeure.marks(),
+    annotations: store.annotations.engineAnnotations(),
   };
 }
 
 /**
- * A digest of the declarations that can change a period depending on `range`: windows overlapping
- * it, and annotations of incidents starting in it (an incident id names its start). Any other edit,
- * such as a window next year, leaves the period's cache entry valid.
+ * A digest of the declarations that can change a period depending on `range`: windows and spans
+ * overlapping it, and annotations of incidents starting in it (an incident id names its start).
+ * Any other edit, such as a window next year, leaves the period's cache entry valid.
  */
 export function declarationsKey(d: Declarations, range: Interval): string {
   const near = (id: string) => incidentIn(id, range);
   const relevant = {
     windows: d.windows.filter((w) => w.end > range.start && w.start < range.end),
-    marks: d.marks.filter((m) => !("incidentId" in m) || near(m.incidentId)),
-    overrides: d.overrides.filter((o) => near(o.incidentId)),
+    marks: d.marks.filter((m) =>
+      "incidentId" in m ? near(m.incidentId) : m.end > range.start && m.start < range.end,
+    ),
+    annotations: d.annotations.filter((a) => near(a.incidentId)),
   };
   return createHash("sha256").update(JSON.stringify(relevant)).digest("base64url");
 }

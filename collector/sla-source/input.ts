@@ -1,4 +1,5 @@
 import type { Config } from "../../config/schema.js";
+import { runStarts } from "../sla/causes.js";
 import type { Interval } from "../sla/intervals.js";
 import type { LateNoticeCountsAs } from "../sla/maintenance.js";
 import { setupFromConfig, type EngineInput, type EngineSetup } from "../sla/timeline.js";
@@ -51,21 +52,31 @@ export function incidentIn(incidentId: string, range: Interval): boolean {
 }
 
 /** The parts of an engine input read over the range of check results `loaded`. */
-export type RangeInput = Pick<EngineInput, "series" | "maintenance" | "forceMajeure" | "overrides">;
+export type RangeInput = Pick<
+  EngineInput,
+  "series" | "maintenance" | "forceMajeure" | "annotations" | "causes"
+>;
 
 /**
- * The check results read over `loaded` as series, the maintenance windows overlapping it, and the
- * force majeure marks and overrides of incidents that can start in it: what the SLA API's input
- * and the report's wider trend and year read alike.
+ * The check results read over `loaded` as series, with the code and stage of each failing run's
+ * first result (what the incidents name); the maintenance windows and force majeure spans
+ * overlapping it; and the annotations of incidents that can start in it (each with its time
+ * anchor): what the SLA API's input and the report's wider trend and year read alike. Causes are
+ * read only with `causesFor` (the setup and clock that decide where runs start): figures alone, such
+ * as the burn rates, do not need them.
  */
-export function rangeInput(store: CollectorStore, loaded: Interval): RangeInput {
+export function rangeInput(
+  store: CollectorStore,
+  loaded: Interval,
+  causesFor?: { readonly setup: EngineSetup; readonly now: number },
+): RangeInput {
+  const series = store.results.observationSeries(loaded.start, loaded.end);
   return {
-    series: store.results.observationSeries(loaded.start, loaded.end),
+    series,
+    ...(causesFor ? { causes: store.results.causes(runStarts({ ...causesFor, series })) } : {}),
     maintenance: store.maintenance.list(loaded.start, loaded.end),
-    forceMajeure: store.annotations
-      .forceMajeureMarks()
-      .filter((m) => !("incidentId" in m) || incidentIn(m.incidentId, loaded)),
-    overrides: store.annotations.overrides().filter((o) => incidentIn(o.incidentId, loaded)),
+    forceMajeure: store.forceMajeure.marks(loaded.start, loaded.end),
+    annotations: store.annotations.engineAnnotations().filter((a) => incidentIn(a.incidentId, loaded)),
   };
 }
 
@@ -89,7 +100,7 @@ export function loadInput(
   const input: EngineInput = {
     setup,
     now,
-    ...rangeInput(store, loaded),
+    ...rangeInput(store, loaded, { setup, now }),
     delays: deliveries.delays,
     inFlight: deliveries.inFlight,
     lost: deliveries.lost,

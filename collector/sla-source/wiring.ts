@@ -4,6 +4,7 @@ import { registerBurnMetrics, type BurnSnapshot } from "../metrics/burn-gauges.j
 import type { SlaSnapshot } from "../metrics/live-state.js";
 import { registerSlaMetrics } from "../metrics/sla-metrics.js";
 import type { SlaWiring } from "../routes/sla.js";
+import { parseIncidentId } from "../sla/anchors.js";
 import { monthOf, monthRange, yearOf } from "../sla/calendar.js";
 import { computeMonth, type PeriodResult } from "../sla/engine.js";
 import type { LateNoticeCountsAs } from "../sla/maintenance.js";
@@ -146,7 +147,15 @@ function httpWiring(
     incidents(month) {
       const now = clock();
       const m = current(month, now);
-      return { month: m, incidents: source.month(m, now).result.incidents };
+      const { incidents, orphans } = source.month(m, now).result;
+      return { month: m, incidents, orphans };
+    },
+    incident(id) {
+      const start = parseIncidentId(id)?.start;
+      if (start === undefined || !Number.isFinite(start)) return null;
+      const now = clock();
+      if (start >= now) return null;
+      return source.month(monthOf(start, tz), now).result.incidents.find((i) => i.id === id) ?? null;
     },
     registerMetrics: (registry: Registry) => {
       registerSlaMetrics(registry, () => source.snapshot());

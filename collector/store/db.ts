@@ -61,6 +61,16 @@ CREATE TABLE IF NOT EXISTS incident_annotations (
   affected_users INTEGER,
   updated_at INTEGER NOT NULL
 );
+-- Force majeure (1.5) as time spans, for some segments and services (NULL: all).
+CREATE TABLE IF NOT EXISTS force_majeure (
+  id TEXT PRIMARY KEY,
+  start INTEGER NOT NULL,
+  end INTEGER NOT NULL,
+  segments TEXT,
+  services TEXT,
+  reason TEXT NOT NULL,
+  declared_at INTEGER NOT NULL
+);
 CREATE TABLE IF NOT EXISTS manual_indicators (
   month TEXT NOT NULL,
   clause TEXT NOT NULL,
@@ -93,8 +103,25 @@ export function openDatabase(file: string): Database.Database {
     throw new Error(`${file} has schema version ${version}; this collector knows ${SCHEMA_VERSION}`);
   }
   db.exec(SCHEMA);
+  addColumns(db);
   db.pragma(`user_version = ${SCHEMA_VERSION}`);
   return db;
+}
+
+/**
+ * Columns added to tables after they first shipped, added to an older ledger on open (additive only:
+ * older collectors ignore them). `anchor_end`: the end of the incident's span when it was annotated,
+ * its time anchor (collector/sla/anchors.ts).
+ */
+const ADDED_COLUMNS: readonly [table: string, column: string, type: string][] = [
+  ["incident_annotations", "anchor_end", "INTEGER"],
+];
+
+function addColumns(db: Database.Database): void {
+  for (const [table, column, type] of ADDED_COLUMNS) {
+    const columns = db.pragma(`table_info(${table})`) as { name: string }[];
+    if (!columns.some((c) => c.name === column)) db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${type}`);
+  }
 }
 
 /**

@@ -2,6 +2,7 @@ import type Database from "better-sqlite3";
 import { AnnotationTable } from "./annotations.js";
 import { databaseBytes, openDatabase, quickCheck } from "./db.js";
 import { ExportQueue, type ExportPoint } from "./export-queue.js";
+import { ForceMajeureTable } from "./force-majeure.js";
 import { MaintenanceTable } from "./maintenance.js";
 import { ManualTable } from "./manual.js";
 import { ResultTables, type IngestCounts, type IngestRecord } from "./results.js";
@@ -14,6 +15,8 @@ export interface CollectorStore {
   readonly results: ResultTables;
   readonly maintenance: MaintenanceTable;
   readonly annotations: AnnotationTable;
+  /** Force majeure spans (1.5) declared through the admin API. */
+  readonly forceMajeure: ForceMajeureTable;
   readonly manual: ManualTable;
   readonly exportQueue: ExportQueue;
   /**
@@ -73,6 +76,7 @@ export function openStore(file: string): CollectorStore {
     results,
     maintenance: new MaintenanceTable(db),
     annotations: new AnnotationTable(db),
+    forceMajeure: new ForceMajeureTable(db),
     manual: new ManualTable(db),
     exportQueue,
     ingest: (vantage, records, receivedAt, toPoints) => ingest(vantage, records, receivedAt, toPoints),

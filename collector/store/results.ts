@@ -1,4 +1,5 @@
 import type Database from "better-sqlite3";
+import type { FailureCause, RunStart } from "../sla/causes.js";
 import { NOT_COUNTED, type ObservationSeries } from "../sla/vantage-state.js";
 import { countsAsFailure } from "../../contract/errors.js";
 import type { DeliveryResult } from "../../contract/delivery-result.js";
@@ -149,6 +150,23 @@ export class ResultTables {
       const ok = new Uint8Array(row.n);
       for (let i = 0; i < row.n; i++) ok[i] = row.ok!.charCodeAt(i) - 48; // "0", "1" or "2" (NOT_COUNTED)
       out.push({ service, vantage, ...inTimeOrder(Float64Array.from(JSON.parse(row.at) as number[]), ok) });
+    }
+    return out;
+  }
+
+  /**
+   * The code and stage of the failed result at each run start (collector/sla/causes.ts): one index
+   * seek per run, so naming what broke costs a row per failing run, not one per result.
+   */
+  causes(starts: readonly RunStart[]): FailureCause[] {
+    const one = this.db.prepare(`SELECT code, stage FROM check_results
+      WHERE service = ? AND vantage = ? AND started_at = ? AND ok = 0 ORDER BY id LIMIT 1`);
+    const out: FailureCause[] = [];
+    for (const s of starts) {
+      const row = one.get(s.service, s.vantage, s.at) as
+        { code: string | null; stage: string | null } | undefined;
+      if (row)
+        out.push({ service: s.service, vantage: s.vantage, at: s.at, code: row.code, stage: row.stage });
     }
     return out;
   }
