@@ -3,7 +3,8 @@
  * ships, and gives the run its own temporary root. Every test's temporary files land in that root
  * (TMPDIR is set before the workers start, so os.tmpdir() and mkdtemp point into it); teardown
  * removes it, and fails the run when a process started by a test still uses it or (under CI, which
- * has the machine to itself) when anything new appeared directly in /tmp. MAILSLA_TEST_KEEP_TMP=1 keeps the root for a look afterwards.
+ * has the machine to itself) when anything new appeared directly in /tmp. MAILSLA_TEST_KEEP_TMP=1
+ * keeps the root for a look afterwards.
  */
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from "node:fs";
@@ -74,8 +75,12 @@ export function teardown(): void {
   process.exitCode = 1;
 }
 
-/** Live processes whose working directory or command line is inside `dir`. */
+/** Live processes whose working directory or command line is inside `dir`, a run root. */
 function processesUsing(dir: string): { pid: number; cmd: string }[] {
+  // never anything wider than a run root: an empty or short path would match every process
+  if (!path.basename(dir).startsWith(RUN_ROOT_PREFIX) || path.dirname(dir) !== SYSTEM_TMP)
+    throw new Error(`not a test run root: "${dir}"`);
+  const inside = (p: string) => p === dir || p.startsWith(`${dir}/`);
   const found: { pid: number; cmd: string }[] = [];
   for (const name of readdirSync("/proc")) {
     const pid = Number(name);
@@ -83,7 +88,7 @@ function processesUsing(dir: string): { pid: number; cmd: string }[] {
     try {
       const cmd = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").join(" ").trim();
       const cwd = readlinkSync(`/proc/${pid}/cwd`);
-      if (cmd.includes(dir) || cwd.startsWith(dir)) found.push({ pid, cmd: cmd.slice(0, 120) });
+      if (cmd.split(/[\s=]/).some(inside) || inside(cwd)) found.push({ pid, cmd: cmd.slice(0, 120) });
     } catch {
       // exited, or not ours to read
     }
