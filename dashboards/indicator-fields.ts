@@ -105,6 +105,23 @@ export const PASS_FAIL = {
   "1": { text: "PASS", color: "green" },
 } as const;
 
+/**
+ * A figure's verdict encoded as one number by {@link verdictQuery}: the words and colours of the
+ * report and the status page, UNPROVEN never green.
+ */
+export const VERDICT_STATES = {
+  "0": { text: "FAIL", color: "red" },
+  "1": { text: "PASS", color: "green" },
+  "2": { text: "UNPROVEN", color: "orange" },
+} as const;
+
+/** The verdict gauge (mailsla_sla_verdict, a state set) of `range` as 1 PASS, 0 FAIL, 2 UNPROVEN per figure. */
+export function verdictQuery(at: (metric: string) => string): string {
+  const state = (v: string) =>
+    `max by (clause, indicator, figure) (${at(`mailsla_sla_verdict{verdict="${v}"}`)})`;
+  return `${state("pass")} + 2 * ${state("unproven")}`;
+}
+
 /** The delay indicators by probe direction (roundtrip has no clause: it is what a user sees). */
 export const DELAY_INDICATORS = {
   send: { average: "sendDelayAverage", maximum: "sendDelayMaximum" },

@@ -4,6 +4,7 @@ import { INDICATORS } from "../../contract/indicators.js";
 import { dayOf, monthOf, yearOf } from "../sla/calendar.js";
 import type { YearResult } from "../sla/year.js";
 import {
+  NO_VALUE,
   showCount,
   showHours,
   showMinutes,
@@ -176,8 +177,12 @@ const num = (v: number | boolean | null) => (typeof v === "number" ? v : null);
 export function trendPoints(months: readonly PeriodResult[]): TrendPoint[] {
   return months.map((m) => {
     const f = m.figures;
-    const judged = [f.faultMinutes, f.maintenanceMinutes, f.availability, f.faultFreeRate].map((x) => x.pass);
-    const show = (v: number | null, unit: string) => (v === null ? "not measurable" : showValue(v, unit));
+    const verdicts = [f.faultMinutes, f.maintenanceMinutes, f.availability, f.faultFreeRate].map(
+      (x) => x.verdict,
+    );
+    const judged = verdicts.map((v) => (v === "pass" ? true : v === "fail" ? false : null));
+    const show = (v: number | null, unit: string) => (v === null ? NO_VALUE.measured : showValue(v, unit));
+    const seen = m.coverage.ratio !== null && m.coverage.ratio > 0;
     return {
       month: monthOf(m.period.start, m.period.timeZone),
       faultMinutes: num(f.faultMinutes.value),
@@ -188,12 +193,14 @@ export function trendPoints(months: readonly PeriodResult[]): TrendPoint[] {
       coverage: m.coverage.ratio,
       partial: m.period.partial,
       pass: judged.includes(false) ? false : judged.includes(null) ? null : true,
+      verdict: verdicts.includes("fail") ? "fail" : verdicts.includes("unproven") ? "unproven" : "pass",
       show: {
         faultMinutes: show(num(f.faultMinutes.value), "minutes"),
         maintenanceMinutes: show(num(f.maintenanceMinutes.value), "minutes"),
         availability: show(num(f.availability.value), "ratio"),
         faultFreeRate: show(num(f.faultFreeRate.value), "ratio"),
         coverage: showRatio(m.coverage.ratio),
+        faultDays: seen ? String(m.faultDays.length) : NO_VALUE.measured,
       },
     };
   });
@@ -211,10 +218,18 @@ export function yearSummary(year: YearResult): YearSummary {
     budget: year.budget,
     budgetRemaining: year.budgetRemaining,
     partial: year.period.partial,
+    unknownDays: year.unknownDays,
+    remainingDays: year.remainingDays,
+    canStillHold: year.canStillHold,
+    verdict: f.verdict,
+    evidence: f.evidence,
     show: {
       faultFreeDays: showValue(Number(f.value), f.unit),
       target: showTarget(f.comparison, f.target, f.unit),
       budget: `${year.faultDays.length} of ${year.budget} fault days used, ${year.budgetRemaining} left`,
+      projection:
+        `${year.faultDays.length} fault day(s) so far, ${year.unknownDays} unknown, ${year.remainingDays} to come: ` +
+        (year.canStillHold ? "the year can still keep 300 fault-free days" : "the year has failed 7.1.5"),
     },
   };
 }

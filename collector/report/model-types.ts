@@ -127,12 +127,16 @@ export interface TrendPoint {
   readonly partial: boolean;
   /** Every measured time figure of that month met its target. */
   readonly pass: boolean | null;
+  /** FAIL if any time figure failed, UNPROVEN if any is unproven (a month never seen: no data), else PASS. */
+  readonly verdict: "pass" | "fail" | "unproven";
   readonly show: {
     readonly faultMinutes: string;
     readonly maintenanceMinutes: string;
     readonly availability: string;
     readonly faultFreeRate: string;
     readonly coverage: string;
+    /** Fault days, or "no data" for a month the monitoring never saw. */
+    readonly faultDays: string;
   };
 }
 
@@ -146,7 +150,20 @@ export interface YearSummary {
   readonly budget: number;
   readonly budgetRemaining: number;
   readonly partial: boolean;
-  readonly show: { readonly faultFreeDays: string; readonly target: string; readonly budget: string };
+  /** Days begun with unknown time and no fault seen; days not begun; whether 7.1.5 can still hold. */
+  readonly unknownDays: number;
+  readonly remainingDays: number;
+  readonly canStillHold: boolean;
+  /** 7.1.5's verdict: PASS only once the year can no longer fail. */
+  readonly verdict: Figure["verdict"];
+  readonly evidence: string | null;
+  readonly show: {
+    readonly faultFreeDays: string;
+    readonly target: string;
+    readonly budget: string;
+    /** "3 fault day(s) so far, 12 unknown, 40 to come: the year can still keep 300 fault-free days". */
+    readonly projection: string;
+  };
 }
 
 /** The whole report. */

@@ -124,8 +124,9 @@ export function yearSection(m: ReportModel): Section {
     { text: t.show.maintenanceMinutes },
     { text: t.show.availability },
     { text: t.show.faultFreeRate },
-    { text: String(t.faultDays) },
+    { text: t.show.faultDays },
     { text: t.show.coverage, tone: t.coverage !== null && t.coverage < 0.99 ? "warn" : "plain" },
+    { text: t.verdict, tone: t.verdict === "fail" ? "fail" : t.verdict === "unproven" ? "warn" : "pass" },
   ]);
   const right = "right" as const;
   return {
@@ -134,8 +135,9 @@ export function yearSection(m: ReportModel): Section {
       {
         kind: "facts",
         pairs: [
-          ["Fault-free days (7.1.5)", `${y.show.faultFreeDays} (target ${y.show.target})`],
+          ["Fault-free days (7.1.5)", `${y.show.faultFreeDays} (target ${y.show.target}): ${y.verdict}`],
           ["Budget", y.show.budget],
+          ["Projection", y.show.projection],
           ["Days elapsed", `${y.elapsedDays} of ${y.daysInYear}`],
         ],
       },
@@ -144,13 +146,14 @@ export function yearSection(m: ReportModel): Section {
         kind: "table",
         table: {
           columns: [
-            { title: "Month", width: 12 },
-            { title: "Fault (7.1.2)", width: 15, align: right },
-            { title: "Maint. (7.1.3)", width: 15, align: right },
-            { title: "Avail. (7.1.4)", width: 15, align: right },
-            { title: "Fault-free (7.1.10)", width: 17, align: right },
-            { title: "Fault days", width: 11, align: right },
-            { title: "Coverage", width: 15, align: right },
+            { title: "Month", width: 10 },
+            { title: "Fault (7.1.2)", width: 13, align: right },
+            { title: "Maint. (7.1.3)", width: 13, align: right },
+            { title: "Avail. (7.1.4)", width: 13, align: right },
+            { title: "Fault-free (7.1.10)", width: 15, align: right },
+            { title: "Fault days", width: 10, align: right },
+            { title: "Coverage", width: 12, align: right },
+            { title: "Verdict", width: 14 },
           ],
           rows,
         },

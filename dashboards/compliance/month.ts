@@ -9,6 +9,8 @@ import {
   inDisplayUnit,
   PASS_FAIL,
   targetText,
+  VERDICT_STATES,
+  verdictQuery,
   targetThresholds,
 } from "../indicator-fields.js";
 import { statPanel, tablePanel } from "../panels.js";
@@ -85,12 +87,12 @@ export function monthRow(): Row {
         tablePanel({
           title: "Verdict per figure in the chosen month",
           description:
-            "PASS when the figure met its SPEC target, FAIL when not; figures that are only reported (7.1.12) or not measurable have no verdict.",
+            "PASS when the figure met its SPEC target and the unseen time could not change that, FAIL when it missed the target as seen, UNPROVEN when the monitoring saw too little of the month to prove it either way (no data, or unknown time that could hold a failure). Figures that are only reported (7.1.12) have no verdict.",
           span: 12,
           height: 9,
         })
-          .mappings(valueText(PASS_FAIL))
-          .withTarget(promTable(`max by (clause, indicator, figure) (${atMonthEnd("mailsla_sla_pass")})`)),
+          .mappings(valueText(VERDICT_STATES))
+          .withTarget(promTable(verdictQuery(atMonthEnd))),
       ),
       inMonth(
         statPanel({
