@@ -18,9 +18,10 @@ const literal = (name: string) => name.replaceAll(".", "\\\\.");
 /**
  * Services by how long their check must fail before they page: one group for `agent.interval`
  * (every service not named otherwise, so a service missing from the configuration still pages),
- * one per other interval. Each becomes its own rule with a `service` matcher.
+ * one per other interval. Each becomes its own rule with a `service` matcher; the others carry a
+ * `check_interval` label, so no two rules of the alert share their labels (promtool's duplicate lint).
  */
-function failingGroups(o: AlertOptions): { matcher: string; forMs: number }[] {
+function failingGroups(o: AlertOptions): { matcher: string; forMs: number; own: boolean }[] {
   const byMs = new Map<number, string[]>();
   for (const [service, ms] of Object.entries(o.failingForByService)) {
     if (ms === o.failingForMs) continue;
@@ -29,14 +30,14 @@ function failingGroups(o: AlertOptions): { matcher: string; forMs: number }[] {
   const own = [...byMs.values()].flat().sort();
   const re = (names: string[]) => names.map(literal).join("|");
   return [
-    { matcher: own.length > 0 ? `{service!~"${re(own)}"}` : "", forMs: o.failingForMs },
+    { matcher: own.length > 0 ? `{service!~"${re(own)}"}` : "", forMs: o.failingForMs, own: false },
     ...[...byMs]
       .sort(([a], [b]) => a - b)
-      .map(([forMs, names]) => ({ matcher: `{service=~"${re(names.sort())}"}`, forMs })),
+      .map(([forMs, names]) => ({ matcher: `{service=~"${re(names.sort())}"}`, forMs, own: true })),
   ];
 }
 
-function serviceDown(o: AlertOptions, matcher: string, forMs: number): AlertRule {
+function serviceDown(o: AlertOptions, matcher: string, forMs: number, own: boolean): AlertRule {
   return alertRule(o, {
     name: "MailslaServiceDown",
     // One agent's bad network is not an outage: count the vantage points whose latest check
@@ -46,12 +47,13 @@ function serviceDown(o: AlertOptions, matcher: string, forMs: number): AlertRule
 unless on (service)
 (max by (service) (mailsla_maintenance_active) == 1)`,
     forMs,
+    ...(own ? { labels: { check_interval: promDuration(forMs / o.consecutiveFailures) } } : {}),
     severity: "page",
     clause: A.clause,
     summary: `{{ $labels.service }} is down from {{ $value }} vantage points (SPEC ${A.clause})`,
     description:
-      `{{ $value }} vantage points (quorum ${o.quorum}) have seen {{ $labels.service }} fail its check for ` +
-      `${promDuration(forMs)}, outside any announced maintenance. Every minute counts as fault: ` +
+      `{{ $value }} vantage points (quorum ${o.quorum}) have seen {{ $labels.service }} fail ` +
+      `${o.consecutiveFailures} checks in a row, outside any announced maintenance. Every minute counts as fault: ` +
       `SPEC ${A.clause} ${A.title} ${A.comparison} ${pct(A.target)} a month, and ` +
       `${INDICATORS.faultMinutes.clause} <= ${INDICATORS.faultMinutes.target} user-weighted fault minutes.`,
   });
@@ -97,7 +99,7 @@ export function availabilityRules(o: AlertOptions): RuleGroup {
     name: "mailsla-availability",
     ...(o.pageEvaluationMs === null ? {} : { interval: promDuration(o.pageEvaluationMs) }),
     rules: [
-      ...failingGroups(o).map((g) => serviceDown(o, g.matcher, g.forMs)),
+      ...failingGroups(o).map((g) => serviceDown(o, g.matcher, g.forMs, g.own)),
       maintenanceActive(o),
       availabilityProjected(o),
     ],

@@ -10,6 +10,7 @@ import { ConfigError, loadConfigFile } from "../config/load.js";
 import { packageVersion } from "./package-root.js";
 import { ledgerCommand } from "./ledger-command.js";
 import { reportCommand } from "./report-command.js";
+import { rulesCommand } from "./rules-command.js";
 
 const program = new Command("mailsla")
   .description("SLA/QoS monitor for e-mail operators (ISC public e-mail service specification)")
@@ -121,6 +122,7 @@ program
 
 program.addCommand(reportCommand());
 program.addCommand(ledgerCommand());
+program.addCommand(rulesCommand());
 
 program.parseAsync().catch((err: unknown) => {
   if (err instanceof ConfigError) console.error(err.message);

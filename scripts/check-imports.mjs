@@ -14,7 +14,7 @@ const ALLOWED = {
   demo: ["contract", "config"],
   alerts: ["contract", "config"],
   dashboards: ["contract", "config", "alerts", "collector"],
-  cli: ["contract", "config", "probes", "collector", "demo"],
+  cli: ["contract", "config", "probes", "collector", "demo", "alerts", "dashboards"],
 };
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..");
 const problems = [];

@@ -17,21 +17,26 @@ const check = (service: string, v: string, values: string) => ({
   values,
 });
 
-const down = (service: string, quorum: number) => ({
-  labels: { severity: "page", clause: "7.1.4", service },
+const down = (service: string, quorum: number, checkInterval?: string) => ({
+  labels: {
+    severity: "page",
+    clause: "7.1.4",
+    service,
+    ...(checkInterval ? { check_interval: checkInterval } : {}),
+  },
   value: { "": String(quorum) },
 });
 
 /** Services to test, one per `for:` group: the agent default ("mx") and each service of its own. */
-function groups(o: AlertOptions): { service: string; forMs: number }[] {
+function groups(o: AlertOptions): { service: string; forMs: number; own: boolean }[] {
   const own = new Map<number, string>();
   for (const [service, ms] of Object.entries(o.failingForByService).sort()) {
     if (ms !== o.failingForMs && !own.has(ms)) own.set(ms, service);
   }
   const fallback = Object.hasOwn(o.failingForByService, "mx") ? "mx-default" : "mx";
   return [
-    { service: fallback, forMs: o.failingForMs },
-    ...[...own].map(([forMs, service]) => ({ service, forMs })),
+    { service: fallback, forMs: o.failingForMs, own: false },
+    ...[...own].map(([forMs, service]) => ({ service, forMs, own: true })),
   ];
 }
 
@@ -39,7 +44,7 @@ function groups(o: AlertOptions): { service: string; forMs: number }[] {
  * The quorum's first failures one check apart: the engine confirms the outage at the
  * quorum-th vantage point's `consecutiveFailures`-th failure; quiet then, paged one interval later.
  */
-function timingCase(o: AlertOptions, service: string, forMs: number): AlertCase {
+function timingCase(o: AlertOptions, service: string, forMs: number, own: boolean): AlertCase {
   const intervalMs = forMs / o.consecutiveFailures;
   const step = promDuration(intervalMs);
   const samples = o.consecutiveFailures + 4;
@@ -52,7 +57,11 @@ function timingCase(o: AlertOptions, service: string, forMs: number): AlertCase 
   const at = (ms: number) => promDuration(ms);
   const checks: AlertCheck[] = [
     { at: at(confirmMs), alert: "MailslaServiceDown", fires: [] },
-    { at: at(confirmMs + intervalMs), alert: "MailslaServiceDown", fires: [down(service, o.quorum)] },
+    {
+      at: at(confirmMs + intervalMs),
+      alert: "MailslaServiceDown",
+      fires: [down(service, o.quorum, own ? step : undefined)],
+    },
   ];
   return {
     name:
@@ -69,7 +78,7 @@ export function serviceDownCases(o: AlertOptions): AlertCase[] {
   const all = Array.from({ length: o.quorum + 1 }, (_, i) => vantage(i));
   const failing = all.slice(0, o.quorum);
   return [
-    ...groups(o).map((g) => timingCase(o, g.service, g.forMs)),
+    ...groups(o).map((g) => timingCase(o, g.service, g.forMs, g.own)),
     {
       name: "MailslaServiceDown: fewer vantage points than the quorum failing is their problem, not an outage",
       series: [
