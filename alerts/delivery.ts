@@ -27,6 +27,11 @@ const AVERAGE_WINDOW = "1h";
 const minutes = (seconds: number) => `${num(seconds / 60)} min`;
 const hours = (seconds: number) => `${num(seconds / 3600)} h`;
 
+/**
+ * The average over the rolling hour, once Prometheus has that hour: a series it already had an hour
+ * ago (`offset`) says the window is covered. A Prometheus started ten minutes ago would otherwise
+ * average two probe messages and call it the hour.
+ */
 function averageHigh(o: AlertOptions, d: DirectionTargets): AlertRule {
   const i = INDICATORS[d.average];
   const sel = `{direction="${d.direction}"}`;
@@ -36,7 +41,9 @@ function averageHigh(o: AlertOptions, d: DirectionTargets): AlertRule {
 sum by (direction) (rate(mailsla_delivery_delay_seconds_sum${sel}[${AVERAGE_WINDOW}]))
 /
 sum by (direction) (rate(mailsla_delivery_delay_seconds_count${sel}[${AVERAGE_WINDOW}]))
-> ${num(i.target)}`,
+> ${num(i.target)}
+and on (direction)
+sum by (direction) (mailsla_delivery_delay_seconds_count${sel} offset ${AVERAGE_WINDOW})`,
     forMs: 5 * 60_000,
     severity: "warning",
     clause: i.clause,
