@@ -68,8 +68,21 @@ export function summarize(d: StatusData): Summary {
   return say("up", "OK", "newest checks all passed (no quorum applied)");
 }
 
+/**
+ * The page's notices, and one that cannot be missed when the month's verdicts rest on too little:
+ * the share of the month the monitoring saw and how many verdicts are UNPROVEN.
+ */
 function noticesHtml(d: StatusData): string {
-  return d.notices.map((n) => `<p class="notice" role="note">${esc(n)}</p>`).join("");
+  const notices = [...d.notices];
+  const coverage = d.month?.coverage.ratio;
+  if (d.month && coverage !== null && coverage !== undefined && coverage < 0.99) {
+    const unproven = Object.values(d.month.figures).filter((f) => f.verdict === "unproven").length;
+    notices.unshift(
+      `The monitoring saw ${(coverage * 100).toFixed(2)} % of this month so far. ${unproven} verdict(s) ` +
+        "are UNPROVEN: the unseen time could hold a failure, so they are not passes.",
+    );
+  }
+  return notices.map((n) => `<p class="notice" role="note">${esc(n)}</p>`).join("");
 }
 
 /** Renders every part of the page from one reading. */
