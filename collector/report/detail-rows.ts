@@ -26,6 +26,7 @@ import type {
   TrendPoint,
   YearSummary,
 } from "./model-types.js";
+import { causeOf, serviceRows } from "./incident-rows.js";
 
 /**
  * The rows behind the figures (incidents, maintenance, force majeure, segments, delivery) and the
@@ -48,6 +49,8 @@ export function incidentRows(month: PeriodResult): IncidentRow[] {
     weight: i.weight,
     weightedMinutes: i.weightedMinutes,
     forceMajeure: i.forceMajeure,
+    services: serviceRows(i, tz),
+    cause: causeOf(i),
     show: {
       start: showTime(i.start, tz),
       end: i.end === null ? "ongoing" : showTime(i.end, tz),
@@ -86,9 +89,10 @@ export function maintenanceRows(month: PeriodResult): MaintenanceRow[] {
 
 /** Force majeure marks (1.5): shown apart, with their reasons, never dropped. */
 export function forceMajeureRows(month: PeriodResult): ReportModel["forceMajeure"] {
+  const tz = month.period.timeZone;
   const marks: ForceMajeureRow[] = month.forceMajeure.marks.map((m) => ({
     ...m,
-    show: { weightedMinutes: showMinutes(m.weightedMinutes) },
+    show: { weightedMinutes: showMinutes(m.weightedMinutes), span: showSpan(m.start, m.end, tz) },
   }));
   return { weightedMinutes: showMinutes(month.forceMajeure.weightedMinutes), marks };
 }

@@ -47,6 +47,10 @@ export interface IncidentRow {
   readonly weight: number;
   readonly weightedMinutes: number;
   readonly forceMajeure: { id: string; reason: string }[];
+  /** The services down in it: the vantage points that confirmed each and its first error. */
+  readonly services: IncidentServiceRow[];
+  /** The operator's cause, from its annotation (matched by time anchor), or null. */
+  readonly cause: string | null;
   readonly show: {
     readonly start: string;
     readonly end: string;
@@ -80,14 +84,47 @@ export interface MaintenanceRow {
   };
 }
 
+/** One service behind an incident: what broke, where it was seen from, when. */
+export interface IncidentServiceRow {
+  readonly service: string;
+  readonly start: number;
+  readonly end: number | null;
+  readonly code: string | null;
+  readonly stage: string | null;
+  readonly vantagePoints: string[];
+  readonly show: {
+    readonly span: string;
+    /** "imap: connect at connect, from vp-a, vp-b, vp-c, 2026-11-10 16:00-16:03". */
+    readonly summary: string;
+  };
+}
+
 /** A force majeure mark (1.5), shown apart with its reason. */
 export interface ForceMajeureRow {
   readonly id: string;
   readonly reason: string;
+  /** "span": declared as a time span; "incident": an incident's annotation, its whole span. */
+  readonly kind: "span" | "incident";
   readonly incidentId: string | null;
+  readonly start: number;
+  readonly end: number | null;
   readonly segments: string[];
+  /** The services whose fault it excuses; null: all. */
+  readonly services: string[] | null;
   readonly weightedMinutes: number;
-  readonly show: { readonly weightedMinutes: string };
+  readonly show: { readonly weightedMinutes: string; readonly span: string };
+}
+
+/** An annotation no incident matches any more (a late result moved or removed it): shown, not dropped. */
+export interface OrphanRow {
+  readonly incidentId: string;
+  readonly segment: string | null;
+  readonly anchorStart: number | null;
+  readonly anchorEnd: number | null;
+  readonly cause: string | null;
+  readonly forceMajeure: string | null;
+  readonly affectedUsers: number | null;
+  readonly show: { readonly span: string };
 }
 
 /** One direction of delivery (7.1.8 send, 7.1.9 receive, 7.1.12 loss). */
@@ -186,6 +223,8 @@ export interface ReportModel {
   readonly maintenance: MaintenanceRow[];
   readonly lateNoticeCountsAs: LateNoticeCountsAs;
   readonly forceMajeure: { readonly weightedMinutes: string; readonly marks: ForceMajeureRow[] };
+  /** Annotations that no incident matches any more. */
+  readonly orphans: OrphanRow[];
   readonly segments: {
     segment: string;
     users: string;

@@ -14,6 +14,7 @@ import {
   yearSummary,
 } from "./detail-rows.js";
 import { showMonth, showTime } from "./format.js";
+import { orphanRows } from "./incident-rows.js";
 import { indicatorRows, summarize } from "./indicator-rows.js";
 import { resolveManual, type ManualIndicators } from "./manual.js";
 import type { ReportModel } from "./model-types.js";
@@ -78,6 +79,7 @@ export function buildReport(input: ReportInput): ReportModel {
     maintenance: maintenanceRows(month),
     lateNoticeCountsAs: month.lateNoticeCountsAs,
     forceMajeure: forceMajeureRows(month),
+    orphans: orphanRows(month.orphans, tz),
     ...segmentRows(month),
     delivery: deliveryRows(month),
     histogram: delayHistogram(month, input.delays),

@@ -1,5 +1,6 @@
 import { RULES } from "../../contract/indicators.js";
 import type { ReportModel, Verdict } from "./model.js";
+import { whatBrokeBlocks } from "./sections-orphans.js";
 import { tableOrNote, type Cell, type Section, type Tone } from "./sections.js";
 
 /** The sections about the indicators and what made them: incidents, maintenance, force majeure. */
@@ -60,10 +61,10 @@ export function indicatorSection(m: ReportModel): Section {
   };
 }
 
-/** Incidents with durations, affected users and weights, under the daily chart. */
+/** Incidents with what broke, durations, affected users and weights, under the daily chart. */
 export function incidentSection(m: ReportModel): Section {
   const rows = m.incidents.map((i): Cell[] => [
-    { text: i.show.span, sub: i.id },
+    { text: i.show.span, sub: i.cause ? `${i.id}; cause: ${i.cause}` : i.id },
     { text: i.segment },
     {
       text: i.show.faultMinutes,
@@ -89,6 +90,7 @@ export function incidentSection(m: ReportModel): Section {
         rows,
         "No incident in the month.",
       ),
+      ...whatBrokeBlocks(m),
     ],
   };
 }
@@ -132,7 +134,11 @@ export function maintenanceSection(m: ReportModel): Section {
 /** Force majeure marks with their reasons, apart from the indicators (1.5). */
 export function forceMajeureSection(m: ReportModel): Section {
   const rows = m.forceMajeure.marks.map((f): Cell[] => [
-    { text: f.id, sub: f.incidentId ?? `segments ${f.segments.join(", ")}` },
+    {
+      text: f.kind === "incident" ? `incident ${f.incidentId ?? ""}` : "time span",
+      sub: `segments ${f.segments.join(", ")}${f.services ? `; services ${f.services.join(", ")}` : ""}`,
+    },
+    { text: f.show.span },
     { text: f.reason },
     { text: f.show.weightedMinutes, bold: true },
   ]);
@@ -148,8 +154,9 @@ export function forceMajeureSection(m: ReportModel): Section {
               table: {
                 columns: [
                   { title: "Mark", width: 30 },
-                  { title: "Reason", width: 52 },
-                  { title: "Weighted", width: 18, align: "right" as const },
+                  { title: "Span", width: 22 },
+                  { title: "Reason", width: 32 },
+                  { title: "Weighted", width: 16, align: "right" as const },
                 ],
                 rows,
               },

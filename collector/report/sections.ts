@@ -5,6 +5,7 @@ import {
   indicatorSection,
   maintenanceSection,
 } from "./sections-figures.js";
+import { orphanSection } from "./sections-orphans.js";
 import {
   coverageSection,
   deliverySection,
@@ -77,6 +78,7 @@ export function reportSections(m: ReportModel): Section[] {
     incidentSection(m),
     maintenanceSection(m),
     forceMajeureSection(m),
+    ...orphanSection(m),
     deliverySection(m),
     securitySection(m),
     coverageSection(m),

@@ -2,13 +2,15 @@ import { defaultAlertOptions } from "../../alerts/options.js";
 import type { OpenMaintenance } from "../metrics/live-state.js";
 import { showHours, showMinutes } from "../report/format.js";
 import { RULES } from "../../contract/indicators.js";
-import type { IncidentReport } from "../sla/reports.js";
+import type { IncidentService } from "../sla/incident-services.js";
+import type { ForceMajeureReport, IncidentReport, OrphanReport } from "../sla/reports.js";
 import { RAW_WINDOW_MS, type StatusData, type StatusWindow } from "./data.js";
 import { badge, duration, empty, esc, table, when, type Row, type Tone } from "./html.js";
 
 /**
- * The status page's sections other than the indicators: live state, agents, incidents and
- * maintenance, each rendered from one {@link StatusData}. The state words (UP, DOWN, UNKNOWN) are
+ * The status page's sections other than the indicators: live state, agents, incidents (with what
+ * broke, force majeure apart and orphaned annotations) and maintenance, each rendered from one
+ * {@link StatusData}. The state words (UP, DOWN, UNKNOWN) are
  * the engine's quorum verdicts; without the engine the page shows raw check results in other
  * words (OK, FAILED), so the two can never be mistaken for each other.
  */
@@ -83,32 +85,91 @@ export function agentsHtml(d: StatusData): string {
   );
 }
 
+/**
+ * One service of an incident in a line: "imap connect at connect, from vp-a, vp-b, vp-c, 10:00:05 –
+ * 10:03:10": the error code and stage it first failed with, the vantage points that confirmed it.
+ */
+export function serviceLine(s: IncidentService, zone: string): string {
+  const failed = s.code === null ? "failed" : `${s.code}${s.stage ? ` at ${s.stage}` : ""}`;
+  const from = s.vantagePoints.map((v) => v.vantage).join(", ");
+  const span = `${when(s.start, zone)} – ${s.end === null ? "now" : when(s.end, zone)}`;
+  return `<span class="sub"><b>${esc(s.service)}</b> ${esc(failed)}${from ? `, from ${esc(from)}` : ""}, ${span}</span>`;
+}
+
 function incidentRow(i: IncidentReport, now: number, zone: string): Row {
   const active = i.end === null;
   const reasons = i.forceMajeure.map((f) => f.reason).join("; ");
   const fm = reasons ? `<span class="sub">force majeure (1.5): ${esc(reasons)}</span>` : "";
   const lasted = esc(duration((i.end ?? now) - i.start)) + (active ? '<span class="sub">so far</span>' : "");
   const weighted = `${esc(showMinutes(i.weightedMinutes))}<span class="sub">weight ${esc((i.weight * 100).toFixed(1))} %</span>`;
+  const broke = i.services.map((s) => serviceLine(s, zone)).join("") || esc("not recorded");
   return {
     head: `${esc(i.segment)} ${active ? badge("down", "ACTIVE") : badge("none", "ENDED")}${fm}`,
-    cells: [when(i.start, zone), lasted, weighted],
+    cells: [broke, when(i.start, zone), lasted, weighted],
     cls: active ? "row-down" : "",
   };
+}
+
+function markRow(f: ForceMajeureReport, zone: string): Row {
+  const scope = `${f.segments.join(", ")}${f.services ? ` · ${f.services.join(", ")}` : ""}`;
+  const what = f.kind === "incident" ? `incident ${f.incidentId ?? ""}` : scope;
+  const span = `${when(f.start, zone)} – ${f.end === null ? "now" : when(f.end, zone)}`;
+  return {
+    head: `${esc(f.reason)}<span class="sub">${esc(what)}</span>`,
+    cells: [span, esc(showMinutes(f.weightedMinutes))],
+  };
+}
+
+/** Force majeure marks of the month (1.5), apart from the incidents they excuse, with their reasons. */
+export function forceMajeureHtml(marks: readonly ForceMajeureReport[], zone: string): string {
+  if (marks.length === 0) return "";
+  const columns = ["Force majeure (1.5)", "Span", "Excused, weighted"];
+  return table(
+    "Force majeure marks of this month",
+    columns,
+    marks.map((f) => markRow(f, zone)),
+    "force-majeure",
+  );
+}
+
+/**
+ * Annotations whose incident a late result moved away or removed: what the operator marked still
+ * shows, with the span it was made for, never silently dropped. The cause is the operator's own
+ * text for the API and report; the public page says only that a mark lost its incident.
+ */
+export function orphansHtml(orphans: readonly OrphanReport[], zone: string): string {
+  if (orphans.length === 0) return "";
+  const rows = orphans.map((o): Row => {
+    const span =
+      o.anchorStart === null
+        ? esc(o.incidentId)
+        : `${when(o.anchorStart, zone)}${o.anchorEnd === null ? "" : ` – ${when(o.anchorEnd, zone)}`}`;
+    const mark = o.forceMajeure === null ? "annotation" : `force majeure: ${o.forceMajeure}`;
+    return {
+      head: `${badge("unknown", "ORPHANED")}<span class="sub">${esc(o.segment ?? "")}</span>`,
+      cells: [span, esc(`${mark}; matches no incident any more, excuses nothing`)],
+    };
+  });
+  const columns = ["Annotation", "Made for", "Now"];
+  return table("Annotations that no incident matches any more", columns, rows, "orphans");
 }
 
 /** Active incidents first, then the month's latest, at most {@link INCIDENT_ROWS}. */
 export function incidentsHtml(d: StatusData): string {
   const m = d.month;
   if (!m) return empty("Incidents are computed by the SLA engine; see the notice above.");
-  if (m.incidents.length === 0) return empty("No incidents this month.");
+  const zone = zoneOf(d);
+  // Older wirings (and tests' stubs) may lack the newer lists.
+  const apart = forceMajeureHtml(m.forceMajeure?.marks ?? [], zone) + orphansHtml(m.orphans ?? [], zone);
+  if (m.incidents.length === 0) return empty("No incidents this month.") + apart;
   const ongoing = (i: IncidentReport) => (i.end === null ? 0 : 1);
   const sorted = [...m.incidents].sort((a, b) => ongoing(a) - ongoing(b) || b.start - a.start);
-  const rows = sorted.slice(0, INCIDENT_ROWS).map((i) => incidentRow(i, d.now, zoneOf(d)));
+  const rows = sorted.slice(0, INCIDENT_ROWS).map((i) => incidentRow(i, d.now, zone));
   const older = m.incidents.length - INCIDENT_ROWS;
   const more =
     older > 0 ? `<p class="muted">${older} older incidents of this month are in the report.</p>` : "";
-  const columns = ["Incident", "Started", "Lasted", "7.1.2 weighted"];
-  return table("Incidents this month, active first", columns, rows, "incidents") + more;
+  const columns = ["Incident", "What broke", "Started", "Lasted", "7.1.2 weighted"];
+  return table("Incidents this month, active first", columns, rows, "incidents") + more + apart;
 }
 
 function windowStatus(w: StatusWindow, now: number): string {
