@@ -4,7 +4,9 @@
  * gauges must equal both hand arithmetic and the engine's own 7.1.2 figure of each window, and the
  * coverage must say how little of the long windows was seen, so no page can rest on it (issue 10).
  */
+import { readFileSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
+import { BURN_GAUGES } from "../../collector/metrics/burn-gauges.js";
 import { allowedFaultRatio } from "../../alerts/collector-windows.js";
 import { engineInput } from "../../collector/sla-source/input.js";
 import { computePeriod } from "../../collector/sla/engine.js";
@@ -107,5 +109,10 @@ describe("burn-rate gauges from the ledger", () => {
     expect(
       sample(after, "mailsla_sla_availability_projected_ratio", { clause: "7.1.4", window: "1d" }),
     ).toBeCloseTo(projected, 9);
+  });
+
+  it("are each documented in docs/alerts.md", () => {
+    const doc = readFileSync(new URL("../../docs/alerts.md", import.meta.url), "utf8");
+    expect(BURN_GAUGES.map((g) => g.name).filter((name) => !doc.includes(`\`${name}\``))).toEqual([]);
   });
 });
