@@ -53,13 +53,13 @@ export function rowOf(
 const TIME_FIGURES = new Set<string>(["faultMinutes", "availability", "faultFreeRate"]);
 
 /**
- * A warning on the time figures when the monitoring saw less of the month than 7.1.4 allows to be
- * faulty: unknown time counts as neither fault nor fault-free, so such a pass proves nothing.
+ * How much of the month the monitoring saw, on the time figures, when less than 7.1.4 allows to be
+ * faulty (the verdict's evidence says what the unseen time could do).
  */
 function coverageNote(key: string, month: PeriodResult): string | null {
   const seen = month.coverage.ratio;
   if (!TIME_FIGURES.has(key) || seen === null || seen >= INDICATORS.availability.target) return null;
-  return `monitoring saw only ${showRatio(seen)} of the month: unknown time exceeds what 7.1.4 allows, so this verdict proves nothing`;
+  return `monitoring saw only ${showRatio(seen)} of the month`;
 }
 
 function measuredRows(key: IndicatorKey, month: PeriodResult, year: YearResult): IndicatorRow[] {

@@ -241,7 +241,14 @@ export interface ReportModel {
   };
   readonly delivery: DeliveryRow[];
   readonly histogram: DelayHistogram;
-  readonly security: { check: string; clause: string; failingAtEnd: string[]; failedDuring: string[] }[];
+  /** The 7.1.13 and 7.1.14 states; `value` null when no check ran in or before the month. */
+  readonly security: {
+    check: string;
+    clause: string;
+    value: boolean | null;
+    failingAtEnd: string[];
+    failedDuring: string[];
+  }[];
   readonly daily: DayPoint[];
   readonly trend: TrendPoint[];
   readonly year: YearSummary;

@@ -53,8 +53,12 @@ export function securitySection(m: ReportModel): Section {
   const rows = m.security.map((s): Cell[] => [
     { text: s.clause },
     { text: INDICATORS[s.check as "smtpAuthRequired" | "openRelayClosed"].title },
-    { text: s.failingAtEnd.join(", ") || "none", tone: s.failingAtEnd.length > 0 ? "fail" : "pass" },
-    { text: s.failedDuring.join(", ") || "none", tone: s.failedDuring.length > 0 ? "warn" : "plain" },
+    s.value === null
+      ? { text: "no data: no check ran", tone: "warn" }
+      : { text: s.failingAtEnd.join(", ") || "none", tone: s.failingAtEnd.length > 0 ? "fail" : "pass" },
+    s.value === null
+      ? { text: "no data", tone: "muted" }
+      : { text: s.failedDuring.join(", ") || "none", tone: s.failedDuring.length > 0 ? "warn" : "plain" },
   ]);
   return {
     title: "Security checks (7.1.13, 7.1.14)",
