@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { destination, pino } from "pino";
 import { Registry } from "prom-client";
-import { deliveriesFor, sinkDomain } from "../config/delivery.js";
+import { deliveriesFor, sinkDomain, sinkListen } from "../config/delivery.js";
 import type { Config } from "../config/schema.js";
 import { systemClock } from "../contract/clock.js";
 import type { DeliveryResult } from "../contract/delivery-result.js";
@@ -61,6 +61,12 @@ export async function checkDelivery(
       results.set(r.token, r);
       arrived?.(r);
     },
+  }).catch((err: unknown) => {
+    state.close();
+    rmSync(dir, { recursive: true, force: true });
+    if ((err as NodeJS.ErrnoException).code !== "EADDRINUSE") throw err;
+    const at = sinkListen(config.sink!, vantage);
+    throw new Error(`the sink's address ${at} is in use: is the agent of ${vantage} running? Stop it first`);
   });
   try {
     say(`delivery ${d.name}: ${d.direction} via ${d.via}${d.mailbox ? `, read in ${d.mailbox}` : ""}`);

@@ -2,10 +2,12 @@
  * `mailsla check --delivery NAME` against the real Postfix + Dovecot of the test stack, run as an
  * operator runs it (the compiled command, a configuration file): one probe message per delivery
  * kind, each phase printed with its time, PASS and exit 0 when it arrived; a delivery that cannot
- * arrive (the queue held) ends with FAIL at the timeout and exit 1.
+ * arrive (the queue held) ends with FAIL at the timeout and exit 1; a sink address already taken
+ * (the agent running) and an unknown delivery are refused with exit 2.
  */
 import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
@@ -71,7 +73,7 @@ describe("mailsla check --delivery", () => {
     expect(code).toBe(0);
   });
 
-  it("fails at the timeout when the message cannot arrive, and names an unknown delivery", async () => {
+  it("fails at the timeout when the message cannot arrive, on a busy sink address and on an unknown delivery", async () => {
     const release = await holdQueue(stack);
     try {
       const { code, out } = await check("out", "--timeout", "3s");
@@ -82,6 +84,19 @@ describe("mailsla check --delivery", () => {
       expect(code).toBe(1);
     } finally {
       await release();
+    }
+    // as if the agent ran; it hangs up on Postfix, which now relays the message held above
+    const busy = net.createServer((socket) => socket.destroy());
+    await new Promise((resolve, reject) => {
+      busy.once("error", reject);
+      busy.listen(stack.ports.sink, stack.host, () => resolve(undefined));
+    });
+    try {
+      const inUse = await check("out");
+      expect(inUse.code).toBe(2);
+      expect(inUse.out).toContain(`the sink's address ${stack.host}:${stack.ports.sink} is in use`);
+    } finally {
+      await new Promise((r) => busy.close(r));
     }
     const unknown = await check("nope");
     expect(unknown.code).toBe(2);
