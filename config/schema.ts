@@ -62,6 +62,15 @@ export const Agent = z.strictObject({
   stateDir: z.string().min(1).default("./var"),
 });
 
+/**
+ * The operator's policies of the SLA engine that DESIGN leaves to them. `lateNoticeCountsAs`: down
+ * time inside a maintenance window announced less than 24 h ahead (a 6.1.6 violation) counts as
+ * fault (the default, the strict reading) or as maintenance; the report says which was used.
+ */
+export const SlaPolicy = z.strictObject({
+  lateNoticeCountsAs: z.enum(["fault", "maintenance"]).default("fault"),
+});
+
 /** The whole configuration file. */
 export const Config = z
   .strictObject({
@@ -79,6 +88,7 @@ export const Config = z
       concurrency: 8,
       stateDir: "./var",
     }),
+    sla: SlaPolicy.default({ lateNoticeCountsAs: "fault" }),
     collector: Collector.optional(),
     report: Report.optional(),
     sink: Sink.optional(),

@@ -24,7 +24,7 @@ export interface SourceContext {
 /** The engine setup and service kinds of a validated configuration. */
 export function sourceContext(
   config: Readonly<Config>,
-  lateNoticeCountsAs: LateNoticeCountsAs = "fault",
+  lateNoticeCountsAs: LateNoticeCountsAs = config.sla.lateNoticeCountsAs,
 ): SourceContext {
   return {
     setup: setupFromConfig(config, lateNoticeCountsAs),
@@ -119,7 +119,7 @@ export function engineInput(
   config: Readonly<Config>,
   now: number,
   range: Interval,
-  lateNoticeCountsAs: LateNoticeCountsAs = "fault",
+  lateNoticeCountsAs: LateNoticeCountsAs = config.sla.lateNoticeCountsAs,
 ): EngineInput {
   return loadInput(store, sourceContext(config, lateNoticeCountsAs), now, range).input;
 }

@@ -29,7 +29,7 @@ import { changesOf, trackIngest } from "./tracking.js";
 export interface SlaSourceOptions {
   /** The clock, Unix ms; tests inject their own. */
   now?: () => number;
-  /** How down time in a late-announced window counts (6.1.6); "fault" by default. */
+  /** How down time in a late-announced window counts (6.1.6); `sla.lateNoticeCountsAs` by default. */
   lateNoticeCountsAs?: LateNoticeCountsAs;
   /** How long a running month is reused when nothing arrived (its figures move with the clock). */
   maxAgeMs?: number;

@@ -74,7 +74,7 @@ export interface EngineInput {
 /** The engine's view of a validated configuration. */
 export function setupFromConfig(
   config: Config,
-  lateNoticeCountsAs: LateNoticeCountsAs = "fault",
+  lateNoticeCountsAs: LateNoticeCountsAs = config.sla.lateNoticeCountsAs,
 ): EngineSetup {
   return {
     timeZone: config.operator.timeZone,

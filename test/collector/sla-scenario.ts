@@ -77,9 +77,9 @@ export interface SlaCollector {
 export async function slaCollector(
   clock: Clock,
   file = join(tempDir("mailsla-sla-"), "collector.sqlite"),
+  cfg: Readonly<Config> = config(),
 ): Promise<SlaCollector> {
   const ledger = openStore(file);
-  const cfg = config();
   const source = createSlaSource(ledger, cfg, { now: clock.now });
   const app = buildCollector({
     store: source.store,
