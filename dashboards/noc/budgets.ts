@@ -11,6 +11,7 @@ import {
   targetThresholds,
 } from "../indicator-fields.js";
 import { gaugePanel, graphPanel, statPanel } from "../panels.js";
+import { burnPanel } from "./burn.js";
 
 /**
  * NOC row "Month budgets": how much of this month's budgets is gone, against the targets of 7.1.2
@@ -97,6 +98,7 @@ export function budgetsRow(o: DashboardOptions): Row {
           .unit("m")
           .timeFrom("now/M"),
       ),
+      burnPanel(),
     ],
   };
 }
