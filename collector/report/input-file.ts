@@ -1,6 +1,8 @@
 import { readFile } from "node:fs/promises";
 import { z } from "zod";
 import { DelaySample, InFlightMessage, LostMessage } from "../sla/delivery.js";
+import { IncidentAnnotation } from "../sla/anchors.js";
+import { FailureCause } from "../sla/causes.js";
 import { ForceMajeureMark } from "../sla/force-majeure.js";
 import { IncidentOverride } from "../sla/incidents.js";
 import { LateNoticeCountsAs, MaintenanceWindow } from "../sla/maintenance.js";
@@ -59,6 +61,8 @@ export const ReportInputFile = z.strictObject({
     maintenance: z.array(MaintenanceWindow).optional(),
     forceMajeure: z.array(ForceMajeureMark).optional(),
     overrides: z.array(IncidentOverride).optional(),
+    annotations: z.array(IncidentAnnotation).optional(),
+    causes: z.array(FailureCause).optional(),
     delays: z.array(DelaySample).optional(),
     inFlight: z.array(InFlightMessage).optional(),
     lost: z.array(LostMessage).optional(),
