@@ -23,6 +23,21 @@ want influxd influxdb
 want mailexporter prometheus-mailexporter
 want prometheus-blackbox-exporter prometheus-blackbox-exporter
 want /usr/lib/nagios/plugins/check_email_delivery monitoring-plugins-contrib
+# check_email_delivery's plugins load these Perl modules at run time; monitoring-plugins-contrib only
+# recommends them, so --no-install-recommends leaves them out and every probe of the peer fails with
+# "Missing perl modules". Named one by one: check_smtp_send --tls (Net::SMTP::TLS, which needs
+# Digest::HMAC for CRAM-MD5), --ssl (Net::SMTP::SSL, Authen::SASL), check_imap_receive
+# (Mail::IMAPClient; IO::Socket::SSL and Net::SSLeay for --ssl/--tls).
+want_perl() { # want_perl MODULE PACKAGE
+  perl -M"$1" -e 1 >/dev/null 2>&1 || need+=("$2")
+}
+want_perl Net::SMTP::TLS libnet-smtp-tls-perl
+want_perl Digest::HMAC libdigest-hmac-perl
+want_perl Net::SMTP::SSL libnet-smtp-ssl-perl
+want_perl Authen::SASL libauthen-sasl-perl
+want_perl Mail::IMAPClient libmail-imapclient-perl
+want_perl IO::Socket::SSL libio-socket-ssl-perl
+want_perl Net::SSLeay libnet-ssleay-perl
 want openssl openssl
 want script bsdutils
 want pdftotext poppler-utils
