@@ -95,6 +95,11 @@ const validWindow = (): Json => {
   return { start, end: start + 3_600_000, description: "kernel upgrade", segments: ["north"] };
 };
 
+const validSpan = (): Json => {
+  const start = Date.now() - 2 * 3_600_000;
+  return { start, end: start + 3_600_000, reason: "flood", segments: ["north"], services: ["mx"] };
+};
+
 describe("fuzzed bodies at the trust boundary", () => {
   it("ingest: never a 5xx, nothing refused is stored, every refusal names a field", async () => {
     const seen = new Map<number, number>();
@@ -134,6 +139,26 @@ describe("fuzzed bodies at the trust boundary", () => {
       }),
       { numRuns: 150 },
     );
+  });
+
+  it("force majeure spans: never a 5xx, nothing refused is stored", async () => {
+    const seen = new Map<number, number>();
+    await fc.assert(
+      fc.asyncProperty(mutation(validSpan), async (body) => {
+        const before = await c.admin("GET", "/api/v1/force-majeure");
+        const r = await c.admin("POST", "/api/v1/force-majeure", body);
+        seen.set(r.status, (seen.get(r.status) ?? 0) + 1);
+        expect([201, 400], JSON.stringify(r.body)).toContain(r.status);
+        if (r.status === 400) {
+          expect(String(r.body.message).length).toBeGreaterThan(0);
+          expect((await c.admin("GET", "/api/v1/force-majeure")).body).toEqual(before.body);
+        }
+      }),
+      { numRuns: 150 },
+    );
+    // Not vacuous: mutations that still fit are stored (and rendered below), the rest refused.
+    expect(seen.get(201)).toBeGreaterThan(5);
+    expect(seen.get(400)).toBeGreaterThan(50);
   });
 
   it("afterwards the page, /status.json, /metrics, the SLA API and the month's report render, bounded", async () => {
