@@ -1,5 +1,5 @@
 import { runKey, type FailureCause } from "./causes.js";
-import { intersect, overlaps, totalLength, type Interval } from "./intervals.js";
+import { clip, totalLength, type Interval } from "./intervals.js";
 
 /**
  * What an incident is made of: the services whose down time made the segment's fault, the vantage
@@ -50,15 +50,35 @@ export interface IncidentSources {
   readonly now: number;
 }
 
+/**
+ * The intervals of a sorted, disjoint list that overlap `span`, found by binary search: a year of a
+ * flapping service has thousands of incidents, and a linear scan per incident would cost their square.
+ */
+export function overlapping(list: readonly Interval[], span: Interval): readonly Interval[] {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (list[mid]!.end <= span.start) lo = mid + 1;
+    else hi = mid;
+  }
+  let end = lo;
+  while (end < list.length && list[end]!.start < span.end) end++;
+  return list.slice(lo, end);
+}
+
 /** The services behind one incident's span, ordered by when each started. */
 export function incidentServices(span: Interval, src: IncidentSources): IncidentService[] {
   const out: IncidentService[] = [];
   for (const [service, fault] of src.faultByService) {
-    const part = intersect(fault, [span]);
+    const part = clip(overlapping(fault, span), span);
     if (part.length === 0) continue;
     const confirmations: VantageConfirmation[] = [];
     for (const { vantage, failing } of src.failing.get(service) ?? []) {
-      const run = failing.find((f) => part.some((p) => overlaps(f, p)));
+      // A run overlaps the service's fault here: it overlaps the span and one of the parts.
+      const run = overlapping(failing, span).find((f) =>
+        overlapping(part, f).some((p) => p.start < f.end && f.start < p.end),
+      );
       if (!run) continue;
       const cause = src.causes.get(runKey(service, vantage, run.start));
       confirmations.push({

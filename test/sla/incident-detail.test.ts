@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { runStarts, type FailureCause } from "../../collector/sla/causes.js";
 import { computeMonth } from "../../collector/sla/engine.js";
+import { overlapping } from "../../collector/sla/incident-services.js";
 import type { EngineInput } from "../../collector/sla/timeline.js";
 import { DAY, HOUR, MIN, NOV, during, novemberInput, setup } from "./fixtures.js";
 
@@ -106,6 +107,22 @@ describe("incidents name what broke", () => {
       ["imap", null],
       ["pop3", null],
     ]);
+  });
+});
+
+describe("overlapping (binary search over a normal-form list)", () => {
+  const list = [
+    { start: 0, end: 10 },
+    { start: 20, end: 30 },
+    { start: 40, end: 50 },
+  ];
+  it("finds exactly the intervals sharing an instant with the span; touching ends do not count", () => {
+    expect(overlapping(list, { start: 10, end: 20 })).toEqual([]);
+    expect(overlapping(list, { start: 9, end: 21 })).toEqual(list.slice(0, 2));
+    expect(overlapping(list, { start: 25, end: 26 })).toEqual([list[1]]);
+    expect(overlapping(list, { start: -5, end: 100 })).toEqual(list);
+    expect(overlapping(list, { start: 50, end: 60 })).toEqual([]);
+    expect(overlapping([], { start: 0, end: 1 })).toEqual([]);
   });
 });
 
