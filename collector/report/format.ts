@@ -105,6 +105,8 @@ export function showCount(n: number): string {
 
 /** Hours of notice (6.1.6), one decimal. */
 export function showHours(hours: number): string {
+  // Under an hour in minutes: a 60-second notice is "1 min", never "0.0 h".
+  if (Math.abs(hours) < 1) return `${Math.round(hours * 60)} min`;
   return `${hours.toFixed(1)} h`;
 }
 

@@ -128,6 +128,38 @@ export function createSlaSource(
   return { ...source, wiring: httpWiring(source, store, clock, tz) };
 }
 
+/** One month of `GET /api/v1/sla?year=`: its time figures with verdicts, coverage and system minutes. */
+function yearMonth(month: string, r: PeriodResult) {
+  const f = r.figures;
+  return {
+    month,
+    partial: r.period.partial,
+    coverage: r.coverage.ratio,
+    figures: {
+      faultMinutes: f.faultMinutes,
+      maintenanceMinutes: f.maintenanceMinutes,
+      availability: f.availability,
+      faultFreeRate: f.faultFreeRate,
+    },
+    system: r.system,
+    faultDays: r.faultDays.length,
+  };
+}
+
+/** The year's sums of its months (weighted minutes as 7.1.2/7.1.3 count them, system minutes as 7.1.4). */
+function yearTotals(months: readonly ReturnType<typeof yearMonth>[]) {
+  const sum = (pick: (m: ReturnType<typeof yearMonth>) => number | boolean | null) =>
+    months.reduce((n, m) => n + (typeof pick(m) === "number" ? (pick(m) as number) : 0), 0);
+  return {
+    faultMinutes: sum((m) => m.figures.faultMinutes.value),
+    maintenanceMinutes: sum((m) => m.figures.maintenanceMinutes.value),
+    systemFaultMinutes: sum((m) => m.system.faultMinutes),
+    systemMaintenanceMinutes: sum((m) => m.system.maintenanceMinutes),
+    unknownMinutes: sum((m) => m.system.unknownMinutes),
+    monthsWithoutData: months.filter((m) => m.figures.availability.value === null).length,
+  };
+}
+
 /** What the routes and /metrics see: JSON answers and the gauges' snapshot, at the clock's now. */
 function httpWiring(
   source: Omit<SlaSource, "wiring">,
@@ -143,7 +175,11 @@ function httpWiring(
       const { result, outcomes } = source.month(m, now);
       return { month: m, ...result, deliveryOutcomes: outcomes, manual: store.manual.list(m) };
     },
-    year: (year) => ({ year, ...source.year(year) }),
+    year(year) {
+      const now = clock();
+      const months = monthsBegun(year, tz, now).map((m) => yearMonth(m, source.month(m, now).result));
+      return { year, ...source.year(year, now), months, totals: yearTotals(months) };
+    },
     incidents(month) {
       const now = clock();
       const m = current(month, now);

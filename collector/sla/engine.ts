@@ -85,6 +85,15 @@ export interface PeriodResult {
   readonly faultDays: string[];
   /** Days with time the monitoring did not see (fault days among them too): 7.1.5's unknown days. */
   readonly unknownDays: string[];
+  /**
+   * The system's own minutes, not weighted by users: fault (any segment in fault, 7.1.4's numerator),
+   * maintenance that is not also fault (7.1.10's denominator), and time nobody saw.
+   */
+  readonly system: {
+    readonly faultMinutes: number;
+    readonly maintenanceMinutes: number;
+    readonly unknownMinutes: number;
+  };
   readonly lateNoticeCountsAs: LateNoticeCountsAs;
   readonly warnings: string[];
 }
@@ -188,7 +197,12 @@ function timeFigures(t: Timeline, input: EngineInput, range: Interval, partial: 
     ),
   };
   const sysUnknown = subtract(clip(union(...t.segments.map((s) => s.unknown)), range), sysFault);
-  return { figures, incidents, sysFault, sysUnknown };
+  const system = {
+    faultMinutes: totalLength(sysFault) / MINUTE,
+    maintenanceMinutes: totalLength(sysMaint) / MINUTE,
+    unknownMinutes: sysUnknownMs / MINUTE,
+  };
+  return { figures, incidents, sysFault, sysUnknown, system };
 }
 
 /** Σ segment unknown minutes × users / total users: the unseen time as 7.1.2 would weigh it. */
@@ -322,6 +336,7 @@ export function computePeriod(input: EngineInput, period: Interval): PeriodResul
     security,
     faultDays: touchedDays(daysOf(range, input.setup.timeZone), time.sysFault),
     unknownDays: touchedDays(daysOf(range, input.setup.timeZone), time.sysUnknown),
+    system: time.system,
     lateNoticeCountsAs: input.setup.lateNoticeCountsAs,
     warnings: t.warnings,
   };

@@ -106,6 +106,7 @@ export function monthResult(): PeriodResult {
     },
     faultDays: ["2026-11-01", "2026-11-15"],
     unknownDays: [],
+    system: { faultMinutes: 30, maintenanceMinutes: 20, unknownMinutes: 0 },
     lateNoticeCountsAs: "fault",
     warnings: [],
   };

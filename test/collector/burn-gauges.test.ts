@@ -111,6 +111,19 @@ describe("burn-rate gauges from the ledger", () => {
     ).toBeCloseTo(projected, 9);
   });
 
+  it("do not inflate on a ledger of ten minutes: the window stays whole, its coverage says how little was seen", async () => {
+    const clock = new Clock(local("2025-03-05T11:53"));
+    const c = await slaCollector(clock);
+    open.push(c);
+    await push(c.app, minutes(local("2025-03-05T11:43"), clock.t));
+    const text = await scrape(c);
+    // 3 fault minutes over the whole hour, not over the 10 minutes seen (that would be 32.4x and page)
+    expect(burn(text, "1h")).toBeCloseTo(5.4, 9);
+    expect(coverage(text, "1h")).toBeCloseTo(10 / 60, 9);
+    expect(burn(text, "5m")).toBeCloseTo(64.8, 9);
+    expect(coverage(text, "5m")).toBe(1);
+  });
+
   it("are each documented in docs/alerts.md", () => {
     const doc = readFileSync(new URL("../../docs/alerts.md", import.meta.url), "utf8");
     expect(BURN_GAUGES.map((g) => g.name).filter((name) => !doc.includes(`\`${name}\``))).toEqual([]);

@@ -272,8 +272,36 @@ describe("GET /api/v1/sla", () => {
       daysInYear: 365,
       budget: 65,
       budgetRemaining: 62,
-      faultFreeDays: { clause: "7.1.5", value: 362, pass: true, partial: true },
+      faultFreeDays: { clause: "7.1.5", value: 362, pass: true, partial: true, verdict: "unproven" },
+      canStillHold: true,
     });
+    // Its months begun, each with verdicts, coverage and system minutes, and the year's totals.
+    expect(body.months.map((m: Json) => m.month)).toEqual(["2025-01", "2025-02", "2025-03", "2025-04"]);
+    const march = body.months.find((m: Json) => m.month === "2025-03");
+    expect(march.figures.faultMinutes.value).toBeCloseTo(74, 6);
+    expect(march.system.faultMinutes).toBeGreaterThan(0);
+    expect(body.months.find((m: Json) => m.month === "2025-01").figures.availability).toMatchObject({
+      value: null,
+      verdict: "unproven",
+    });
+    expect(body.totals.faultMinutes).toBeCloseTo(
+      body.months.reduce((n: number, m: Json) => n + (m.figures.faultMinutes.value ?? 0), 0),
+      9,
+    );
+    expect(body.totals.systemFaultMinutes).toBeCloseTo(march.system.faultMinutes, 9);
+    expect(body.totals.monthsWithoutData).toBe(3); // January, February, and April's first day and a half
+  });
+
+  it("gives the system's own fault, maintenance and unknown minutes of a month", async () => {
+    clock.set("2025-04-02T12:00");
+    const { body } = await admin(c.app, "GET", "/api/v1/sla?month=2025-03");
+    expect(body.system.faultMinutes).toBeGreaterThan(0);
+    expect(body.system.maintenanceMinutes).toBeGreaterThan(0);
+    // Unknown time of the system: what no segment's fault or maintenance already covers.
+    expect(body.system.unknownMinutes).toBeGreaterThan(0);
+    expect(body.system.unknownMinutes).toBeLessThanOrEqual(body.coverage.unknownMinutes);
+    // 7.1.4 is 1 - system fault / month: the two must agree.
+    expect(body.figures.availability.value).toBeCloseTo(1 - body.system.faultMinutes / (31 * 24 * 60), 9);
   });
 
   it("refuses a bad month or year with 400 MAILSLA_INVALID_BODY, naming the parameter", async () => {
