@@ -171,6 +171,18 @@ function unknownName(ctx: Ctx, rules: AdmissionRules, type: IngestRecord["type"]
   }
 }
 
+/** Refuses a vantage point that the service's or delivery's `vantagePoints` do not list. */
+function notAssigned(
+  ctx: Ctx,
+  allowed: ReadonlySet<string> | undefined,
+  vantage: string,
+  what: string,
+): void {
+  if (allowed && !allowed.has(vantage)) {
+    refuse(ctx, ["vantage"], "vantage-not-assigned", `vantage point "${vantage}" does not ${what}`);
+  }
+}
+
 function admitCheck(
   ctx: Ctx,
   rules: AdmissionRules,
@@ -182,14 +194,7 @@ function admitCheck(
   if (s.kind !== p.kind) {
     refuse(ctx, ["kind"], "kind-mismatch", `service "${p.check}" is of kind ${s.kind}, not ${p.kind}`);
   }
-  if (s.vantagePoints && !s.vantagePoints.has(p.vantage)) {
-    refuse(
-      ctx,
-      ["vantage"],
-      "vantage-not-assigned",
-      `vantage point "${p.vantage}" does not check service "${p.check}" (services[].vantagePoints)`,
-    );
-  }
+  notAssigned(ctx, s.vantagePoints, p.vantage, `check service "${p.check}" (services[].vantagePoints)`);
   const limit = timeoutAllowance(s.timeoutSeconds);
   const what = `service "${p.check}" timeout ${s.timeoutSeconds} s with allowance`;
   checkAtMost(ctx, ["durationSeconds"], p.durationSeconds, limit, what);
@@ -215,14 +220,7 @@ function admitDelivery(
       `delivery "${p.delivery}" is a ${d.direction} probe, not ${p.direction}`,
     );
   }
-  if (d.vantagePoints && !d.vantagePoints.has(p.vantage)) {
-    refuse(
-      ctx,
-      ["vantage"],
-      "vantage-not-assigned",
-      `vantage point "${p.vantage}" does not run delivery "${p.delivery}" (deliveries[].vantagePoints)`,
-    );
-  }
+  notAssigned(ctx, d.vantagePoints, p.vantage, `run delivery "${p.delivery}" (deliveries[].vantagePoints)`);
   // A delay beyond the loss timeout cannot be measured: the message was given up (lost) by then. The
   // age of a lost message is the loss timeout plus the agent's sweep, and a restart may add an hour.
   const what = `delivery "${p.delivery}" lossTimeout ${d.lossTimeoutSeconds} s`;

@@ -156,6 +156,20 @@ function timeFigures(t: Timeline, input: EngineInput, range: Interval, partial: 
   const minutes = (m: number) => (periodMs > 0 && seen ? m : null);
   const complementOf = (r: number | null) => (r === null || !seen ? null : 1 - r);
   const unseen = `${minutesText(sysUnknownMs / MINUTE)} of the period unknown`;
+  /** 1 - fault / `of` (7.1.4, 7.1.10), passing only if it would with the unknown time as fault. */
+  const share = (
+    key: "availability" | "faultFreeRate",
+    faultMs: number,
+    boundMs: number,
+    unknownMs: number,
+    of: number,
+    unseenText: string,
+  ) =>
+    weighEvidence(
+      figure(key, complementOf(ratio(faultMs, of)), opts(ratio(boundMs, of))),
+      1 - (faultMs + boundMs + unknownMs) / Math.max(1, of),
+      `${unseenText}: as fault it would take ${key === "availability" ? "availability" : "the fault-free rate"} below the target`,
+    );
   const unseenWeighted = `${minutesText(unknownWeighted)} user-weighted unknown`;
   const figures = {
     faultMinutes: weighEvidence(
@@ -168,33 +182,16 @@ function timeFigures(t: Timeline, input: EngineInput, range: Interval, partial: 
       maint.minutes + maint.bound + unknownWeighted,
       `${unseenWeighted} could hold maintenance beyond the target`,
     ),
-    availability: weighEvidence(
-      figure(
-        "availability",
-        complementOf(ratio(totalLength(sysFault), periodMs)),
-        opts(ratio(sysBoundMs, periodMs)),
-      ),
-      1 - (totalLength(sysFault) + sysBoundMs + sysUnknownMs) / Math.max(1, periodMs),
-      `${unseen}: as fault it would take availability below the target`,
+    availability: share("availability", totalLength(sysFault), sysBoundMs, sysUnknownMs, periodMs, unseen),
+    availabilityUserWeighted: share(
+      "availability",
+      fault * MINUTE,
+      faultBound * MINUTE,
+      unknownWeighted * MINUTE,
+      periodMs,
+      unseenWeighted,
     ),
-    availabilityUserWeighted: weighEvidence(
-      figure(
-        "availability",
-        complementOf(ratio(fault * MINUTE, periodMs)),
-        opts(ratio(faultBound * MINUTE, periodMs)),
-      ),
-      1 - ((fault + faultBound + unknownWeighted) * MINUTE) / Math.max(1, periodMs),
-      `${unseenWeighted}: as fault it would take availability below the target`,
-    ),
-    faultFreeRate: weighEvidence(
-      figure(
-        "faultFreeRate",
-        complementOf(ratio(totalLength(sysFault), running)),
-        opts(ratio(sysBoundMs, running)),
-      ),
-      1 - (totalLength(sysFault) + sysBoundMs + sysUnknownMs) / Math.max(1, running),
-      `${unseen}: as fault it would take the fault-free rate below the target`,
-    ),
+    faultFreeRate: share("faultFreeRate", totalLength(sysFault), sysBoundMs, sysUnknownMs, running, unseen),
   };
   const sysUnknown = subtract(clip(union(...t.segments.map((s) => s.unknown)), range), sysFault);
   const system = {
