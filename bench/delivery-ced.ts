@@ -1,6 +1,7 @@
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import {
+  keepError,
   loopDelay,
   ms,
   watchMaildir,
@@ -56,11 +57,13 @@ export async function runCheckEmailDelivery(p: PhaseContext): Promise<ToolRun> {
     await checkOnce(p, witness); // warm-up: Perl modules into the page cache
     const delay = loopDelay();
     const lags: number[] = [];
+    const errors: string[] = [];
     let cpuSeconds = 0;
     for (let i = 0; i < p.probes; i++) {
       const one = await checkOnce(p, witness);
       cpuSeconds += one.cpuSeconds;
       if (one.lag !== undefined) lags.push(one.lag);
+      if (one.error !== undefined) keepError(errors, one.error);
     }
     const loop = delay.stop();
     p.log(`check_email_delivery: ${lags.length}/${p.probes} checks OK and witnessed`);
@@ -70,6 +73,7 @@ export async function runCheckEmailDelivery(p: PhaseContext): Promise<ToolRun> {
       lagsMs: lags,
       cpuSeconds,
       cpuProbes: p.probes,
+      errors,
       cpuSource: "getrusage(RUSAGE_CHILDREN) per check",
       method:
         `--plugin mode, --wait ${WAIT_S}, --imap-check-interval ${CHECK_INTERVAL_S}, --delete; noticed = ` +
@@ -88,14 +92,21 @@ export async function runCheckEmailDelivery(p: PhaseContext): Promise<ToolRun> {
   }
 }
 
-/** One check of a fresh token; its lag when it said OK and the witness saw the message. */
-async function checkOnce(p: PhaseContext, witness: Witness): Promise<{ lag?: number; cpuSeconds: number }> {
+/**
+ * One check of a fresh token: its lag when it said OK and the witness saw the message, else the
+ * check's own output as the error (its UNKNOWN or CRITICAL line says why).
+ */
+async function checkOnce(
+  p: PhaseContext,
+  witness: Witness,
+): Promise<{ lag?: number; cpuSeconds: number; error?: string }> {
   const token = randomBytes(8).toString("hex");
   const check = await runCheck(p, token);
   const appeared = await witness.seen(token, 5000).catch(() => undefined);
   if (check.reported === undefined || appeared === undefined) {
-    p.log(`check_email_delivery: no lag for ${token}: ${check.output.trim()}`);
-    return { cpuSeconds: check.cpuSeconds };
+    const why = check.reported === undefined ? check.output.trim() : "the witness never saw its message";
+    p.log(`check_email_delivery: no lag for ${token}: ${why}`);
+    return { cpuSeconds: check.cpuSeconds, error: why };
   }
   return { lag: check.reported - appeared, cpuSeconds: check.cpuSeconds };
 }
@@ -136,7 +147,12 @@ function runCheck(p: PhaseContext, token: string): Promise<Check> {
       clearTimeout(killer);
       const ru = /RUSAGE (\d+\.\d+) (\d+\.\d+)/.exec(errors);
       if (!ru) reject(new Error(`no CPU reading from the check's wrapper: ${errors.trim()}`));
-      else resolve({ reported, cpuSeconds: Number(ru[1]) + Number(ru[2]), output: output + errors });
+      else
+        resolve({
+          reported,
+          cpuSeconds: Number(ru[1]) + Number(ru[2]),
+          output: output + errors.replace(/^RUSAGE .*$/m, ""),
+        });
     });
   });
 }

@@ -36,6 +36,56 @@ export interface ToolRun {
   readonly method: string;
   readonly cpuMethod: string;
   readonly bound: string;
+  /**
+   * The tool's own words for the timed probes that failed (first few, deduplicated), so a bench that
+   * cannot run a side stops with the reason instead of printing a figure from failed runs.
+   */
+  readonly errors: readonly string[];
+}
+
+/** Below this share of successful timed probes a tool's figures are not compared with anything. */
+export const MIN_SUCCESS_SHARE = 0.9;
+
+/** Whether a tool's run succeeded often enough for its figures to stand in a ratio. */
+export function usable(r: ToolRun): boolean {
+  return r.lagsMs.length >= MIN_SUCCESS_SHARE * r.probes;
+}
+
+/** Keeps the first `max` distinct error texts of a run, each cut to 500 characters. */
+export function keepError(errors: string[], text: string, max = 3): void {
+  const t = text.trim().slice(0, 500);
+  if (t && errors.length < max && !errors.includes(t)) errors.push(t);
+}
+
+/** Both CPU readings of a process at one moment. */
+export interface CpuReading {
+  stat: number;
+  threads: Map<string, bigint>;
+}
+
+/** CPU seconds between two readings: per-thread nanoseconds if no thread exited, else ticks. */
+export interface CpuDelta {
+  seconds: number;
+  statSeconds: number;
+  precise: boolean;
+}
+
+/** The CPU a process has used so far, read from /proc: the tool alone, never the bench. */
+export function cpuReading(pid: number): CpuReading {
+  return { threads: threadCpuNanos(pid), stat: procStatCpuSeconds(pid) };
+}
+
+/**
+ * CPU seconds of a process between two readings: the sum of its threads' schedstat nanoseconds when
+ * no thread exited in between (else /proc/<pid>/stat's 10 ms ticks). The same reading for every
+ * tool that runs as a long-lived process (mailsla's agent, mailexporter).
+ */
+export function cpuDelta(a: CpuReading, b: CpuReading): CpuDelta {
+  const statSeconds = b.stat - a.stat;
+  const precise = [...a.threads.keys()].every((tid) => b.threads.has(tid));
+  let nanos = 0n;
+  for (const [tid, ns] of b.threads) nanos += ns - (a.threads.get(tid) ?? 0n);
+  return { seconds: precise ? Number(nanos) / 1e9 : statSeconds, statSeconds, precise };
 }
 
 /** A message seen appearing in new/: its key (what `keyOf` found in it) and when. */
@@ -133,10 +183,12 @@ export async function watchMaildir(
 }
 
 /**
- * process.hrtime (CLOCK_MONOTONIC, the same in every thread) minus performance.now() (this thread's
- * origin), in ms: from the tightest of a few bracketing reads, so good to well under a microsecond.
+ * process.hrtime (CLOCK_MONOTONIC, the same in every thread and process) minus performance.now()
+ * (this thread's origin), in ms: from the tightest of a few bracketing reads, so good to well under
+ * a microsecond. Exported so a tool run as a process of its own can put its stamps on the witness's
+ * clock.
  */
-function hrMinusPerf(): number {
+export function hrMinusPerf(): number {
   let best = { width: Infinity, offset: 0 };
   for (let k = 0; k < 20; k++) {
     const h1 = process.hrtime.bigint();

@@ -4,10 +4,11 @@ import { join } from "node:path";
 import { allocatePorts } from "../test/stack/ports.js";
 import { waitFor } from "../test/stack/proc.js";
 import {
-  procStatCpuSeconds,
+  cpuDelta,
+  cpuReading,
   sleep,
-  threadCpuNanos,
   wallMinusMono,
+  type CpuDelta,
   watchMaildir,
   type PhaseContext,
   type ToolRun,
@@ -75,6 +76,7 @@ export async function runMailexporter(p: PhaseContext): Promise<ToolRun> {
       ...describe(p.probes, Math.abs(offsetAfter - offsetBefore), cpu),
       lagsMs: readings.map((r) => noticedWallMs(r) - offset - r.appeared),
       cpuSeconds: cpu.seconds,
+      errors: [], // a probe it did not make or report stops the phase with its output (follow)
     };
   } finally {
     await stop(exporter.child);
@@ -121,31 +123,6 @@ async function follow(
     if (k > 0) readings.push({ appeared: s.at, payload: s.key, durationSeconds });
   }
   throw new Error("unreachable");
-}
-
-/** Both CPU readings of a process at one moment. */
-interface CpuReading {
-  stat: number;
-  threads: Map<string, bigint>;
-}
-
-/** CPU seconds between two readings: per-thread nanoseconds if no thread exited, else ticks. */
-interface CpuDelta {
-  seconds: number;
-  statSeconds: number;
-  precise: boolean;
-}
-
-function cpuReading(pid: number): CpuReading {
-  return { threads: threadCpuNanos(pid), stat: procStatCpuSeconds(pid) };
-}
-
-function cpuDelta(a: CpuReading, b: CpuReading): CpuDelta {
-  const statSeconds = b.stat - a.stat;
-  const precise = [...a.threads.keys()].every((tid) => b.threads.has(tid));
-  let nanos = 0n;
-  for (const [tid, ns] of b.threads) nanos += ns - (a.threads.get(tid) ?? 0n);
-  return { seconds: precise ? Number(nanos) / 1e9 : statSeconds, statSeconds, precise };
 }
 
 /** Its detection stamp (Go's time.Now() on the inotify event) as Unix ms: sent stamp + its delay. */

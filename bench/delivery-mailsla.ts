@@ -1,32 +1,35 @@
+import { fork, type ChildProcess } from "node:child_process";
 import { join } from "node:path";
-import { pino } from "pino";
-import { Registry } from "prom-client";
-import { startDeliveries, type DeliveryRunner } from "../probes/delivery/deliveries.js";
+import { fileURLToPath } from "node:url";
 import { probeHeaders } from "../probes/delivery/message.js";
-import type { DeliveryResult } from "../contract/delivery-result.js";
 import { DEFAULT_TUNING } from "../probes/delivery/watch.js";
-import { openAgentState } from "../probes/state/agent-state.js";
-import { exportPasswords, stackConfig } from "../test/delivery/harness.js";
+import type { AgentCommand, AgentEvent } from "./delivery-mailsla-agent.js";
 import {
+  cpuDelta,
+  cpuReading,
+  hrMinusPerf,
+  keepError,
   loopDelay,
   ms,
   sleep,
   watchMaildir,
+  type CpuDelta,
   type PhaseContext,
   type ToolRun,
   type Witness,
 } from "./delivery-common.js";
-import { median } from "./measure.js";
+import { median, sig } from "./measure.js";
 
 /**
  * mailsla's side of the delivery bench: its round-trip probe (submission with AUTH as probe1, IMAP
- * over implicit TLS as probe2, IDLE plus the NOOP burst after each send), run in this process with
- * the shipped tuning, so the lag and CPU are what an agent pays per probe.
+ * over implicit TLS as probe2, IDLE plus the NOOP burst after each send) with the shipped tuning, in
+ * an agent process of its own (bench/delivery-mailsla-agent.ts), so its CPU is read from /proc for
+ * that process alone, the same way as mailexporter's.
  */
 
 /**
  * How long the NOOP burst after each send lasts: the shipped 3 s unless MAILSLA_BENCH_BURST_MS
- * says otherwise, to show what the burst costs (it dominates mailsla's CPU per probe).
+ * says otherwise, to show what the burst costs.
  */
 const BURST_MS = Number(process.env.MAILSLA_BENCH_BURST_MS ?? DEFAULT_TUNING.burstMs);
 
@@ -37,120 +40,175 @@ const BURST_MS = Number(process.env.MAILSLA_BENCH_BURST_MS ?? DEFAULT_TUNING.bur
 const SPACING_MS = Math.max(BURST_MS, DEFAULT_TUNING.burstMs) + 250;
 const TIMEOUT_MS = 20_000;
 
+/**
+ * MAILSLA_BENCH_CPU_PROF=DIR: the agent runs under `node --cpu-prof` and writes its profile into DIR
+ * when it exits (docs/benchmarks.md, "Where the agent's CPU goes").
+ */
+const PROFILE_DIR = process.env.MAILSLA_BENCH_CPU_PROF;
+
 /** One probe's clock readings on this process's performance.now(). */
 interface Probe {
   appeared: number;
-  /** onResult: the result is committed to the outbox and published. */
+  /** onResult in the agent: the result is committed to the outbox and published. */
   reported: number;
   /** The watcher's own detection stamp (the 250's monotonic time plus the measured delay). */
   detected: number;
 }
 
 /**
- * mailsla's phase: a warm-up probe, an idle cycle (the CPU baseline of the bench itself) and
- * `p.probes` timed probes; the runner, state file and witness are closed after.
+ * mailsla's phase: the agent process started and ready, a warm-up probe, an idle cycle (the
+ * agent's CPU with nothing sent) and `p.probes` timed probes; the agent and witness stopped after.
  */
 export async function runMailsla(p: PhaseContext): Promise<ToolRun> {
-  exportPasswords(p.stack);
-  const config = stackConfig(p.stack, (raw) => {
-    raw.deliveries = [
-      { name: "rt", direction: "roundtrip", via: "sub", mailbox: "imap", vantagePoints: ["a"] },
-    ];
-  });
-  const state = openAgentState(join(p.dir, "mailsla-agent.sqlite"));
   const witness = await watchMaildir(p.stack.maildir("probe2"), (text) => probeHeaders(text)?.token);
-  const results = new Map<string, { r: DeliveryResult; at: number }>();
-  let runner: DeliveryRunner | undefined;
+  const agent = startAgent(p);
   try {
-    runner = await startDeliveries({
-      ...{ config, vantage: "a", state, registry: new Registry(), schedule: false },
-      log: pino({ level: "silent" }),
-      tuning: { burstMs: BURST_MS },
-      onResult: (r) => results.set(r.token, { r, at: performance.now() }),
+    const { stack } = p;
+    const view = { host: stack.host, hostname: stack.hostname, ports: stack.ports, users: stack.users };
+    agent.command({
+      type: "start",
+      ...{ stack: { ...view, caFile: stack.caFile }, burstMs: BURST_MS },
+      stateFile: join(p.dir, "mailsla-agent.sqlite"),
     });
-    await runner.ready();
-    await probeOnce(runner, witness, results); // warm-up: TLS session, JIT, SQLite pages
+    await agent.next((e) => e.type === "ready", 30_000);
+    const errors: string[] = [];
+    await probeOnce(agent, witness, errors); // warm-up: TLS session, JIT, SQLite pages
+    errors.length = 0;
     const delay = loopDelay();
-    const idle0 = process.cpuUsage();
-    await sleep(SPACING_MS); // an idle cycle: the runner in IDLE, the witness, this loop
-    const idle = process.cpuUsage(idle0);
-    const cpu0 = process.cpuUsage();
+    const idle0 = cpuReading(agent.pid);
+    await sleep(SPACING_MS); // an idle cycle: the agent in IDLE, nothing sent
+    const idle = cpuDelta(idle0, cpuReading(agent.pid));
+    const cpu0 = cpuReading(agent.pid);
     const probes: Probe[] = [];
     for (let i = 0; i < p.probes; i++) {
-      const probe = await probeOnce(runner, witness, results);
+      const probe = await probeOnce(agent, witness, errors);
       if (probe) probes.push(probe);
     }
-    const cpu = process.cpuUsage(cpu0);
+    const cpu = cpuDelta(cpu0, cpuReading(agent.pid));
     const loop = delay.stop();
     p.log(`mailsla: ${probes.length}/${p.probes} probes witnessed and reported`);
-    const seconds = (u: NodeJS.CpuUsage) => (u.user + u.system) / 1e6;
-    return summary(p.probes, probes, { probes: seconds(cpu), idle: seconds(idle) }, loop);
+    return { ...summary(p.probes, probes, { probes: cpu, idle }, loop), errors };
   } finally {
-    await runner?.stop();
+    await agent.stop();
     await witness.close();
-    state.close();
   }
 }
 
+/** The forked agent: commands in, events out, its pid for /proc. */
+interface Agent {
+  pid: number;
+  command(c: AgentCommand): void;
+  /** The next event `match` accepts (events seen before are kept); rejects after `timeoutMs`. */
+  next(match: (e: AgentEvent) => boolean, timeoutMs: number): Promise<AgentEvent>;
+  stop(): Promise<void>;
+}
+
+function startAgent(p: PhaseContext): Agent {
+  const file = fileURLToPath(new URL("./delivery-mailsla-agent.ts", import.meta.url));
+  const prof = PROFILE_DIR ? ["--cpu-prof", "--cpu-prof-dir", PROFILE_DIR] : [];
+  const child: ChildProcess = fork(file, [], {
+    execArgv: ["--import", "tsx", ...prof],
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+  });
+  const events: AgentEvent[] = [];
+  const wakers = new Set<() => void>();
+  let exited: string | undefined;
+  child.on("message", (e: AgentEvent) => {
+    if (e.type === "error") p.log(`mailsla agent: ${e.error}`);
+    events.push(e);
+    for (const w of [...wakers]) w();
+  });
+  const gone = new Promise<void>((resolve) =>
+    child.once("exit", (code, signal) => {
+      exited = `the agent exited (${signal ?? code})`;
+      for (const w of [...wakers]) w();
+      resolve();
+    }),
+  );
+  return {
+    pid: child.pid!,
+    command: (c) => child.send(c),
+    next: (match, timeoutMs) =>
+      new Promise((resolve, reject) => {
+        const check = () => {
+          const i = events.findIndex((e) => match(e) || e.type === "error");
+          if (i < 0 && exited === undefined) return;
+          done();
+          const e = events.splice(i, 1)[0];
+          if (!e || e.type === "error") reject(new Error(e?.error ?? exited));
+          else resolve(e);
+        };
+        const timer = setTimeout(() => {
+          done();
+          reject(new Error(`no answer from the mailsla agent within ${timeoutMs} ms`));
+        }, timeoutMs);
+        const done = () => {
+          clearTimeout(timer);
+          wakers.delete(check);
+        };
+        wakers.add(check);
+        check();
+      }),
+    async stop() {
+      if (exited === undefined && child.connected) child.send({ type: "stop" } satisfies AgentCommand);
+      const killer = setTimeout(() => child.kill("SIGKILL"), 15_000);
+      await gone;
+      clearTimeout(killer);
+    },
+  };
+}
+
 /** Sends one probe, waits for its sighting and result, then for the rest of its spacing. */
-async function probeOnce(
-  runner: DeliveryRunner,
-  witness: Witness,
-  results: Map<string, { r: DeliveryResult; at: number }>,
-): Promise<Probe | undefined> {
+async function probeOnce(agent: Agent, witness: Witness, errors: string[]): Promise<Probe | undefined> {
   const start = performance.now();
+  const offset = hrMinusPerf();
   try {
-    const out = await runner.sendNow("rt");
-    if ("failed" in out) return undefined;
-    const appeared = await witness.seen(out.token, TIMEOUT_MS);
-    const result = await until(() => results.get(out.token), TIMEOUT_MS);
-    if (!result || result.r.outcome !== "delivered" || result.r.delaySeconds === undefined) return undefined;
-    return { appeared, reported: result.at, detected: out.at.mono + result.r.delaySeconds * 1000 };
-  } catch {
-    return undefined;
+    agent.command({ type: "send" });
+    const sent = await agent.next((e) => e.type === "sent" || e.type === "send-failed", TIMEOUT_MS);
+    if (sent.type === "send-failed") return void keepError(errors, sent.error);
+    if (sent.type !== "sent") return undefined;
+    const appeared = await witness.seen(sent.token, TIMEOUT_MS);
+    const r = await agent.next((e) => e.type === "result" && e.token === sent.token, TIMEOUT_MS);
+    if (r.type !== "result" || r.outcome !== "delivered" || r.detectedHr === undefined)
+      return void keepError(errors, `outcome ${r.type === "result" ? r.outcome : r.type}`);
+    return { appeared, reported: r.reportedHr - offset, detected: r.detectedHr - offset };
+  } catch (err) {
+    return void keepError(errors, (err as Error).message);
   } finally {
     await sleep(start + SPACING_MS - performance.now());
   }
 }
 
-/** Polls `find` every 5 ms until it returns something or `timeoutMs` passes. */
-async function until<T>(find: () => T | undefined, timeoutMs: number): Promise<T | undefined> {
-  const deadline = performance.now() + timeoutMs;
-  for (let found = find(); performance.now() < deadline; found = find()) {
-    if (found !== undefined) return found;
-    await sleep(5);
-  }
-  return find();
-}
-
 function summary(
   sent: number,
   probes: readonly Probe[],
-  cpu: { probes: number; idle: number },
+  cpu: { probes: CpuDelta; idle: CpuDelta },
   loop: { p99Ms: number; maxMs: number },
-): ToolRun {
+): Omit<ToolRun, "errors"> {
   const detectLag = probes.map((x) => x.detected - x.appeared);
   const publish = probes.map((x) => x.reported - x.detected);
+  const source = cpu.probes.precise ? "/proc/<pid>/task/*/schedstat" : "/proc/<pid>/stat";
   return {
     tool: "mailsla",
     probes: sent,
     lagsMs: probes.map((x) => x.reported - x.appeared),
-    cpuSeconds: cpu.probes,
+    cpuSeconds: cpu.probes.seconds,
     cpuProbes: sent,
-    cpuSource: "process.cpuUsage() of the bench process",
+    cpuSource: `${source} of the agent process`,
     method:
       `roundtrip probe (submission + IMAPS as probe2, IDLE + a ${BURST_MS / 1000} s burst of NOOPs every ` +
-      `25 ms after each send); noticed = onResult ` +
-      `(result committed to the outbox), performance.now() on the bench's main thread. The watcher's own ` +
-      `detection stamp is earlier: lag median ${ms(median(detectLag))}, publishing takes ${ms(median(publish))}.`,
+      `25 ms after each send, ended once nothing is awaited), in an agent process of its own; noticed = ` +
+      `onResult (result committed to the outbox), CLOCK_MONOTONIC in the agent. The watcher's own ` +
+      `detection stamp is earlier: lag median ${ms(median(detectLag))}, publishing takes ` +
+      `${ms(median(publish))}.`,
     cpuMethod:
-      `process.cpuUsage() of the bench process over ${sent} probe cycles ${SPACING_MS / 1000} s apart ` +
-      `(send, NOOP burst, fetch, delete, SQLite state file with synchronous=FULL); includes the ` +
-      `witness thread and the bench loop: an idle cycle of the same length (runner in IDLE, witness, ` +
-      `bench) cost ${Number(cpu.idle.toPrecision(2))} s.`,
+      `${source} of the agent process alone (the bench and its witness thread are not counted) over ` +
+      `${sent} probe cycles ${SPACING_MS / 1000} s apart (send, NOOP burst, fetch, delete, SQLite state ` +
+      `file with synchronous=FULL, one IPC message per send and per result); an idle cycle of the same ` +
+      `length (IDLE, nothing sent) cost ${sig(cpu.idle.seconds, 2)} s.`,
     bound:
-      `onResult is stamped on the main thread, which mailsla keeps busy: event-loop delay p99 ` +
-      `${ms(loop.p99Ms)}, max ${ms(loop.maxMs)} (counted against mailsla); the witness has a thread ` +
-      `of its own. Detection resolution: the 25 ms burst poll.`,
+      `onResult is stamped in the agent process on CLOCK_MONOTONIC, the witness thread's clock, so ` +
+      `the bench's own event loop (delay p99 ${ms(loop.p99Ms)}, max ${ms(loop.maxMs)}) does not count; ` +
+      `the agent's own loop delay does, against mailsla. Detection resolution: the 25 ms burst poll.`,
   };
 }

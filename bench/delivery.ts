@@ -3,7 +3,7 @@ import { availableParallelism, cpus, loadavg, totalmem } from "node:os";
 import { pathToFileURL } from "node:url";
 import { startMailStack } from "../test/stack/mail-stack.js";
 import { runCheckEmailDelivery, PLUGINS } from "./delivery-ced.js";
-import type { PhaseContext, ToolRun } from "./delivery-common.js";
+import { MIN_SUCCESS_SHARE, usable, type PhaseContext, type ToolRun } from "./delivery-common.js";
 import { runMailexporter } from "./delivery-mailexporter.js";
 import { runMailsla } from "./delivery-mailsla.js";
 import {
@@ -66,15 +66,35 @@ export async function measureDelivery(ctx: BenchContext): Promise<ToolRun[]> {
   }
 }
 
-/** One tool's row: lag statistics (ms), CPU per probe (s) and both ratios to mailsla. */
+/**
+ * Why the run's figures cannot be compared, naming each tool with under 90 % successful probes and
+ * its own errors; undefined when every tool succeeded often enough. The bench then exits non-zero.
+ */
+export function unusableRuns(runs: readonly ToolRun[]): string | undefined {
+  const bad = runs.filter((r) => !usable(r));
+  if (bad.length === 0) return undefined;
+  const lines = bad.map(
+    (r) =>
+      `${r.tool}: ${r.lagsMs.length}/${r.probes} probes succeeded (at least ` +
+      `${Math.ceil(MIN_SUCCESS_SHARE * r.probes)} needed)` +
+      (r.errors.length > 0 ? `; it said:\n${r.errors.map((e) => `    ${e}`).join("\n")}` : ""),
+  );
+  return `delivery bench: no ratio can be given:\n  ${lines.join("\n  ")}`;
+}
+
+/**
+ * One tool's row: lag statistics (ms), CPU per probe (s) and both ratios to mailsla; a ratio only
+ * when both sides had at least 90 % successful probes ("-" otherwise).
+ */
 function row(r: ToolRun, base: ToolRun): string[] {
   const lag = (x: number) =>
     r.lagsMs.length > 0 ? x.toFixed(Math.abs(x) < 10 ? 2 : Math.abs(x) < 100 ? 1 : 0) : "-";
   const q = (p: number) => (r.lagsMs.length > 0 ? quantile(r.lagsMs, p) : NaN);
   const cpu = r.cpuSeconds / r.cpuProbes;
   const baseCpu = base.cpuSeconds / base.cpuProbes;
+  const comparable = usable(r) && usable(base);
   const ratio = (a: number, b: number) =>
-    !Number.isFinite(a / b) ? "-" : Math.abs(a / b) < 0.01 ? "< 0.01×" : `${sig(a / b, 2)}×`;
+    !comparable || !Number.isFinite(a / b) ? "-" : Math.abs(a / b) < 0.01 ? "< 0.01×" : `${sig(a / b, 2)}×`;
   const medianLag = r.lagsMs.length > 0 ? median(r.lagsMs) : NaN;
   return [
     r.tool,
@@ -136,7 +156,10 @@ export const deliveryBench: Bench = {
   name: "delivery",
   question: "arrival-detection lag and CPU per probe: mailsla vs mailexporter vs check_email_delivery",
   async run(ctx) {
-    return deliveryFigures(await measureDelivery(ctx));
+    const runs = await measureDelivery(ctx);
+    const why = unusableRuns(runs);
+    if (why) throw new Error(why);
+    return deliveryFigures(runs);
   },
 };
 
@@ -175,6 +198,11 @@ async function main(args: readonly string[]): Promise<void> {
   console.log(deliveryTable(runs, markdown));
   console.log("");
   console.log(deliveryNotes(runs));
+  const why = unusableRuns(runs);
+  if (why) {
+    console.error(why);
+    process.exitCode = 1;
+  }
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
