@@ -2,6 +2,7 @@ import { INDICATORS } from "../contract/indicators.js";
 import { PROJECTION_METRIC, PROJECTION_WINDOW_MS, windowLabel } from "./collector-windows.js";
 import { promDuration, type AlertOptions } from "./options.js";
 import { alertRule, num, type AlertRule, type RuleGroup } from "./rule.js";
+import { serviceGroups, type ServiceGroup } from "./service-groups.js";
 
 /**
  * Availability (SPEC 7.1.4): a service down from the quorum of vantage points pages at once; a
@@ -12,42 +13,22 @@ import { alertRule, num, type AlertRule, type RuleGroup } from "./rule.js";
 const A = INDICATORS.availability;
 const pct = (ratio: number) => `${num(ratio * 100)} %`;
 
-/** A service name as a literal inside a PromQL regular expression (names allow only `.` of the metacharacters). */
-const literal = (name: string) => name.replaceAll(".", "\\\\.");
-
 /**
- * Services by how long their check must fail before they page: one group for `agent.interval`
- * (every service not named otherwise, so a service missing from the configuration still pages),
- * one per other interval. Each becomes its own rule with a `service` matcher; the others carry a
- * `check_interval` label, so no two rules of the alert share their labels (promtool's duplicate lint).
+ * The page of one group of services (service-groups.ts): `consecutiveFailures` of its check
+ * interval, the time the engine needs to confirm a run of failures, plus one interval.
  */
-function failingGroups(o: AlertOptions): { matcher: string; forMs: number; own: boolean }[] {
-  const byMs = new Map<number, string[]>();
-  for (const [service, ms] of Object.entries(o.failingForByService)) {
-    if (ms === o.failingForMs) continue;
-    byMs.set(ms, [...(byMs.get(ms) ?? []), service]);
-  }
-  const own = [...byMs.values()].flat().sort();
-  const re = (names: string[]) => names.map(literal).join("|");
-  return [
-    { matcher: own.length > 0 ? `{service!~"${re(own)}"}` : "", forMs: o.failingForMs, own: false },
-    ...[...byMs]
-      .sort(([a], [b]) => a - b)
-      .map(([forMs, names]) => ({ matcher: `{service=~"${re(names.sort())}"}`, forMs, own: true })),
-  ];
-}
-
-function serviceDown(o: AlertOptions, matcher: string, forMs: number, own: boolean): AlertRule {
+function serviceDown(o: AlertOptions, g: ServiceGroup): AlertRule {
+  const forMs = g.intervalMs === null ? o.failingForMs : o.consecutiveFailures * g.intervalMs;
   return alertRule(o, {
     name: "MailslaServiceDown",
     // One agent's bad network is not an outage: count the vantage points whose latest check
     // failed, and subtract services inside an announced maintenance window (collector's gauge).
     expr: `
-(count by (service) (mailsla_check_success${matcher} == 0) >= ${o.quorum})
+(count by (service) (mailsla_check_success${g.matcher} == 0) >= ${o.quorum})
 unless on (service)
 (max by (service) (mailsla_maintenance_active) == 1)`,
     forMs,
-    ...(own ? { labels: { check_interval: promDuration(forMs / o.consecutiveFailures) } } : {}),
+    ...(g.intervalMs === null ? {} : { labels: { check_interval: promDuration(g.intervalMs) } }),
     severity: "page",
     clause: A.clause,
     summary: `{{ $labels.service }} is down from {{ $value }} vantage points (SPEC ${A.clause})`,
@@ -99,7 +80,7 @@ export function availabilityRules(o: AlertOptions): RuleGroup {
     name: "mailsla-availability",
     ...(o.pageEvaluationMs === null ? {} : { interval: promDuration(o.pageEvaluationMs) }),
     rules: [
-      ...failingGroups(o).map((g) => serviceDown(o, g.matcher, g.forMs, g.own)),
+      ...serviceGroups(o).map((g) => serviceDown(o, g)),
       maintenanceActive(o),
       availabilityProjected(o),
     ],

@@ -1,5 +1,6 @@
 import { promDuration, type AlertOptions } from "./options.js";
 import { alertRule, num, type AlertRule, type RuleGroup } from "./rule.js";
+import { serviceGroups, type ServiceGroup } from "./service-groups.js";
 
 /**
  * The monitoring watching itself (SPEC 6.1.2 asks for "long-term, effective monitoring"): an agent
@@ -51,17 +52,20 @@ function agentSilent(o: AlertOptions): AlertRule {
   });
 }
 
-function checksStale(o: AlertOptions): AlertRule {
+/** One group of services (service-groups.ts): stale after `staleAfterIntervals` of its interval. */
+function checksStale(o: AlertOptions, g: ServiceGroup): AlertRule {
+  const staleMs = g.intervalMs === null ? o.staleAfterMs : o.staleAfterIntervals * g.intervalMs;
   return alertRule(o, {
     name: "MailslaChecksStale",
-    expr: `time() - max by (service, vantage) (mailsla_check_last_run_timestamp_seconds) > ${num(o.staleAfterMs / 1000)}`,
+    expr: `time() - max by (service, vantage) (mailsla_check_last_run_timestamp_seconds${g.matcher}) > ${num(staleMs / 1000)}`,
     forMs: FIVE_MINUTES,
+    ...(g.intervalMs === null ? {} : { labels: { check_interval: promDuration(g.intervalMs) } }),
     severity: "warning",
     clause: CLAUSE,
     summary: `Check of {{ $labels.service }} from {{ $labels.vantage }} last ran {{ $value | humanizeDuration }} ago (SPEC ${CLAUSE})`,
     description:
       `The agent at {{ $labels.vantage }} answers scrapes but has not run its check of {{ $labels.service }} for ` +
-      `{{ $value | humanizeDuration }} (stale after ${promDuration(o.staleAfterMs)}): its scheduler is stuck or overloaded.`,
+      `{{ $value | humanizeDuration }} (stale after ${promDuration(staleMs)}): its scheduler is stuck or overloaded.`,
   });
 }
 
@@ -104,7 +108,7 @@ export function healthRules(o: AlertOptions): RuleGroup {
       watchdog(o),
       jobDown(o, "MailslaAgentDown", o.jobs.agent, "probe agent"),
       agentSilent(o),
-      checksStale(o),
+      ...serviceGroups(o).map((g) => checksStale(o, g)),
       outboxBacklog(o),
       deadLetters(o),
       jobDown(o, "MailslaCollectorDown", o.jobs.collector, "the collector"),

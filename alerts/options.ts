@@ -14,18 +14,25 @@ export interface AlertOptions {
   readonly consecutiveFailures: number;
   /** How long a check must keep failing: `thresholds.consecutiveFailures` x `agent.interval`. */
   readonly failingForMs: number;
+  /** `thresholds.staleAfterIntervals`: intervals after which a check's last result is stale. */
+  readonly staleAfterIntervals: number;
   /**
-   * The same for services with their own `services[].interval` unlike `agent.interval`, by service:
-   * a service checked every 15 s pages after 30 s, not after the agent default's 2 minutes.
+   * Services with their own `services[].interval` unlike `agent.interval`, with that interval: their
+   * down page waits `consecutiveFailures` of their intervals (a service checked every 15 s pages
+   * after 30 s, not after the agent default's 2 minutes) and their checks go stale after
+   * `staleAfterIntervals` of them (alerts/service-groups.ts).
    */
-  readonly failingForByService: Readonly<Record<string, number>>;
+  readonly checkIntervalByService: Readonly<Record<string, number>>;
   /**
    * How often the down page is evaluated (its rule group's `interval`), when the fastest check is
    * faster than Prometheus' default minute; `null` leaves the global `evaluation_interval`. A
    * `for: 30s` evaluated once a minute would page a minute late.
    */
   readonly pageEvaluationMs: number | null;
-  /** An agent's check older than this is stale: `thresholds.staleAfterIntervals` x the longest interval. */
+  /**
+   * A check of `agent.interval` older than this is stale: `thresholds.staleAfterIntervals` x
+   * `agent.interval` (services of their own interval: `checkIntervalByService`).
+   */
   readonly staleAfterMs: number;
   /** The collector has no push from an agent for this long: the agent is silent. */
   readonly agentSilentAfterMs: number;
@@ -55,18 +62,16 @@ export function alertOptionsFromConfig(
   over: Partial<AlertOptions> = {},
 ): AlertOptions {
   const t = config.thresholds;
-  const longest = Math.max(config.agent.interval, ...config.services.map((s) => s.interval ?? 0));
   const fastest = Math.min(config.agent.interval, ...config.services.map((s) => s.interval ?? Infinity));
   const own = config.services.filter((s) => s.interval !== undefined && s.interval !== config.agent.interval);
   return {
     quorum: t.quorum,
     consecutiveFailures: t.consecutiveFailures,
     failingForMs: t.consecutiveFailures * config.agent.interval,
-    failingForByService: Object.fromEntries(
-      own.map((s) => [s.name, t.consecutiveFailures * (s.interval ?? config.agent.interval)]),
-    ),
+    staleAfterIntervals: t.staleAfterIntervals,
+    checkIntervalByService: Object.fromEntries(own.map((s) => [s.name, s.interval ?? config.agent.interval])),
     pageEvaluationMs: fastest < DEFAULT_EVALUATION_MS ? fastest : null,
-    staleAfterMs: t.staleAfterIntervals * longest,
+    staleAfterMs: t.staleAfterIntervals * config.agent.interval,
     agentSilentAfterMs: 10 * MINUTE,
     speed: 1,
     jobs: { agent: "mailsla-agent", collector: "mailsla-collector" },

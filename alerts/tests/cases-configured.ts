@@ -1,4 +1,5 @@
 import { promDuration, type AlertOptions } from "../options.js";
+import { serviceGroups } from "../service-groups.js";
 import type { AlertCase, AlertCheck } from "./promtool.js";
 
 /**
@@ -27,25 +28,31 @@ const down = (service: string, quorum: number, checkInterval?: string) => ({
   value: { "": String(quorum) },
 });
 
-/** Services to test, one per `for:` group: the agent default ("mx") and each service of its own. */
-function groups(o: AlertOptions): { service: string; forMs: number; own: boolean }[] {
-  const own = new Map<number, string>();
-  for (const [service, ms] of Object.entries(o.failingForByService).sort()) {
-    if (ms !== o.failingForMs && !own.has(ms)) own.set(ms, service);
-  }
-  const fallback = Object.hasOwn(o.failingForByService, "mx") ? "mx-default" : "mx";
-  return [
-    { service: fallback, forMs: o.failingForMs, own: false },
-    ...[...own].map(([forMs, service]) => ({ service, forMs, own: true })),
-  ];
+/** A service to test per group of check interval (service-groups.ts) and that interval. */
+interface Tested {
+  readonly service: string;
+  readonly intervalMs: number;
+  /** The group's `check_interval` label, when it has one. */
+  readonly label?: string;
+}
+
+/** "mx" for the default group (or "_mx", which no configuration can name, if mx has its own interval). */
+function tested(o: AlertOptions): Tested[] {
+  return serviceGroups(o).map((g) =>
+    g.intervalMs === null
+      ? {
+          service: Object.hasOwn(o.checkIntervalByService, "mx") ? "_mx" : "mx",
+          intervalMs: o.failingForMs / o.consecutiveFailures,
+        }
+      : { service: g.services[0]!, intervalMs: g.intervalMs, label: promDuration(g.intervalMs) },
+  );
 }
 
 /**
  * The quorum's first failures one check apart: the engine confirms the outage at the
  * quorum-th vantage point's `consecutiveFailures`-th failure; quiet then, paged one interval later.
  */
-function timingCase(o: AlertOptions, service: string, forMs: number, own: boolean): AlertCase {
-  const intervalMs = forMs / o.consecutiveFailures;
+function timingCase(o: AlertOptions, { service, intervalMs, label }: Tested): AlertCase {
   const step = promDuration(intervalMs);
   const samples = o.consecutiveFailures + 4;
   const series = Array.from({ length: o.quorum + 1 }, (_, i) => {
@@ -60,7 +67,7 @@ function timingCase(o: AlertOptions, service: string, forMs: number, own: boolea
     {
       at: at(confirmMs + intervalMs),
       alert: "MailslaServiceDown",
-      fires: [down(service, o.quorum, own ? step : undefined)],
+      fires: [down(service, o.quorum, label)],
     },
   ];
   return {
@@ -78,7 +85,7 @@ export function serviceDownCases(o: AlertOptions): AlertCase[] {
   const all = Array.from({ length: o.quorum + 1 }, (_, i) => vantage(i));
   const failing = all.slice(0, o.quorum);
   return [
-    ...groups(o).map((g) => timingCase(o, g.service, g.forMs, g.own)),
+    ...tested(o).map((t) => timingCase(o, t)),
     {
       name: "MailslaServiceDown: fewer vantage points than the quorum failing is their problem, not an outage",
       series: [
@@ -128,20 +135,21 @@ export function evaluationMs(o: AlertOptions): number {
 }
 
 /**
- * A check that stopped running warns once it is older than `staleAfterMs` for 5 minutes; one that
- * runs every evaluation does not.
+ * A check that stopped running warns once it is older than `staleAfterIntervals` of its interval
+ * for 5 minutes; one that runs every evaluation does not.
  */
-export function checksStaleCase(o: AlertOptions): AlertCase {
+export function checksStaleCase(o: AlertOptions, { service, intervalMs, label }: Tested): AlertCase {
   const step = evaluationMs(o);
-  const staleFrom = (Math.floor(o.staleAfterMs / step) + 1) * step; // first evaluation past the limit
+  const staleMs = o.staleAfterIntervals * intervalMs;
+  const staleFrom = (Math.floor(staleMs / step) + 1) * step; // first evaluation past the limit
   const firesAt = staleFrom + 5 * 60_000; // for: 5m
   const samples = firesAt / step + 2;
   const series = (v: string, values: string) => ({
-    series: `mailsla_check_last_run_timestamp_seconds{service="mx",kind="smtp",vantage="${v}"}`,
+    series: `mailsla_check_last_run_timestamp_seconds{service="${service}",kind="smtp",vantage="${v}"}`,
     values,
   });
   return {
-    name: `MailslaChecksStale: a check that stopped running warns (stale after ${promDuration(o.staleAfterMs)}, for 5m); a running one does not`,
+    name: `MailslaChecksStale: a check every ${promDuration(intervalMs)} that stopped running warns (stale after ${promDuration(staleMs)}, for 5m); a running one does not`,
     interval: promDuration(step),
     series: [series("a", `0x${samples}`), series("b", `0+${step / 1000}x${samples}`)],
     checks: [
@@ -151,7 +159,13 @@ export function checksStaleCase(o: AlertOptions): AlertCase {
         alert: "MailslaChecksStale",
         fires: [
           {
-            labels: { severity: "warning", clause: "6.1.2", service: "mx", vantage: "a" },
+            labels: {
+              severity: "warning",
+              clause: "6.1.2",
+              service,
+              vantage: "a",
+              ...(label ? { check_interval: label } : {}),
+            },
             value: { humanizeDuration: humanizeSeconds(firesAt / 1000) },
           },
         ],
@@ -162,5 +176,5 @@ export function checksStaleCase(o: AlertOptions): AlertCase {
 
 /** Every configuration-dependent case. */
 export function configuredCases(o: AlertOptions): AlertCase[] {
-  return [...serviceDownCases(o), checksStaleCase(o)];
+  return [...serviceDownCases(o), ...tested(o).map((t) => checksStaleCase(o, t))];
 }

@@ -47,11 +47,17 @@ function fill(template: string, e: ExpectedAlert, where: string): string {
   return text;
 }
 
-/** The rule that produces an alert: same name, and its static labels within the expected ones. */
+/**
+ * The rule that produces an alert: same name, and its static labels within the expected ones; of
+ * several, those with the most static labels (an alert labelled `check_interval="5m"` comes from the
+ * rule that sets it, not from the default rule whose labels it also contains).
+ */
 function ruleFor(groups: readonly RuleGroup[], alert: string, labels: Record<string, string>): AlertRule {
-  const rules = groups
+  const matching = groups
     .flatMap((g) => g.rules)
     .filter((r) => r.alert === alert && Object.entries(r.labels).every(([k, v]) => labels[k] === v));
+  const most = Math.max(0, ...matching.map((r) => Object.keys(r.labels).length));
+  const rules = matching.filter((r) => Object.keys(r.labels).length === most);
   if (rules.length === 0) throw new Error(`no rule ${alert} with labels matching ${JSON.stringify(labels)}`);
   const texts = new Set(rules.map((r) => JSON.stringify(r.annotations)));
   if (texts.size > 1)

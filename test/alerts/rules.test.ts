@@ -108,7 +108,7 @@ describe("generated alert rules", () => {
     expect(ruleGroups(defaultAlertOptions()).find((g) => g.name === "mailsla-availability")?.interval).toBe(
       undefined,
     );
-    const mixed = defaultAlertOptions({ failingForByService: { "mx.fast": 30_000, pop: 600_000 } });
+    const mixed = defaultAlertOptions({ checkIntervalByService: { "mx.fast": 15_000, pop: 300_000 } });
     const downs = ruleGroups(mixed)
       .flatMap((g) => g.rules)
       .filter((r) => r.alert === "MailslaServiceDown");
@@ -116,6 +116,14 @@ describe("generated alert rules", () => {
       ["2m", '(count by (service) (mailsla_check_success{service!~"mx\\\\.fast|pop"} == 0) >= 2)'],
       ["30s", '(count by (service) (mailsla_check_success{service=~"mx\\\\.fast"} == 0) >= 2)'],
       ["10m", '(count by (service) (mailsla_check_success{service=~"pop"} == 0) >= 2)'],
+    ]);
+    const stale = ruleGroups(mixed)
+      .flatMap((g) => g.rules)
+      .filter((r) => r.alert === "MailslaChecksStale");
+    expect(stale.map((r) => [r.labels.check_interval, r.expr.split(") > ")[1]])).toEqual([
+      [undefined, "180"],
+      ["15s", "45"],
+      ["5m", "900"],
     ]);
   });
 

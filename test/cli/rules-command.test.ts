@@ -63,6 +63,11 @@ it("renders rules, promtool tests, Alertmanager example and dashboards for the c
     ["10m", "5m"],
   ]);
   expect(down[0]!.expr).toContain(">= 3");
+  const stale = groups.flatMap((g) => g.rules).filter((r) => r.alert === "MailslaChecksStale");
+  expect(stale.map((r) => [r.labels.check_interval, r.expr.split(") > ")[1]])).toEqual([
+    [undefined, "45"], // 3 x 15 s
+    ["5m", "900"], // 3 x 5 min, only for web.mail
+  ]);
 
   const promtool = requireTool("promtool", "prometheus");
   const check = spawnSync(promtool, ["check", "rules", "mailsla-rules.yml"], { cwd: out, encoding: "utf8" });

@@ -84,7 +84,7 @@ describe("mailbox", () => {
     expect(r.error?.message).toContain("Does-Not-Exist");
   });
 
-  it("fails when Dovecot cannot read the mail store: IMAP mailbox at select, POP3 [SYS/TEMP] at stat", async () => {
+  it("fails when Dovecot cannot read the mail store: IMAP [SERVERBUG] at select, POP3 [SYS/TEMP] at stat", async () => {
     const maildir = stack.maildir("probe1");
     const { mode } = await stat(maildir);
     await chmod(maildir, 0o000);
@@ -92,9 +92,10 @@ describe("mailbox", () => {
       const imap = await check(ENDPOINTS[0]![1]);
       const pop3 = await check(ENDPOINTS[2]![1]);
       expect([failure(imap), failure(pop3)]).toEqual([
-        { code: "mailbox", stage: "select" },
+        { code: "server-permanent", stage: "select" },
         { code: "server-temporary", stage: "stat" },
       ]);
+      expect(imap.error?.message).toMatch(/SERVERBUG|Internal error/);
       expect(pop3.error?.message).toMatch(/\[SYS\/TEMP\]/);
     } finally {
       await chmod(maildir, mode);
