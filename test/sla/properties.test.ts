@@ -35,13 +35,14 @@ const windowArb = fc
       })),
   );
 const markArb = fc
-  .tuple(span, subset(["north", "south"]))
-  .map(([[start, end], segments]): ForceMajeureMark => ({
+  .tuple(span, subset(["north", "south"]), subset(["mx", "imap"]))
+  .map(([[start, end], segments, services]): ForceMajeureMark => ({
     id: `fm${start}`,
     reason: "storm",
     start,
     end,
     segments,
+    ...(services && { services }),
   }));
 
 const scenario = fc.record({
@@ -143,6 +144,35 @@ describe("engine properties", () => {
         for (const f of figures) expect(sum(f)).toBeCloseTo(f(whole), 6);
       }),
       { numRuns: 40 },
+    );
+  });
+
+  it("an incident's services start with it and end with it; each names a quorum of vantage points", () => {
+    fc.assert(
+      fc.property(scenario, (s) => {
+        const r = computePeriod(inputOf(s), period);
+        for (const i of r.incidents) {
+          expect(i.services.length, i.id).toBeGreaterThan(0);
+          expect(Math.min(...i.services.map((x) => x.start))).toBe(i.start);
+          const ends = i.services.map((x) => x.end ?? Infinity);
+          expect(Math.max(...ends)).toBe(i.end ?? Infinity);
+          for (const x of i.services) expect(x.vantagePoints.length).toBeGreaterThanOrEqual(2);
+        }
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it("a force majeure span scoped to services never excuses more than the same span for all", () => {
+    fc.assert(
+      fc.property(scenario, (s) => {
+        const all = s.forceMajeure.map((m) => ("services" in m ? { ...m, services: undefined } : m));
+        const scoped = computePeriod(inputOf(s), period).forceMajeure.weightedMinutes;
+        const unscoped = computePeriod(inputOf({ ...s, forceMajeure: all }), period).forceMajeure
+          .weightedMinutes;
+        expect(scoped).toBeLessThanOrEqual(unscoped + EPS);
+      }),
+      { numRuns: 60 },
     );
   });
 
