@@ -1,5 +1,5 @@
 import { gatherReport, type MonthSource } from "./gather.js";
-import { buildReport } from "./model.js";
+import { buildReport, type ReportModel } from "./model.js";
 import { renderReport, type RenderedReport } from "./render.js";
 
 /**
@@ -15,8 +15,9 @@ export async function produceReport(
   loadMonth: LoadMonth,
   month: string,
   now: number,
+  render: (model: ReportModel, generatedAt: Date) => Promise<RenderedReport> = renderReport,
 ): Promise<RenderedReport> {
   const source = await loadMonth(month);
   const model = buildReport(gatherReport(source, month, now));
-  return renderReport(model, new Date(now));
+  return render(model, new Date(now));
 }

@@ -8,6 +8,7 @@ import { ReportArchive, type SendRecord } from "./archive.js";
 import { showTime } from "./format.js";
 import { reportMessage, sendMessage, smtpSettings, certainlyNotSent, type SendReceipt } from "./mail.js";
 import { produceReport, type LoadMonth } from "./produce.js";
+import { renderReportBounded } from "./render-bounded.js";
 import { dueAt, ReportSchedule, STALE_SENDING_MS } from "./schedule.js";
 
 /**
@@ -60,7 +61,8 @@ export function createReportService(
     settings,
     archive,
     clock,
-    build: (month) => produceReport(loadMonth, month, clock()),
+    // Inside the collector: rendered in a worker thread, bounded in time and heap (render-bounded.ts).
+    build: (month) => produceReport(loadMonth, month, clock(), renderReportBounded),
     send: (message) => sendMessage(smtp, message),
     ...(opts.log ? { log: opts.log } : {}),
   });
@@ -86,7 +88,9 @@ export function createReportService(
       const now = clock();
       const end = monthRange(month, settings.timeZone).end;
       if (end > now) throw new Error(`report ${month}: the month has not ended; only ended months are sent`);
-      if (!archive.get(month)) archive.saveBuilt(await produceReport(loadMonth, month, now), now);
+      if (!archive.get(month)) {
+        archive.saveBuilt(await produceReport(loadMonth, month, now, renderReportBounded), now);
+      }
       const refused = refusal(archive.get(month)!, now, settings.timeZone);
       if (refused && (!o.force || refused.always)) throw new Error(refused.why);
       if (refused) reopen(archive, month);
