@@ -1,3 +1,4 @@
+import { EVENT_KINDS } from "../config/hygiene.js";
 import type { Config } from "../config/schema.js";
 import { runDeps, servicesFor } from "../probes/agent.js";
 import { ERROR_CODES, type ErrorCode } from "../contract/errors.js";
@@ -20,8 +21,14 @@ export async function checkOnce(
     const hint = deliveries.length > 0 ? ` (${deliveries.join(", ")}: a delivery; try --delivery NAME)` : "";
     throw new Error(`no such service for vantage point "${vantage}": ${unknown.join(", ")}${hint}`);
   }
+  const event = services.filter((s) => EVENT_KINDS.has(s.kind)).map((s) => s.name);
+  if (event.length > 0 && only.length > 0)
+    throw new Error(
+      `${event.join(", ")}: judged on the sink's probe messages; try --delivery NAME of a send delivery`,
+    );
   const deps = runDeps(config, vantage);
-  return Promise.all(services.map((s) => runCheck(s, s.timeout ?? config.agent.timeout, deps)));
+  const scheduled = services.filter((s) => !EVENT_KINDS.has(s.kind));
+  return Promise.all(scheduled.map((s) => runCheck(s, s.timeout ?? config.agent.timeout, deps)));
 }
 
 /** One line per result, for a terminal: what passed, what failed, where and why. */

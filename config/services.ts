@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { Duration } from "./duration.js";
+import { DnsblService, SenderAuthService } from "./hygiene.js";
 
 /**
  * The services a probe agent checks, one schema per check kind. Each entry is one endpoint of the
@@ -64,6 +65,27 @@ export const RelayService = z.strictObject({
 });
 
 /**
+ * The MX accepts mail for each hosted domain's role addresses (postmaster@, abuse@: RFC 2142, the
+ * ISC marketing specification 2.2.6) at RCPT; the probe stops before DATA, as the relay check does.
+ */
+export const RoleAddressesService = z.strictObject({
+  ...socketService,
+  kind: z.literal("role-addresses"),
+  tls: TlsOptions.default({ mode: "starttls", verify: true }),
+  from: z.email(),
+  domains: z
+    .array(z.string().regex(/^([a-z0-9-]+\.)+[a-z0-9-]+$/i, "expected a domain name"))
+    .min(1)
+    .max(50),
+  localParts: z
+    .array(z.string().regex(/^[a-z0-9._+-]+$/i))
+    .min(1)
+    .max(10)
+    .default(["postmaster", "abuse"]),
+  ehloName: z.string().min(1).optional(),
+});
+
+/**
  * How the delivery probes watch an IMAP mailbox (probes/delivery/watch.ts WatchMode): `auto` (IDLE
  * as a wake-up plus a NOOP every `pollInterval` while messages are awaited), `idle` (IDLE alone) or
  * `poll` (NOOP only, for servers whose IDLE is broken). `pollInterval` overrides the deliveries'.
@@ -118,7 +140,10 @@ export const WebmailService = z.strictObject({
 });
 
 /** The check kinds, in one list: the schema, the docs and the module registry all follow it. */
-export const CHECK_KINDS = ["smtp", "submission", "relay", "imap", "pop3", "webmail"] as const;
+export const CHECK_KINDS = [
+  ...["smtp", "submission", "relay", "imap", "pop3", "webmail"],
+  ...["sender-auth", "dnsbl", "role-addresses"],
+] as const;
 export type CheckKindName = (typeof CHECK_KINDS)[number];
 
 const byKind = {
@@ -128,6 +153,9 @@ const byKind = {
   imap: ImapService,
   pop3: Pop3Service,
   webmail: WebmailService,
+  "sender-auth": SenderAuthService,
+  dnsbl: DnsblService,
+  "role-addresses": RoleAddressesService,
 } as const;
 
 /**
@@ -160,23 +188,30 @@ type ParsedService =
   | z.infer<typeof RelayService>
   | z.infer<typeof ImapService>
   | z.infer<typeof Pop3Service>
-  | z.infer<typeof WebmailService>;
+  | z.infer<typeof WebmailService>
+  | z.infer<typeof SenderAuthService>
+  | z.infer<typeof DnsblService>
+  | z.infer<typeof RoleAddressesService>;
 
-const DEFAULT_PORTS: Record<Exclude<CheckKindName, "webmail">, { plain: number; implicit: number }> = {
+/** Kinds without a socket of their own (a URL, the sink, DNS only). */
+type PortlessKind = "webmail" | "sender-auth" | "dnsbl";
+
+const DEFAULT_PORTS: Record<Exclude<CheckKindName, PortlessKind>, { plain: number; implicit: number }> = {
   smtp: { plain: 25, implicit: 465 },
   submission: { plain: 587, implicit: 465 },
   relay: { plain: 25, implicit: 465 },
   imap: { plain: 143, implicit: 993 },
   pop3: { plain: 110, implicit: 995 },
+  "role-addresses": { plain: 25, implicit: 465 },
 };
 
-type WithPort<S> = S extends { kind: "webmail" } ? S : Omit<S, "port"> & { port: number };
+type WithPort<S> = S extends { kind: PortlessKind } ? S : Omit<S, "port"> & { port: number };
 
 /** A validated service, its port resolved from the kind and TLS mode when not given. */
 export type ServiceConfig = WithPort<ParsedService>;
 
 function withDefaultPort(s: ParsedService): ServiceConfig {
-  if (s.kind === "webmail") return s;
+  if (s.kind === "webmail" || s.kind === "sender-auth" || s.kind === "dnsbl") return s;
   const ports = DEFAULT_PORTS[s.kind];
   return {
     ...s,

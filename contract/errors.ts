@@ -34,6 +34,20 @@ export const ERROR_CODES = {
   mailbox: "the mailbox could not be opened or read",
   "http-status": "the web server answered with an unexpected HTTP status",
   "content-mismatch": "the page does not contain the expected text",
+  "spf-fail":
+    "the operator's outbound mail failed SPF: the sending IP is not allowed by the envelope domain's SPF record (or the record is broken)",
+  "dkim-fail":
+    "the operator's outbound mail carries no valid DKIM signature (missing, broken key or altered message)",
+  "dmarc-fail":
+    "the operator's outbound mail fails DMARC: neither SPF nor DKIM passes aligned with the From domain",
+  "arc-fail": "the operator's outbound mail carries an ARC chain that does not validate",
+  "ptr-missing": "the operator's sending IP has no reverse DNS (PTR) record",
+  "ptr-mismatch":
+    "the sending IP's PTR name does not resolve back to that IP (forward-confirmed reverse DNS fails)",
+  "helo-mismatch": "the sending server's HELO name does not resolve to its IP",
+  "dns-temporary": "a DNS answer the check needs did not come (timeout or SERVFAIL): no verdict",
+  listed: "an outbound IP of the operator is listed on a DNS blocklist",
+  "role-address-refused": "the MX refuses mail to a role address (postmaster@, abuse@) of a hosted domain",
   internal: "the probe itself failed (a bug in mailsla: please report it)",
 } as const;
 
@@ -75,6 +89,13 @@ export const STAGES = [
   "http",
   "content",
   "logout",
+  "spf",
+  "dkim",
+  "dmarc",
+  "arc",
+  "ptr",
+  "helo",
+  "dnsbl",
 ] as const;
 
 /** One protocol step of a check: see {@link STAGES}. */

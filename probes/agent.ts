@@ -3,7 +3,9 @@ import type { Registry } from "prom-client";
 import type { Config } from "../config/schema.js";
 import type { ServiceConfig } from "../config/services.js";
 import { systemClock, type Clock } from "../contract/clock.js";
+import { EVENT_KINDS } from "../config/hygiene.js";
 import { KINDS } from "./kinds/index.js";
+import { senderAuthAtSink } from "./hygiene/at-sink.js";
 import type { Credentials } from "./kinds/kind.js";
 import type { Logger } from "../contract/log.js";
 import { createAgentMetrics, createProcessRegistry } from "./metrics.js";
@@ -88,11 +90,14 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
   outboxMetrics(registry, state, () => clock.now());
   const deps = runDeps(config, vantage, clock, opts.kinds);
   const results = new ResultLog(log, config.thresholds.consecutiveFailures);
-  const checks: ScheduledCheck[] = services.map((service) => ({
-    service,
-    intervalMs: service.interval ?? config.agent.interval,
-    timeoutMs: service.timeout ?? config.agent.timeout,
-  }));
+  // sender-auth results come from the sink's arrivals (probes/hygiene/at-sink.ts), not the timetable
+  const checks: ScheduledCheck[] = services
+    .filter((s) => !EVENT_KINDS.has(s.kind))
+    .map((service) => ({
+      service,
+      intervalMs: service.interval ?? config.agent.interval,
+      timeoutMs: service.timeout ?? config.agent.timeout,
+    }));
   for (const { service, intervalMs } of checks) {
     if (service.kind !== "pop3") continue;
     const { username } = config.accounts[service.account]!;
@@ -104,18 +109,23 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
     jitter: config.agent.jitter,
     clock,
     run: (check, signal) => runCheck(check.service, check.timeoutMs, deps, signal),
-    onResult(result) {
-      metrics.observe(result);
-      results.check(result);
-      state.outbox.add("check", result);
-      for (const sink of opts.sinks ?? []) sink(result);
-    },
+    onResult: record,
     onError: (err) => log.error({ err }, "a result could not be handed on"),
   });
+  function record(result: ProbeResult): void {
+    metrics.observe(result);
+    results.check(result);
+    state.outbox.add("check", result);
+    for (const sink of opts.sinks ?? []) sink(result);
+  }
+  const onSinkMessage = senderAuthAtSink({ services, deps, timeoutMs: config.agent.timeout, record, log });
 
   const deliveries =
     deliveriesFor(config.deliveries, vantage).length > 0
-      ? await startDeliveries({ config, vantage, state, log, registry, clock })
+      ? await startDeliveries({
+          ...{ config, vantage, state, log, registry, clock },
+          ...(onSinkMessage ? { onSinkMessage } : {}),
+        })
       : undefined;
   const push = startPusherIfConfigured(config, vantage, state, log, clock);
   const listen = opts.listen ?? config.agent.listen;

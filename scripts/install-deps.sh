@@ -46,6 +46,7 @@ want /usr/bin/chromium chromium
 want systemd-analyze systemd # verifies deploy/systemd/ units (test/deploy/systemd.test.ts)
 want knotd knot # authoritative DNS of the sender-hygiene tests (test/stack/dns.ts)
 want knotc knot
+want opendkim opendkim # DKIM-signs the test stack's outbound mail (test/stack/opendkim.ts)
 
 # Cyrus IMAP 3.6 for the second mail system of the test stack (test/stack/cyrus.ts). Debian's
 # cyrus-imapd conflicts with dovecot-imapd, so its packages are downloaded and unpacked into

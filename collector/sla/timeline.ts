@@ -1,3 +1,4 @@
+import { countsForAvailability } from "../../config/hygiene.js";
 import type { Config } from "../../config/schema.js";
 import { resolveAnnotations, type IncidentAnnotation } from "./anchors.js";
 import { causeIndex, type FailureCause } from "./causes.js";
@@ -42,6 +43,8 @@ export interface EngineSetup {
   readonly segments: readonly { readonly name: string; readonly users: number }[];
   readonly vantagePoints: readonly string[];
   readonly services: readonly ServiceSetup[];
+  /** Services whose results are reputation, never fault time (sender hygiene): ignored without a warning. */
+  readonly reputationServices?: readonly string[];
   readonly thresholds: {
     readonly consecutiveFailures: number;
     readonly quorum: number;
@@ -81,12 +84,16 @@ export function setupFromConfig(
     totalUsers: config.operator.totalUsers,
     segments: config.segments,
     vantagePoints: config.vantagePoints.map((v) => v.name),
-    services: config.services.map((s) => ({
-      name: s.name,
-      intervalMs: s.interval ?? config.agent.interval,
-      segments: s.segments,
-      vantagePoints: s.vantagePoints,
-    })),
+    // reputation checks (sender hygiene) are never fault time: config/hygiene.ts
+    services: config.services
+      .filter((s) => countsForAvailability(s.kind))
+      .map((s) => ({
+        name: s.name,
+        intervalMs: s.interval ?? config.agent.interval,
+        segments: s.segments,
+        vantagePoints: s.vantagePoints,
+      })),
+    reputationServices: config.services.filter((s) => !countsForAvailability(s.kind)).map((s) => s.name),
     thresholds: config.thresholds,
     lateNoticeCountsAs,
   };
@@ -175,7 +182,8 @@ function serviceStates(
     return serviceState(service.name, states, quorum, range);
   });
   for (const [key, s] of bySeries) {
-    if (!used.has(key)) warnings.push(`results of ${s.service}/${s.vantage} ignored: not a configured pair`);
+    if (!used.has(key) && !setup.reputationServices?.includes(s.service))
+      warnings.push(`results of ${s.service}/${s.vantage} ignored: not a configured pair`);
   }
   return states;
 }

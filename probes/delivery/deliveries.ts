@@ -12,9 +12,10 @@ import { watchImap } from "./imap-watch.js";
 import { createDeliveryMetrics } from "./metrics.js";
 import type { DeliveryResult } from "../../contract/delivery-result.js";
 import { sendProbe, type SendContext, type SendOutcome } from "./sender.js";
-import { SINK_BOUND_SECONDS, startSink, type RunningSink } from "./sink.js";
+import { SINK_BOUND_SECONDS, startSink, type RunningSink, type SinkReceived } from "./sink.js";
 import { watchPop3 } from "./pop3-watch.js";
 import { loginSlot } from "../net/pop3-login-slot.js";
+import { HostLimits } from "../net/host-limits.js";
 import { DEFAULT_TUNING, type Watcher, type WatchTuning } from "./watch.js";
 
 /**
@@ -41,6 +42,11 @@ export interface DeliveryOptions {
   lossCheckMs?: number;
   /** Called with every result after it is committed to the outbox. */
   onResult?: (result: DeliveryResult) => void;
+  /**
+   * Called with each message the sink received for a probe this agent sent (unknown tokens are
+   * left out: strangers cannot make the sender checks judge their mail): probes/hygiene/at-sink.ts.
+   */
+  onSinkMessage?: (message: SinkReceived) => void;
 }
 
 /** What sendNow() came to (defined with the sending code). */
@@ -70,7 +76,8 @@ export async function startDeliveries(o: DeliveryOptions): Promise<DeliveryRunne
   const { inflight, metrics, arrivals, publish } = bookkeeping(o, clock, deliveries);
   const domain = o.config.sink ? sinkDomain(o.config.sink, o.vantage) : undefined;
   const sink = await startSinkIfNeeded(o, deliveries, domain, clock, arrivals);
-  const watchers = startWatchers(o, deliveries, clock, inflight, arrivals);
+  const limits = new HostLimits(o.config.agent.hostLimits);
+  const watchers = startWatchers(o, deliveries, clock, inflight, arrivals, limits);
   const shutdown = new AbortController();
   const running = new Set<Promise<unknown>>();
 
@@ -80,6 +87,7 @@ export async function startDeliveries(o: DeliveryOptions): Promise<DeliveryRunne
     expect: (mailbox) => watchers.get(mailbox)?.expect(),
     sent: (d) => metrics.sent(d),
     publish,
+    limits,
   };
   const sendOnce = (d: Delivery) => sendProbe(d, ctx);
   const track = <T>(p: Promise<T>): Promise<T> => {
@@ -156,13 +164,26 @@ async function startSinkIfNeeded(
 ): Promise<RunningSink | undefined> {
   const sink = o.config.sink;
   if (!sink || !domain || !deliveries.some((d) => d.direction === "send")) return undefined;
+  const onSinkMessage = o.onSinkMessage;
+  const known = new Set<string>(); // tokens taken from the in-flight table, until their message is judged
   return startSink({
     ...{ listen: sinkListen(sink, o.vantage), domain, certFile: sink.certFile, keyFile: sink.keyFile, clock },
     onArrival: (a) => {
       const seen = { ...a, boundSeconds: SINK_BOUND_SECONDS, spam: false };
       if (arrivals.arrive(a.token, seen) === "unknown")
         o.log.info({ token: a.token }, "sink: unknown probe token");
+      else if (onSinkMessage) {
+        if (known.size >= 1000) known.clear(); // messages whose DATA never came: bounded, not kept
+        known.add(a.token);
+      }
     },
+    ...(onSinkMessage
+      ? {
+          onMessage: (m: SinkReceived) => {
+            if (m.tokens.filter((t) => known.delete(t)).length > 0) onSinkMessage(m);
+          },
+        }
+      : {}),
   });
 }
 
@@ -173,6 +194,7 @@ function startWatchers(
   clock: Clock,
   inflight: InFlight,
   arrivals: Arrivals,
+  limits: HostLimits,
 ): Map<string, Watcher> {
   const watchers = new Map<string, Watcher>();
   for (const d of deliveries) {
@@ -191,6 +213,7 @@ function startWatchers(
       tuning: { ...DEFAULT_TUNING, pollMs, ...(watch ? { mode: watch.mode } : {}), ...o.tuning },
       awaited: () => inflight.awaitedIn(service.name),
       onArrival: arrivals.fromMailbox,
+      limits,
     };
     watchers.set(
       service.name,

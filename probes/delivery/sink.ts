@@ -17,6 +17,8 @@ import { receivedHops, type Hop } from "./received.js";
 
 /** Most header bytes read from a message for its `Received:` hops; the rest is discarded unread. */
 const MAX_HEADER_BYTES = 64 * 1024;
+/** The sink's size limit: larger messages are refused (552), so nothing larger is kept for onMessage. */
+const MAX_MESSAGE_BYTES = 1024 * 1024;
 
 /** Error bound of a sink arrival: both ends are this process's event-loop readings of socket events. */
 export const SINK_BOUND_SECONDS = 0.01;
@@ -43,6 +45,21 @@ export interface SinkOptions {
    * (the state file could not be written), DATA is answered 451 so the MTA delivers again later.
    */
   onArrival(arrival: SinkArrival): void;
+  /**
+   * Called after the reply to DATA, for a message with probe tokens, with the whole message and the
+   * connection's facts: the sender-authentication check (probes/hygiene/) judges the operator's
+   * outbound mail there. Only when set is the body kept rather than discarded.
+   */
+  onMessage?(message: SinkReceived): void;
+}
+
+/** A probe message as received, for {@link SinkOptions.onMessage}. */
+export interface SinkReceived {
+  tokens: string[];
+  ip: string;
+  helo: string;
+  mailFrom: string;
+  raw: Buffer;
 }
 
 /** A running sink. */
@@ -84,7 +101,7 @@ export async function startSink(o: SinkOptions): Promise<RunningSink> {
   const tls = o.certFile && o.keyFile;
   const server = new SMTPServer({
     banner: "mailsla delivery-probe sink",
-    size: 1024 * 1024,
+    size: MAX_MESSAGE_BYTES,
     disabledCommands: ["AUTH"],
     authOptional: true,
     hideSTARTTLS: !tls,
@@ -114,11 +131,20 @@ export async function startSink(o: SinkOptions): Promise<RunningSink> {
       done();
     },
     onData(stream, session, done) {
-      readHeaders(stream).then((header) => {
-        const recorded = flush(stateOf(session), receivedHops(header).slice(0, 30));
+      const st = stateOf(session);
+      const tokens = st.pending.map((p) => p.token);
+      const keep: Buffer[] | undefined = o.onMessage && tokens.length > 0 ? [] : undefined;
+      // read now: smtp-server resets the envelope once DATA is answered
+      const ip = (session.remoteAddress ?? "").replace(/^::ffff:/, "");
+      const mailFrom = session.envelope.mailFrom ? session.envelope.mailFrom.address : "";
+      const facts = { tokens, ip, helo: session.hostNameAppearsAs ?? "", mailFrom };
+      readHeaders(stream, keep).then((header) => {
+        const recorded = flush(st, receivedHops(header).slice(0, 30));
         const tooBig = (stream as { sizeExceeded?: boolean }).sizeExceeded;
         if (tooBig) return done(Object.assign(new Error("5.3.4 message too big"), { responseCode: 552 }));
         done(recorded ? null : Object.assign(new Error("4.3.0 try again later"), { responseCode: 451 }));
+        if (keep && recorded && !tooBig)
+          setImmediate(() => o.onMessage?.({ ...facts, raw: Buffer.concat(keep) }));
       }, done);
     },
     onClose(session) {
@@ -149,12 +175,17 @@ export async function startSink(o: SinkOptions): Promise<RunningSink> {
   };
 }
 
-/** Reads the header block (bounded) and drains the rest of the message. */
-function readHeaders(stream: Readable): Promise<string> {
+/** Reads the header block (bounded) and drains the rest of the message, into `keep` when given. */
+function readHeaders(stream: Readable, keep?: Buffer[]): Promise<string> {
   return new Promise((resolve, reject) => {
     let header = "";
     let done = false;
+    let kept = 0;
     stream.on("data", (chunk: Buffer) => {
+      if (keep && kept <= MAX_MESSAGE_BYTES) {
+        keep.push(chunk);
+        kept += chunk.length;
+      }
       if (done) return;
       header += chunk.toString("latin1");
       const end = header.search(/\r?\n\r?\n/);

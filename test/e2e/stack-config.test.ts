@@ -59,6 +59,7 @@ describe("stackConfig", () => {
       [generated.services.pop3, "pop3", 2007],
     ]);
     for (const s of config.services) {
+      if (!("tls" in s)) throw new Error(`${s.name} has no TLS settings`);
       expect(s.tls).toMatchObject({ verify: true, caFile: endpoints.caFile, servername: endpoints.hostname });
     }
     expect(config.thresholds).toMatchObject({ quorum: 2, consecutiveFailures: 2 });

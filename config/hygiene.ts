@@ -1,0 +1,102 @@
+import { isIP } from "node:net";
+import { z } from "zod";
+import { Duration } from "./duration.js";
+
+/**
+ * The sender-hygiene check kinds (docs/sender-hygiene.md): whether other providers can trust the
+ * operator's outbound mail. They describe reputation, not availability, so the SLA engine leaves
+ * their results out of fault time (collector/sla/timeline.ts reads {@link countsForAvailability}).
+ */
+
+const HOST_PORT = /^(\[[0-9a-f:.]+\]|[^\s:[\]]+)(:\d{1,5})?$/i;
+
+/**
+ * Where the hygiene checks send their DNS queries: `servers` (`IP`, `IP:PORT` or `[IPv6]:PORT`, as
+ * node:dns `Resolver#setServers` takes them) or, when absent, the host's resolvers; `timeout` per
+ * query. Exists so an operator can point them at a resolver of their own (a DNSBL refuses queries
+ * that arrive through big public resolvers) and the tests at their own name server.
+ */
+export const DnsOptions = z.strictObject({
+  servers: z
+    .array(z.string().regex(HOST_PORT, "expected IP, IP:PORT or [IPv6]:PORT"))
+    .min(1)
+    .max(8)
+    .refine((l) => l.every((s) => isIP(s.replace(/^\[|\](:\d+)?$|:\d+$/g, "")) !== 0), {
+      error: "expected IP addresses, not names: the resolver is what resolves names",
+    })
+    .optional(),
+  timeout: Duration.default(5000),
+});
+export type DnsOptions = z.infer<typeof DnsOptions>;
+
+/** What the sink's sender-authentication check judges on each probe message (see ASPECTS). */
+export const SENDER_AUTH_ASPECTS = ["spf", "dkim", "dmarc", "arc", "ptr", "helo"] as const;
+export type SenderAuthAspect = (typeof SENDER_AUTH_ASPECTS)[number];
+
+/**
+ * Authentication of the operator's real outbound mail, judged on every probe message a send delivery
+ * makes the operator's MTA hand to the agent's sink: SPF, DKIM, DMARC, ARC (when present), the
+ * connecting IP's forward-confirmed reverse DNS and the HELO name. Runs on arrival, not on a timer.
+ * `require` lists the aspects whose failure fails the check; the others are reported only.
+ */
+export const SenderAuthService = z.strictObject({
+  name: z.string().regex(/^[a-z0-9][a-z0-9_.-]*$/i, "expected a name of letters, digits, '.', '_' or '-'"),
+  segments: z.array(z.string()).min(1).optional(),
+  vantagePoints: z.array(z.string()).min(1).optional(),
+  interval: Duration.optional(),
+  timeout: Duration.optional(),
+  kind: z.literal("sender-auth"),
+  require: z
+    .array(z.enum(SENDER_AUTH_ASPECTS))
+    .min(1)
+    .default([...SENDER_AUTH_ASPECTS]),
+  dns: DnsOptions.default({ timeout: 5000 }),
+});
+
+const ipAddress = z.string().refine((s) => isIP(s) !== 0, { error: "expected an IPv4 or IPv6 address" });
+const zoneName = z
+  .string()
+  .regex(/^([a-z0-9-]+\.)+[a-z0-9-]+\.?$/i, "expected a DNS zone such as zen.spamhaus.org");
+
+/**
+ * One DNS blocklist: its zone, a name for humans, what each answer (127.0.0.x) means, and where to
+ * ask for delisting (the runbook links it). An answer not in `codes` is still a listing.
+ */
+export const DnsblList = z.strictObject({
+  zone: zoneName,
+  name: z.string().min(1).max(60).optional(),
+  codes: z.record(ipAddress, z.string().min(1).max(200)).default({}),
+  delistUrl: z.url().optional(),
+});
+export type DnsblList = z.infer<typeof DnsblList>;
+
+/**
+ * The operator's outbound IPs queried against DNS blocklists. A listed address fails the check
+ * (`listed`) naming the list and the meaning of its answer. Answers are cached for their TTL (within
+ * `minCache`..`maxCache`) and queries are paced at `maxQueriesPerSecond`, whatever the interval.
+ */
+export const DnsblService = z.strictObject({
+  name: z.string().regex(/^[a-z0-9][a-z0-9_.-]*$/i, "expected a name of letters, digits, '.', '_' or '-'"),
+  segments: z.array(z.string()).min(1).optional(),
+  vantagePoints: z.array(z.string()).min(1).optional(),
+  interval: Duration.optional(),
+  timeout: Duration.optional(),
+  kind: z.literal("dnsbl"),
+  addresses: z.array(ipAddress).min(1).max(64),
+  lists: z.array(DnsblList).min(1).max(32),
+  dns: DnsOptions.default({ timeout: 5000 }),
+  maxQueriesPerSecond: z.number().positive().max(1000).default(10),
+  minCache: Duration.default(60_000),
+  maxCache: Duration.default(86_400_000),
+});
+
+/** The kinds that judge reputation, not availability: their results are never fault time. */
+export const REPUTATION_KINDS: ReadonlySet<string> = new Set(["sender-auth", "dnsbl", "role-addresses"]);
+
+/** Whether results of a check kind take part in the SLA's up/down states (7.1.2-7.1.5, 7.1.10). */
+export function countsForAvailability(kind: string): boolean {
+  return !REPUTATION_KINDS.has(kind);
+}
+
+/** Kinds whose results come from events (the sink's arrivals), never from the scheduler. */
+export const EVENT_KINDS: ReadonlySet<string> = new Set(["sender-auth"]);
