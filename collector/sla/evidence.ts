@@ -27,13 +27,20 @@ export function minutesText(minutes: number): string {
 
 const HOUR = 3_600_000;
 
-/** Share of the hours of `range` in which at least one of `times` lies (1 for an empty range). */
+/**
+ * Share of the whole hours of `range` in which at least one of `times` lies. The hour still running
+ * at the end of a month in progress is left out (its probe may not have run yet); a range shorter
+ * than an hour counts as covered when it holds any time at all.
+ */
 export function hourCoverage(times: Iterable<number>, range: { start: number; end: number }): number {
-  const hours = Math.ceil((range.end - range.start) / HOUR);
-  if (hours <= 0) return 1;
+  const hours = Math.floor((range.end - range.start) / HOUR);
   const seen = new Set<number>();
-  for (const t of times)
-    if (t >= range.start && t < range.end) seen.add(Math.floor((t - range.start) / HOUR));
+  for (const t of times) {
+    if (t < range.start || t >= range.end) continue;
+    const hour = Math.floor((t - range.start) / HOUR);
+    if (hour < hours || hours === 0) seen.add(hour);
+  }
+  if (hours === 0) return range.end > range.start && seen.size === 0 ? 0 : 1;
   return seen.size / hours;
 }
 
@@ -47,7 +54,7 @@ export function sampledEvidence(
   range: { start: number; end: number },
   what: string,
 ): Figure {
-  const hours = Math.ceil((range.end - range.start) / HOUR);
+  const hours = Math.max(1, Math.floor((range.end - range.start) / HOUR));
   const missing = Math.round((1 - coverage) * hours);
   const why = `${missing} of ${hours} h without a ${what} result: the unseen hours could hold a failure`;
   return weighEvidence(f, coverage >= 0.99 ? f.value : null, why);

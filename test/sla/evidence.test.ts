@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { computeMonth, type PeriodResult } from "../../collector/sla/engine.js";
+import { hourCoverage } from "../../collector/sla/evidence.js";
 import { computeYear } from "../../collector/sla/year.js";
 import { allSeries, DAY, DEC, HOUR, MIN, NOV, novemberInput, setup } from "./fixtures.js";
 
@@ -79,5 +80,21 @@ describe("verdicts carry evidence", () => {
     expect(y.faultFreeDays.evidence).toMatch(
       /^0 fault day\(s\) so far, \d+ day\(s\) unknown, 50 to come: the budget of 65 can still hold$/,
     );
+  });
+});
+
+describe("hourCoverage", () => {
+  const start = NOV;
+  it("counts whole hours with a result, leaving out the hour still running", () => {
+    const range = { start, end: start + 3 * HOUR + 20 * MIN };
+    expect(hourCoverage([start + 5 * MIN, start + HOUR + 1, start + 3 * HOUR + MIN], range)).toBeCloseTo(
+      2 / 3,
+      9,
+    );
+  });
+  it("a range under an hour is covered by any result, uncovered by none", () => {
+    const range = { start, end: start + 30 * MIN };
+    expect(hourCoverage([start + MIN], range)).toBe(1);
+    expect(hourCoverage([], range)).toBe(0);
   });
 });
