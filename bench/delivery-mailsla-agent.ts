@@ -1,3 +1,5 @@
+import { writeFileSync } from "node:fs";
+import { Session } from "node:inspector/promises";
 import { pino } from "pino";
 import { Registry } from "prom-client";
 import { startDeliveries, type DeliveryRunner } from "../probes/delivery/deliveries.js";
@@ -24,11 +26,15 @@ export type AgentCommand =
       burstMs: number;
     }
   | { type: "send" }
+  /** Starts the V8 CPU profiler now, or stops it and writes the profile to `file`. */
+  | { type: "profile"; action: "start" }
+  | { type: "profile"; action: "stop"; file: string }
   | { type: "stop" };
 
 /** What the agent reports: ready, each send (taken over or failed), each committed result. */
 export type AgentEvent =
   | { type: "ready" }
+  | { type: "profiled"; action: "start" | "stop" }
   | { type: "sent"; token: string }
   | { type: "send-failed"; token: string; error: string }
   | {
@@ -101,7 +107,29 @@ async function stop(): Promise<void> {
   process.disconnect(); // the loop drains and the process exits normally (--cpu-prof writes then)
 }
 
+let session: Session | undefined;
+
+/**
+ * The profiler runs only while the bench says so (the timed probes), so module loading, TLS
+ * warm-up and JIT at start do not hide what a probe costs; unlike `node --cpu-prof`, this also
+ * leaves the agent's start-up out of the profile.
+ */
+async function profile(c: Extract<AgentCommand, { type: "profile" }>): Promise<void> {
+  if (c.action === "start") {
+    session = new Session();
+    session.connect();
+    await session.post("Profiler.enable");
+    await session.post("Profiler.start");
+  } else {
+    const { profile } = await session!.post("Profiler.stop");
+    writeFileSync(c.file, JSON.stringify(profile));
+    session!.disconnect();
+  }
+  post({ type: "profiled", action: c.action });
+}
+
 process.on("message", (c: AgentCommand) => {
-  const work = c.type === "start" ? start(c) : c.type === "send" ? send() : stop();
+  const work =
+    c.type === "start" ? start(c) : c.type === "send" ? send() : c.type === "profile" ? profile(c) : stop();
   work.catch((err: unknown) => post({ type: "error", error: String((err as Error)?.stack ?? err) }));
 });

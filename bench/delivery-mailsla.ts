@@ -41,8 +41,10 @@ const SPACING_MS = Math.max(BURST_MS, DEFAULT_TUNING.burstMs) + 250;
 const TIMEOUT_MS = 20_000;
 
 /**
- * MAILSLA_BENCH_CPU_PROF=DIR: the agent runs under `node --cpu-prof` and writes its profile into DIR
- * when it exits (docs/benchmarks.md, "Where the agent's CPU goes").
+ * MAILSLA_BENCH_CPU_PROF=DIR: the agent profiles its CPU over the timed probes (V8's sampling
+ * profiler, as `node --cpu-prof` uses) and writes `mailsla-agent.cpuprofile` into DIR; summarise it
+ * with bench/cpu-profile.ts (docs/benchmarks.md, "Where the agent's CPU goes"). The profiler's own
+ * sampling thread costs CPU, so the CPU per probe of such a run is not a figure.
  */
 const PROFILE_DIR = process.env.MAILSLA_BENCH_CPU_PROF;
 
@@ -78,6 +80,7 @@ export async function runMailsla(p: PhaseContext): Promise<ToolRun> {
     const idle0 = cpuReading(agent.pid);
     await sleep(SPACING_MS); // an idle cycle: the agent in IDLE, nothing sent
     const idle = cpuDelta(idle0, cpuReading(agent.pid));
+    await profiling(agent, "start");
     const cpu0 = cpuReading(agent.pid);
     const probes: Probe[] = [];
     for (let i = 0; i < p.probes; i++) {
@@ -85,6 +88,7 @@ export async function runMailsla(p: PhaseContext): Promise<ToolRun> {
       if (probe) probes.push(probe);
     }
     const cpu = cpuDelta(cpu0, cpuReading(agent.pid));
+    await profiling(agent, "stop");
     const loop = delay.stop();
     p.log(`mailsla: ${probes.length}/${p.probes} probes witnessed and reported`);
     return { ...summary(p.probes, probes, { probes: cpu, idle }, loop), errors };
@@ -92,6 +96,14 @@ export async function runMailsla(p: PhaseContext): Promise<ToolRun> {
     await agent.stop();
     await witness.close();
   }
+}
+
+/** Starts or stops the agent's profiler when MAILSLA_BENCH_CPU_PROF asks for a profile. */
+async function profiling(agent: Agent, action: "start" | "stop"): Promise<void> {
+  if (!PROFILE_DIR) return;
+  const file = join(PROFILE_DIR, "mailsla-agent.cpuprofile");
+  agent.command(action === "start" ? { type: "profile", action } : { type: "profile", action, file });
+  await agent.next((e) => e.type === "profiled" && e.action === action, 30_000);
 }
 
 /** The forked agent: commands in, events out, its pid for /proc. */
@@ -105,9 +117,8 @@ interface Agent {
 
 function startAgent(p: PhaseContext): Agent {
   const file = fileURLToPath(new URL("./delivery-mailsla-agent.ts", import.meta.url));
-  const prof = PROFILE_DIR ? ["--cpu-prof", "--cpu-prof-dir", PROFILE_DIR] : [];
   const child: ChildProcess = fork(file, [], {
-    execArgv: ["--import", "tsx", ...prof],
+    execArgv: ["--import", "tsx"],
     stdio: ["ignore", "inherit", "inherit", "ipc"],
   });
   const events: AgentEvent[] = [];

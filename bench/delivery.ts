@@ -33,11 +33,19 @@ import {
 export const DELIVERY_PROBES = Number(process.env.MAILSLA_BENCH_PROBES ?? 20);
 
 /** The phases in the order they run: mailsla first, the yardstick of every ratio. */
-const PHASES: readonly [string, (p: PhaseContext) => Promise<ToolRun>][] = [
+const ALL_PHASES: readonly [string, (p: PhaseContext) => Promise<ToolRun>][] = [
   ["mailsla", runMailsla],
   ["check_email_delivery", runCheckEmailDelivery],
   ["mailexporter", runMailexporter],
 ];
+
+/**
+ * MAILSLA_BENCH_TOOLS=mailsla (comma-separated) runs only those phases, e.g. to profile the agent
+ * without waiting for the peers; mailsla stays first, so it is still every ratio's yardstick.
+ */
+const PHASES = ALL_PHASES.filter(
+  ([name]) => !process.env.MAILSLA_BENCH_TOOLS || process.env.MAILSLA_BENCH_TOOLS.split(",").includes(name),
+);
 
 /**
  * Starts a stack, runs every phase on it and stops it; the tools' runs in PHASES order. Exported
