@@ -60,6 +60,18 @@ export const Agent = z.strictObject({
   token: SecretRef.optional(),
   /** Where the agent keeps its durable state (in-flight probe messages, results not yet delivered). */
   stateDir: z.string().min(1).default("./var"),
+  /**
+   * How hard the agent may press on one target host (probes/net/host-limits.ts): probe hand-overs
+   * open at once, and logins per second (hand-overs with AUTH, mailbox watchers logging in), so many
+   * probe mailboxes never look like an attack. Keep `loginsPerSecond` above the steady rate of
+   * authenticated sends to one host, or sends queue until their timeout.
+   */
+  hostLimits: z
+    .strictObject({
+      connections: z.number().int().min(1).max(1024).default(8),
+      loginsPerSecond: z.number().positive().max(1000).default(20),
+    })
+    .default({ connections: 8, loginsPerSecond: 20 }),
 });
 
 /**
@@ -87,6 +99,7 @@ export const Config = z
       jitter: 0.1,
       concurrency: 8,
       stateDir: "./var",
+      hostLimits: { connections: 8, loginsPerSecond: 20 },
     }),
     sla: SlaPolicy.default({ lateNoticeCountsAs: "fault" }),
     collector: Collector.optional(),

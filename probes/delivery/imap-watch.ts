@@ -51,6 +51,8 @@ class ImapWatcher implements Watcher {
   private outageSince = 0;
   /** The watched mailbox's path as the server names it (EXISTS of Junk, while selected, is not ours). */
   private watched = "";
+  /** Aborted by stop(): a wait for a login turn or a host's back-off ends at once. */
+  private readonly stopping = new AbortController();
   private markReady: () => void = () => undefined;
   private readonly readyPromise = new Promise<void>((resolve) => (this.markReady = resolve));
 
@@ -77,6 +79,7 @@ class ImapWatcher implements Watcher {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.stopping.abort();
     this.markReady();
     this.wake.notify();
     this.client?.close();
@@ -102,7 +105,7 @@ class ImapWatcher implements Watcher {
       if (this.stopped) break;
       this.logDrop(error);
       this.failures += 1;
-      await this.wake.wait(this.reconnectDelay());
+      await this.wake.wait(Math.max(this.reconnectDelay(), this.hostBackOff(error)));
     }
   }
 
@@ -120,6 +123,19 @@ class ImapWatcher implements Watcher {
     this.deps.log.warn({ ...(err ? { err } : {}), mailbox }, what);
   }
 
+  /**
+   * `[LIMIT]` or `[UNAVAILABLE]` (RFC 5530) is the server asking clients to come back later: the
+   * whole host is paused for new logins (every watcher and hand-over of this agent on it), longer
+   * each time it repeats, and this watcher waits at least that long.
+   */
+  private hostBackOff(err: unknown): number {
+    const code = (err as { serverResponseCode?: string } | undefined)?.serverResponseCode?.toUpperCase();
+    if (!this.deps.limits || (code !== "LIMIT" && code !== "UNAVAILABLE")) return 0;
+    const ms = this.deps.limits.backOff(this.service.host, `[${code}]`);
+    this.deps.log.warn({ mailbox: this.service.name, code, ms }, "IMAP server asked to back off");
+    return ms;
+  }
+
   private reconnectDelay(): number {
     const t = this.deps.tuning;
     const max =
@@ -129,6 +145,7 @@ class ImapWatcher implements Watcher {
 
   /** One connection: log in, find Junk, SELECT, SEARCH every probe message, then watch until it drops. */
   private async session(): Promise<void> {
+    await this.deps.limits?.login(this.service.host, this.stopping.signal);
     const client = (this.client = this.newClient());
     await client.connect();
     if (this.stopped) return;
@@ -145,6 +162,7 @@ class ImapWatcher implements Watcher {
       if (this.deps.awaited() > 0) this.expect();
     }
     this.failures = 0;
+    this.deps.limits?.ok(this.service.host);
     this.markReady();
     while (!this.stopped && client.usable) {
       await this.step(client);

@@ -2,6 +2,7 @@ import type { ServiceOf } from "../../config/services.js";
 import type { Clock } from "../../contract/clock.js";
 import { classifyError, codedError, type ProbeError, type Stage } from "../../contract/errors.js";
 import type { CheckContext, Credentials } from "../kinds/kind.js";
+import type { HostLimits } from "../net/host-limits.js";
 import { openSmtpSession } from "../kinds/smtp.js";
 import { formatReply } from "../net/smtp-dialog.js";
 import type { Instant } from "./inflight.js";
@@ -28,6 +29,8 @@ export interface HandOver {
   signal?: AbortSignal | undefined;
   /** Called right before DATA: the in-flight row must exist before the message can arrive. */
   beforeData(): void;
+  /** Per-host session and login limits and the host's back-off (config `agent.hostLimits`). */
+  limits?: HostLimits | undefined;
 }
 
 /** The operator took the message over. */
@@ -56,7 +59,10 @@ export async function handOver(h: HandOver): Promise<Accepted> {
   const signal = h.signal ? AbortSignal.any([h.signal, timeout]) : timeout;
   let begun = false;
   const ctx = phaseContext(h, signal);
+  const host = h.service.host;
+  let release: (() => void) | undefined;
   try {
+    release = await ctx.phase("connect", async () => h.limits?.session(host, !!h.account, signal));
     const session = await openSmtpSession(h.service, ctx);
     const { dialog } = session;
     try {
@@ -75,13 +81,28 @@ export async function handOver(h: HandOver): Promise<Accepted> {
       const reply = formatReply(data.reply);
       const queueId = queueIdOf(reply);
       await politeQuit(dialog);
+      h.limits?.ok(host);
       return { at, reply, ...(queueId ? { queueId } : {}) };
     } finally {
       dialog.close();
     }
   } catch (err) {
-    throw new HandOverError(classifyError(err, ctx.stage()), begun);
+    const failure = classifyError(err, ctx.stage());
+    if (h.limits && asksToBackOff(failure, begun)) h.limits.backOff(host, failure.message);
+    throw new HandOverError(failure, begun);
+  } finally {
+    release?.();
   }
+}
+
+/**
+ * A 421 anywhere, or another 4xx before DATA (greeting, EHLO, AUTH, MAIL, RCPT), is the server
+ * asking senders to slow down or come back later: the host is paused for new hand-overs. A 4xx to
+ * the message itself is about that message, not the host.
+ */
+function asksToBackOff(failure: ProbeError, begun: boolean): boolean {
+  const code = failure.responseCode;
+  return code === 421 || (code !== undefined && code >= 400 && code < 500 && !begun);
 }
 
 /** A CheckContext for openSmtpSession: phases only attribute failures to stages here. */

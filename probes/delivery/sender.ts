@@ -2,6 +2,7 @@ import type { Delivery } from "../../config/delivery.js";
 import type { Config } from "../../config/schema.js";
 import type { ServiceOf } from "../../config/services.js";
 import type { Clock } from "../../contract/clock.js";
+import type { HostLimits } from "../net/host-limits.js";
 import type { Outbox } from "../state/agent-state.js";
 import type { Arrivals } from "./arrivals.js";
 import type { InFlight, Instant } from "./inflight.js";
@@ -38,6 +39,8 @@ export interface SendContext {
   sent(delivery: Delivery): void;
   /** Hands a committed result to metrics, log and listeners. */
   publish(result: DeliveryResult): void;
+  /** Per-host session and login limits and back-off (config `agent.hostLimits`). */
+  limits?: HostLimits;
 }
 
 /** Sends one probe message of a delivery; never throws for a refused or broken hand-over. */
@@ -51,6 +54,7 @@ export async function sendProbe(d: Delivery, c: SendContext): Promise<SendOutcom
     const accepted = await handOver({
       ...{ service, account, from, to, message, clock: c.clock, signal: c.signal },
       timeoutMs: d.timeout,
+      limits: c.limits,
       ehloName: service.ehloName ?? c.domain ?? `mailsla-${c.vantage}.invalid`,
       beforeData() {
         c.inflight.begin({ ...m, lossTimeoutMs: d.lossTimeout, mailbox: d.mailbox }, startedWall);

@@ -1,5 +1,6 @@
 import type { Clock } from "../../contract/clock.js";
 import type { Logger } from "../../contract/log.js";
+import type { HostLimits } from "../net/host-limits.js";
 import type { Instant } from "./inflight.js";
 import { probeHeaders } from "./message.js";
 import { receivedHops, type Hop } from "./received.js";
@@ -86,6 +87,8 @@ export interface WatcherDeps {
   awaited(): number;
   /** Reports one probe message; the verdict says whether to delete it. */
   onArrival(arrival: MailboxArrival): Verdict;
+  /** Per-host login spacing and back-off shared with the agent's other probes (`agent.hostLimits`). */
+  limits?: HostLimits;
 }
 
 /** A running watcher of one mailbox. */
