@@ -1,3 +1,4 @@
+import { DateTime } from "luxon";
 import { defaultAlertOptions } from "../../alerts/options.js";
 import type { OpenMaintenance } from "../metrics/live-state.js";
 import { showHours, showMinutes } from "../report/format.js";
@@ -85,15 +86,25 @@ export function agentsHtml(d: StatusData): string {
   );
 }
 
+/** A time of the incident's day as its clock reads ("14:20:00"), another day's in full. */
+function timeIn(ts: number, day: number, zone: string): string {
+  const t = DateTime.fromMillis(ts, { zone });
+  if (!t.hasSame(DateTime.fromMillis(day, { zone }), "day")) return when(ts, zone);
+  return `<time datetime="${esc(t.toISO() ?? "")}">${esc(t.toFormat("HH:mm:ss"))}</time>`;
+}
+
 /**
- * One service of an incident in a line: "imap connect at connect, from vp-a, vp-b, vp-c, 10:00:05 –
- * 10:03:10": the error code and stage it first failed with, the vantage points that confirmed it.
+ * One service of an incident in a line: "imap connect at connect, from vp-a, vp-b, vp-c": the
+ * error code and stage it first failed with and the vantage points that confirmed it, and its own
+ * span ("14:20:00 – 20:00:00") when it is not the incident's.
  */
-export function serviceLine(s: IncidentService, zone: string): string {
+export function serviceLine(s: IncidentService, incident: IncidentReport, zone: string): string {
   const failed = s.code === null ? "failed" : `${s.code}${s.stage ? ` at ${s.stage}` : ""}`;
   const from = s.vantagePoints.map((v) => v.vantage).join(", ");
-  const span = `${when(s.start, zone)} – ${s.end === null ? "now" : when(s.end, zone)}`;
-  return `<span class="sub"><b>${esc(s.service)}</b> ${esc(failed)}${from ? `, from ${esc(from)}` : ""}, ${span}</span>`;
+  const own = s.start !== incident.start || s.end !== incident.end;
+  const end = s.end === null ? "now" : timeIn(s.end, incident.start, zone);
+  const span = own ? `, ${timeIn(s.start, incident.start, zone)} – ${end}` : "";
+  return `<span class="sub"><b>${esc(s.service)}</b> ${esc(failed)}${from ? `, from ${esc(from)}` : ""}${span}</span>`;
 }
 
 function incidentRow(i: IncidentReport, now: number, zone: string): Row {
@@ -102,7 +113,7 @@ function incidentRow(i: IncidentReport, now: number, zone: string): Row {
   const fm = reasons ? `<span class="sub">force majeure (1.5): ${esc(reasons)}</span>` : "";
   const lasted = esc(duration((i.end ?? now) - i.start)) + (active ? '<span class="sub">so far</span>' : "");
   const weighted = `${esc(showMinutes(i.weightedMinutes))}<span class="sub">weight ${esc((i.weight * 100).toFixed(1))} %</span>`;
-  const broke = i.services.map((s) => serviceLine(s, zone)).join("") || esc("not recorded");
+  const broke = i.services.map((s) => serviceLine(s, i, zone)).join("") || esc("not recorded");
   return {
     head: `${esc(i.segment)} ${active ? badge("down", "ACTIVE") : badge("none", "ENDED")}${fm}`,
     cells: [broke, when(i.start, zone), lasted, weighted],

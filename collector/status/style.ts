@@ -43,6 +43,7 @@ tr.row-down>*{background:var(--row-down)}
 tr.row-maint>*{background:var(--row-maint)}
 td.value .v{font-size:1.15em;font-weight:650;font-variant-numeric:tabular-nums}
 .sub{display:block;font-size:.8rem;font-weight:400;color:var(--muted);margin-top:.15em}
+time{overflow-wrap:normal}
 .clause{display:inline-block;min-width:3.2em;font-variant-numeric:tabular-nums;color:var(--muted);font-weight:650}
 .badge{display:inline-block;white-space:nowrap;padding:.05em .5em;border-radius:.35em;border:1px solid var(--unk-bd);background:var(--unk-bg);color:var(--unk-fg);font-weight:700;font-size:.85em;letter-spacing:.04em}
 .b-up,.b-pass{border-color:var(--up-bd);background:var(--up-bg);color:var(--up-fg)}

@@ -67,8 +67,9 @@ describe("status page incidents", () => {
   it("names each service with its first error and the vantage points that confirmed it", () => {
     const t = text(page(input));
     expect(t).toContain("What broke");
-    expect(t).toMatch(/imap connect at connect, from a, b, 11 Nov 14:00:00 – 11 Nov 20:00:00/);
-    expect(t).toMatch(/pop3 auth at login, from a, b, 11 Nov 15:00:00 – 11 Nov 16:00:00/);
+    // imap spans the incident: no span of its own; pop3 was down for part of it: its own span
+    expect(t).toMatch(/imap connect at connect, from a, b pop3/);
+    expect(t).toMatch(/pop3 auth at login, from a, b, 15:00:00 – 16:00:00 /);
   });
 
   it("lists force majeure apart with reason and span, and the orphan as ORPHANED", () => {
