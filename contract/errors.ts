@@ -47,6 +47,8 @@ export const ERROR_CODES = {
   "helo-mismatch": "the sending server's HELO name does not resolve to its IP",
   "dns-temporary": "a DNS answer the check needs did not come (timeout or SERVFAIL): no verdict",
   listed: "an outbound IP of the operator is listed on a DNS blocklist",
+  "dnsbl-refused":
+    "a DNS blocklist refused to answer (127.255.255.x: queried through a public resolver or over its free limit): no verdict",
   "role-address-refused": "the MX refuses mail to a role address (postmaster@, abuse@) of a hosted domain",
   internal: "the probe itself failed (a bug in mailsla: please report it)",
 } as const;

@@ -6,7 +6,8 @@ import type { CheckOutcome } from "../../contract/result.js";
 import type { CheckContext, CheckKind } from "./kind.js";
 
 /** The services spoken to over SMTP: they share connection set-up and the unauthenticated attempt. */
-export type SmtpFamilyService = ServiceOf<"smtp"> | ServiceOf<"submission"> | ServiceOf<"relay">;
+export type SmtpFamilyService =
+  ServiceOf<"smtp"> | ServiceOf<"submission"> | ServiceOf<"relay"> | ServiceOf<"role-addresses">;
 
 /** An SMTP session ready for commands: TLS as configured, EHLO answered (after TLS when TLS was started). */
 export interface SmtpSession {
