@@ -62,7 +62,8 @@ export async function handOver(h: HandOver): Promise<Accepted> {
   const host = h.service.host;
   let release: (() => void) | undefined;
   try {
-    release = await ctx.phase("connect", async () => h.limits?.session(host, !!h.account, signal));
+    // not through ctx.phase: its own abort answer would hide which limit held the hand-over
+    release = await h.limits?.session(host, !!h.account, signal);
     const session = await openSmtpSession(h.service, ctx);
     const { dialog } = session;
     try {

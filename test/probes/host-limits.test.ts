@@ -72,3 +72,25 @@ describe("HostLimits", () => {
     await expect(l.session("mx", false)).resolves.toBeTypeOf("function");
   });
 });
+
+describe("a hand-over held by the limits", () => {
+  it("fails as a timeout at connect whose message carries the server's words, without connecting", async () => {
+    const { handOver, HandOverError } = await import("../../probes/delivery/send.js");
+    const { systemClock } = await import("../../contract/clock.js");
+    const limits = new HostLimits({ connections: 8, loginsPerSecond: 20 });
+    limits.backOff("mx.invalid", "421 4.7.0 mx.invalid: too many connections");
+    const service = { kind: "smtp", name: "mx", host: "mx.invalid", port: 25, tls: { mode: "none" } };
+    const attempt = handOver({
+      service: service as Parameters<typeof handOver>[0]["service"],
+      ...{ from: "a@b.test", to: "c@d.test", message: "x\r\n", clock: systemClock, ehloName: "t.test" },
+      timeoutMs: 50,
+      beforeData: () => undefined,
+      limits,
+    });
+    const err = await attempt.catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(HandOverError);
+    const failure = (err as InstanceType<typeof HandOverError>).failure;
+    expect(failure).toMatchObject({ code: "timeout", stage: "connect" });
+    expect(failure.message).toContain("mx.invalid asked us to back off (421 4.7.0");
+  });
+});
