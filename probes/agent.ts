@@ -118,7 +118,10 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
     state.outbox.add("check", result);
     for (const sink of opts.sinks ?? []) sink(result);
   }
-  const onSinkMessage = senderAuthAtSink({ services, deps, timeoutMs: config.agent.timeout, record, log });
+  const onSinkMessage = senderAuthAtSink({
+    ...{ services, deps, timeoutMs: config.agent.timeout },
+    ...{ record, log, registry },
+  });
 
   const deliveries =
     deliveriesFor(config.deliveries, vantage).length > 0

@@ -1,9 +1,11 @@
+import type { Registry } from "prom-client";
 import type { ServiceConfig, ServiceOf } from "../../config/services.js";
 import type { Logger } from "../../contract/log.js";
 import type { ProbeResult } from "../../contract/result.js";
 import type { SinkReceived } from "../delivery/sink.js";
 import { runCheck, type RunDeps } from "../run-check.js";
 import { hygieneDns, type HygieneDns } from "./dns.js";
+import { senderAuthMetrics } from "./metrics.js";
 import { senderAuthCheck } from "./sender-auth.js";
 
 /**
@@ -21,6 +23,8 @@ export interface AtSinkOptions {
   /** Where a result goes: the agent's metrics, result log and outbox, as for scheduled checks. */
   record(result: ProbeResult): void;
   log: Logger;
+  /** The agent's registry, for the per-aspect metrics (probes/hygiene/metrics.ts). */
+  registry?: Registry;
 }
 
 /** The sink's onMessage handler, or undefined when this vantage point has no sender-auth service. */
@@ -29,9 +33,10 @@ export function senderAuthAtSink(o: AtSinkOptions): ((m: SinkReceived) => void) 
   if (services.length === 0) return undefined;
   const dnsOf = new Map<string, HygieneDns>(services.map((s) => [s.name, hygieneDns(s.dns)]));
   const mta = o.deps.ehloName;
+  const metrics = o.registry ? senderAuthMetrics(o.registry, o.deps.vantage) : undefined;
   return (m) => {
     for (const service of services) {
-      const kinds = new Map([["sender-auth", senderAuthCheck(m, dnsOf.get(service.name)!, mta)]]);
+      const kinds = new Map([["sender-auth", senderAuthCheck(m, dnsOf.get(service.name)!, mta, metrics)]]);
       runCheck(service, service.timeout ?? o.timeoutMs, { ...o.deps, kinds })
         .then(o.record)
         .catch((err: unknown) => o.log.error({ err, service: service.name }, "sender-auth result lost"));

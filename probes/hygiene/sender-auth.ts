@@ -6,6 +6,7 @@ import type { CheckOutcome } from "../../contract/result.js";
 import type { CheckContext, CheckKind } from "../kinds/kind.js";
 import type { HygieneDns } from "./dns.js";
 import { forwardConfirmed, heloVerdict } from "./fcrdns.js";
+import type { SenderAuthMetrics } from "./metrics.js";
 
 /**
  * Authentication of the operator's real outbound mail, judged on each probe message the operator's
@@ -111,11 +112,17 @@ export async function judgeMessage(
  * The check kind of one sink message: `run` judges that message for a `sender-auth` service. A DNS
  * answer that did not come (temperror) fails with `dns-temporary` rather than a verdict.
  */
-export function senderAuthCheck(msg: SinkMessage, dns: HygieneDns, mta: string): CheckKind<"sender-auth"> {
+export function senderAuthCheck(
+  msg: SinkMessage,
+  dns: HygieneDns,
+  mta: string,
+  metrics?: SenderAuthMetrics,
+): CheckKind<"sender-auth"> {
   return {
     kind: "sender-auth",
     async run(service: ServiceOf<"sender-auth">, ctx): Promise<CheckOutcome> {
       const { results, comments } = await judgeMessage(msg, dns, ctx, mta);
+      metrics?.observe(service.name, (a) => FAILING[a].has(results[a]) || TEMPORARY.has(results[a]));
       const summary = Object.entries(results)
         .map(([k, v]) => `${k}=${v}`)
         .join(" ");
