@@ -182,10 +182,11 @@ describe("arrival detection without the burst", () => {
     }
   }
 
-  it("IMAP IDLE as a wake-up: Dovecot pushes ~0.5 s late; the bound is the time since the last NOOP", async () => {
+  it("IMAP IDLE as a wake-up: Dovecot pushes within a second; the bound is the time since the last NOOP", async () => {
     const r = await alone("b", "in-idle", { burst: false });
     expect(r.detection).toBe("imap-idle");
-    expect(r.delaySeconds).toBeGreaterThan(0.3);
+    // Dovecot usually pushes ~0.5 s after delivery, at once when IDLE is re-entered after the message
+    // landed: either way within a second, and the bound must cover the whole delay (below).
     expect(r.delaySeconds).toBeLessThan(1);
     // no push delay is assumed: the message may have arrived any time after the last NOOP, which
     // mode auto sends at the delivery's poll interval (5 s) while the message is awaited
