@@ -8,7 +8,13 @@ import { Duration } from "./duration.js";
  * their results out of fault time (collector/sla/timeline.ts reads {@link countsForAvailability}).
  */
 
-const HOST_PORT = /^(\[[0-9a-f:.]+\]|[^\s:[\]]+)(:\d{1,5})?$/i;
+/** The IP of a resolver written as `IP`, `IPv4:PORT` or `[IPv6]:PORT`; undefined for anything else. */
+function resolverIp(s: string): string | undefined {
+  if (isIP(s)) return s;
+  const m = /^\[([0-9a-f:.]+)\](?::(\d{1,5}))?$/i.exec(s) ?? /^([0-9.]+):(\d{1,5})$/.exec(s);
+  if (!m || (m[2] !== undefined && (Number(m[2]) < 1 || Number(m[2]) > 65535))) return undefined;
+  return isIP(m[1]!) ? m[1] : undefined;
+}
 
 /**
  * Where the hygiene checks send their DNS queries: `servers` (`IP`, `IP:PORT` or `[IPv6]:PORT`, as
@@ -18,12 +24,14 @@ const HOST_PORT = /^(\[[0-9a-f:.]+\]|[^\s:[\]]+)(:\d{1,5})?$/i;
  */
 export const DnsOptions = z.strictObject({
   servers: z
-    .array(z.string().regex(HOST_PORT, "expected IP, IP:PORT or [IPv6]:PORT"))
+    .array(
+      z.string().refine((v) => resolverIp(v) !== undefined, {
+        error:
+          "expected an IP address, IPv4:PORT or [IPv6]:PORT (not a name: the resolver is what resolves names)",
+      }),
+    )
     .min(1)
     .max(8)
-    .refine((l) => l.every((s) => isIP(s.replace(/^\[|\](:\d+)?$|:\d+$/g, "")) !== 0), {
-      error: "expected IP addresses, not names: the resolver is what resolves names",
-    })
     .optional(),
   timeout: Duration.default(5000),
 });

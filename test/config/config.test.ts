@@ -66,6 +66,9 @@ describe("a valid configuration", () => {
         "imap",
         "pop3",
         "webmail",
+        "sender-auth",
+        "dnsbl",
+        "role-addresses",
       ]);
       expect(c.deliveries?.map((d) => d.direction)).toEqual(["send", "receive", "roundtrip"]);
       expect(Object.keys(c.collector?.agentTokens ?? {})).toEqual(["beijing-1", "shanghai-1", "guangzhou-1"]);
