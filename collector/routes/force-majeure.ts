@@ -4,7 +4,7 @@ import { z } from "zod";
 import { MAX_TIME_MS, SafeText } from "../../contract/text.js";
 import type { CollectorStore } from "../store/index.js";
 import { Errors } from "../errors.js";
-import { Time, type KnownNames } from "./maintenance.js";
+import { boundedSpan, scopeFields, Time, type KnownNames } from "./spans.js";
 import { parseOr400 } from "./validate.js";
 
 /**
@@ -17,28 +17,19 @@ import { parseOr400 } from "./validate.js";
  */
 
 function declaration(names: KnownNames | undefined, now: number, maxWindowMs: number) {
-  const known = (list: readonly string[] | undefined, what: string) =>
-    z
-      .string()
-      .min(1)
-      .refine((n) => list === undefined || list.includes(n), { error: `unknown ${what}` });
-  return z
-    .strictObject({
-      start: Time,
-      end: Time,
-      segments: z.array(known(names?.segments, "segment")).min(1).max(1000).optional(),
-      services: z.array(known(names?.services, "service")).min(1).max(1000).optional(),
-      reason: z.string().trim().min(1, "force majeure needs a reason (1.5)").pipe(SafeText(2000)),
-    })
-    .refine((d) => d.end > d.start, { error: "a force majeure span must end after it starts", path: ["end"] })
-    .refine((d) => d.end - d.start <= maxWindowMs, {
-      error: `longer than ${Math.round(maxWindowMs / 3_600_000)} h (collector.limits.maxWindow): declare one span per event`,
-      path: ["end"],
-    })
-    .refine((d) => d.start <= now, {
+  const fields = z.strictObject({
+    start: Time,
+    end: Time,
+    ...scopeFields(names),
+    reason: z.string().trim().min(1, "force majeure needs a reason (1.5)").pipe(SafeText(2000)),
+  });
+  return boundedSpan(fields, "a force majeure span", maxWindowMs, "declare one span per event").refine(
+    (d) => d.start <= now,
+    {
       error: "in the future: force majeure excuses what happened; declare it once the event has begun",
       path: ["start"],
-    });
+    },
+  );
 }
 
 const Range = z.strictObject({

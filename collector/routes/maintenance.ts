@@ -2,10 +2,11 @@ import { randomUUID } from "node:crypto";
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import { RULES } from "../../contract/indicators.js";
-import { MAX_TIME_MS, MIN_TIME_MS, SafeText } from "../../contract/text.js";
+import { MAX_TIME_MS, SafeText } from "../../contract/text.js";
 import type { CollectorStore } from "../store/index.js";
 import type { StoredWindow } from "../store/maintenance.js";
 import { Errors } from "../errors.js";
+import { boundedSpan, scopeFields, Time, type KnownNames } from "./spans.js";
 import { parseOr400 } from "./validate.js";
 
 /**
@@ -14,48 +15,21 @@ import { parseOr400 } from "./validate.js";
  * 6.1.6's 24 hours, so the operator learns of a late announcement before the month's report does.
  */
 
-/**
- * Unix ms, or an ISO 8601 date-time with an offset or Z, between 2000 and 2200: inside the JavaScript
- * date range and the calendar the report can print, so no time is ever "Invalid DateTime".
- */
-export const Time = z
-  .union([z.number().int(), z.iso.datetime({ offset: true }).transform(Date.parse)], {
-    error: "expected Unix ms or an ISO 8601 time with a zone",
-  })
-  .pipe(
-    z
-      .number()
-      .min(MIN_TIME_MS, { error: "before 2000-01-01" })
-      .max(MAX_TIME_MS, { error: "after 2200-01-01" }),
-  );
-
-/** The names a declaration may refer to (the configuration's), when known. */
-export interface KnownNames {
-  segments: readonly string[];
-  services: readonly string[];
-}
-
 function declaration(names: KnownNames | undefined, now: number, maxWindowMs: number) {
-  const known = (list: readonly string[] | undefined, what: string) =>
-    z
-      .string()
-      .min(1)
-      .refine((n) => list === undefined || list.includes(n), { error: `unknown ${what}` });
-  return z
-    .strictObject({
-      start: Time,
-      end: Time,
-      /** When customers were told; now when absent. Never in the future. */
-      announcedAt: Time.optional(),
-      segments: z.array(known(names?.segments, "segment")).min(1).optional(),
-      services: z.array(known(names?.services, "service")).min(1).optional(),
-      description: SafeText(2000).optional(),
-    })
-    .refine((d) => d.end > d.start, { error: "a maintenance window must end after it starts", path: ["end"] })
-    .refine((d) => d.end - d.start <= maxWindowMs, {
-      error: `longer than ${Math.round(maxWindowMs / 3_600_000)} h (collector.limits.maxWindow): declare one window per planned interruption`,
-      path: ["end"],
-    })
+  const fields = z.strictObject({
+    start: Time,
+    end: Time,
+    /** When customers were told; now when absent. Never in the future. */
+    announcedAt: Time.optional(),
+    ...scopeFields(names),
+    description: SafeText(2000).optional(),
+  });
+  return boundedSpan(
+    fields,
+    "a maintenance window",
+    maxWindowMs,
+    "declare one window per planned interruption",
+  )
     .refine((d) => d.announcedAt === undefined || d.announcedAt <= d.end, {
       error: "after the window's end: an announcement must come before the work is over",
       path: ["announcedAt"],
