@@ -3,9 +3,10 @@ import type { Registry } from "prom-client";
 import type { Config } from "../config/schema.js";
 import type { ServiceConfig } from "../config/services.js";
 import { systemClock, type Clock } from "../contract/clock.js";
-import { EVENT_KINDS } from "../config/hygiene.js";
+import { countsForAvailability, EVENT_KINDS } from "../config/hygiene.js";
 import { KINDS } from "./kinds/index.js";
 import { senderAuthAtSink } from "./hygiene/at-sink.js";
+import { hygieneCheckMetrics } from "./hygiene/check-metrics.js";
 import type { Credentials } from "./kinds/kind.js";
 import type { Logger } from "../contract/log.js";
 import { createAgentMetrics, createProcessRegistry } from "./metrics.js";
@@ -86,7 +87,11 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
   const registry = createProcessRegistry("mailsla_agent_");
   const statePath = opts.statePath ?? join(config.agent.stateDir, `agent-${vantage}.sqlite`);
   const state = openAgentState(statePath, () => clock.now());
-  const metrics = createAgentMetrics(registry, services, vantage);
+  // sender-hygiene results are reputation: kept off the metrics the availability rules read
+  const available = services.filter((s) => countsForAvailability(s.kind));
+  const metrics = createAgentMetrics(registry, available, vantage);
+  const reputation = services.filter((s) => !countsForAvailability(s.kind));
+  const hygieneMetrics = hygieneCheckMetrics(registry, reputation, vantage);
   outboxMetrics(registry, state, () => clock.now());
   const deps = runDeps(config, vantage, clock, opts.kinds);
   const results = new ResultLog(log, config.thresholds.consecutiveFailures);
@@ -113,7 +118,7 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
     onError: (err) => log.error({ err }, "a result could not be handed on"),
   });
   function record(result: ProbeResult): void {
-    metrics.observe(result);
+    (countsForAvailability(result.kind) ? metrics : hygieneMetrics).observe(result);
     results.check(result);
     state.outbox.add("check", result);
     for (const sink of opts.sinks ?? []) sink(result);
@@ -175,7 +180,7 @@ function startPusherIfConfigured(
 ): { pusher?: Pusher; stop(): Promise<void> } {
   const token = config.agent.token ?? config.collector?.agentTokens[vantage];
   if (config.collector && token) {
-    const pusher = startPusher({ state, url: config.collector.url, token, log, clock });
+    const pusher = startPusher({ state, url: config.collector.urls, token, log, clock });
     return { pusher, stop: () => pusher.stop() };
   }
   if (config.collector)

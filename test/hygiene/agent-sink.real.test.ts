@@ -14,6 +14,7 @@ import type { ProbeResult } from "../../contract/result.js";
 import { startAgent, type Agent } from "../../probes/agent.js";
 import { newToken } from "../../probes/delivery/message.js";
 import { exportPasswords, stackConfig } from "../delivery/harness.js";
+import { promtoolCheckMetrics } from "../helpers/tools.js";
 import { startDnsServer, type DnsServer } from "../stack/dns.js";
 import { startMailStack, type MailStack } from "../stack/mail-stack.js";
 import { sleep, waitFor } from "../stack/proc.js";
@@ -76,8 +77,11 @@ describe("sender-auth in the agent", () => {
     expect(r.details).toMatchObject({ spf: "pass", ptr: "pass", helo: "pass", dkim: "none", dmarc: "none" });
     const metrics = await (await fetch(`${agent.url}/metrics`)).text();
     expect(metrics).toContain(
-      'mailsla_check_success{service="outbound-auth",kind="sender-auth",vantage="a"} 1',
+      'mailsla_hygiene_check_success{service="outbound-auth",kind="sender-auth",vantage="a"} 1',
     );
+    expect(promtoolCheckMetrics(metrics).output).toBe("");
+    // reputation, not availability: off the metrics the down and stale rules read
+    expect(metrics).not.toMatch(/mailsla_check_\w+\{[^}]*service="outbound-auth"/);
     expect(metrics).toContain('mailsla_sender_auth_pass{service="outbound-auth",vantage="a",aspect="spf"} 1');
     expect(metrics).toContain(
       'mailsla_sender_auth_pass{service="outbound-auth",vantage="a",aspect="dkim"} 0',
