@@ -34,6 +34,11 @@ declare module "mailauth" {
         };
     arc: false | { status: AuthStatus; i?: number; info?: string };
   }
+  /** Seals a message with an ARC set (used by the tests to make a chain the check verifies). */
+  export function sealMessage(
+    input: Buffer | string,
+    seal: { signingDomain: string; selector: string; privateKey: string; authResults: string; cv: string },
+  ): Promise<Buffer>;
   export function authenticate(
     input: Buffer | string,
     opts: AuthenticateOptions,

@@ -4,6 +4,8 @@
  * a real name server (Knot) holding SPF, DKIM, DMARC and PTR records. Healthy, each aspect passes;
  * each injected fault fails the check with its own code.
  */
+import { generateKeyPairSync } from "node:crypto";
+import { sealMessage } from "mailauth";
 import nodemailer from "nodemailer";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SenderAuthService } from "../../config/hygiene.js";
@@ -18,6 +20,40 @@ import { startDkimSigner, type DkimSigner } from "../stack/opendkim.js";
 import { waitFor } from "../stack/proc.js";
 
 const SPF = "v=spf1 ip4:127.0.0.1 -all";
+
+/** The key of the ARC sets the tests seal (as a forwarder before the operator would). */
+const ARC_KEY = (() => {
+  const { privateKey, publicKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
+  const der = publicKey.export({ type: "spki", format: "der" });
+  return {
+    pem: privateKey.export({ type: "pkcs8", format: "pem" }).toString(),
+    record: `v=DKIM1; k=rsa; p=${der.toString("base64")}`,
+  };
+})();
+
+/** A message from probe1 with an ARC set (i=1, cv=none) sealed by probe.test. */
+async function arcSealed(to: string): Promise<Buffer> {
+  const message = Buffer.from(
+    [
+      `From: ${stack.users.probe1.user}`,
+      `To: ${to}`,
+      "Subject: sealed",
+      `Date: ${new Date().toUTCString()}`,
+      `Message-ID: <${Date.now()}.arc@probe.test>`,
+      "",
+      "forwarded with an ARC set",
+      "",
+    ].join("\r\n"),
+  );
+  const seal = await sealMessage(message, {
+    signingDomain: "probe.test",
+    selector: "arc",
+    privateKey: ARC_KEY.pem,
+    authResults: "mx.forwarder.test; spf=pass smtp.mailfrom=probe.test",
+    cv: "none",
+  });
+  return Buffer.concat([seal, message]);
+}
 const PTR_NAME = "1.0.0.127.in-addr.arpa";
 let stack: MailStack;
 let dns: DnsServer;
@@ -34,6 +70,7 @@ beforeAll(async () => {
       { name: "probe.test", type: "TXT", value: SPF },
       { name: "mailsla._domainkey.probe.test", type: "TXT", value: signer.dnsRecord },
       { name: "_dmarc.probe.test", type: "TXT", value: "v=DMARC1; p=reject" },
+      { name: "arc._domainkey.probe.test", type: "TXT", value: ARC_KEY.record },
       { name: "mx.probe.test", type: "A", value: "127.0.0.1" },
       { name: "elsewhere.probe.test", type: "A", value: "127.0.0.9" },
     ],
@@ -66,8 +103,13 @@ afterAll(async () => {
   await Promise.allSettled([sink?.close(), stack?.stop(), dns?.stop(), signer?.stop()]);
 });
 
-/** Submits one message as probe1 to a new sink token and resolves with the sink's judgement. */
-async function judged(opts: { from?: string } = {}): Promise<ProbeResult> {
+/**
+ * Submits one message as probe1 to a new sink token and resolves with the sink's judgement; `raw`
+ * builds the message itself (for one carrying an ARC set sealed beforehand).
+ */
+async function judged(
+  opts: { from?: string; raw?: (to: string) => Promise<Buffer> } = {},
+): Promise<ProbeResult> {
   const token = newToken();
   const before = results.length;
   const transport = nodemailer.createTransport({
@@ -78,8 +120,10 @@ async function judged(opts: { from?: string } = {}): Promise<ProbeResult> {
     tls: { ca: [stack.caPem], servername: stack.hostname },
   });
   try {
+    const to = `${token}@${stack.foreignDomain}`;
     await transport.sendMail({
-      envelope: { from: stack.users.probe1.user, to: `${token}@${stack.foreignDomain}` },
+      ...(opts.raw ? { raw: await opts.raw(to) } : {}),
+      envelope: { from: stack.users.probe1.user, to },
       from: opts.from ?? stack.users.probe1.user,
       to: `${token}@${stack.foreignDomain}`,
       subject: `sender-auth ${token}`,
@@ -141,6 +185,20 @@ describe("sender authentication at the sink (Postfix + OpenDKIM + Knot)", () => 
       expect((await judged()).error).toMatchObject({ code: "ptr-mismatch", stage: "ptr" });
     } finally {
       await dns.set(PTR_NAME, "PTR", ["mx.probe.test."]);
+    }
+  });
+
+  it("verifies an ARC set when the message carries one: arc-fail when its key does not verify", async () => {
+    const ok = await judged({ raw: arcSealed });
+    expect(ok.error, JSON.stringify(ok.error)).toBeUndefined();
+    expect(ok.details).toMatchObject({ arc: "pass", dkim: "pass" });
+    await dns.set("arc._domainkey.probe.test", "TXT", [signer.wrongDnsRecord]);
+    try {
+      const r = await judged({ raw: arcSealed });
+      expect(r.error).toMatchObject({ code: "arc-fail", stage: "arc" });
+      expect(r.error?.message).toMatch(/spf=pass dkim=pass dmarc=pass arc=fail/);
+    } finally {
+      await dns.set("arc._domainkey.probe.test", "TXT", [ARC_KEY.record]);
     }
   });
 
