@@ -69,8 +69,11 @@ export type CollectorLimits = z.infer<typeof CollectorLimits>;
 export const Collector = z
   .strictObject({
     listen: HostPort.default("127.0.0.1:9470"),
-    /** What agents push to (a reverse proxy's https:// URL in production). */
-    url: HttpUrl.optional(),
+    /**
+     * What agents push to (a reverse proxy's https:// URL in production), or a list of collector
+     * URLs: the agent fails over to the next one when a push fails (several replicas, or a standby).
+     */
+    url: z.union([HttpUrl, z.array(HttpUrl).min(1).max(16)]).optional(),
     /** The directory of the SQLite ledger (collector.sqlite). */
     dataDir: z.string().min(1).default("./var/collector"),
     /**
@@ -93,7 +96,11 @@ export const Collector = z
     limits: CollectorLimits.default(CollectorLimits.parse({})),
   })
   .superRefine((c, ctx) => distinctTokens(c.agentTokens, c.adminToken, ctx))
-  .transform((c) => ({ ...c, url: c.url ?? `http://${c.listen}` }));
+  .transform((c) => {
+    const urls = c.url === undefined ? [`http://${c.listen}`] : typeof c.url === "string" ? [c.url] : c.url;
+    /** `url` is the first (preferred) collector; `urls` all of them, in the order agents try them. */
+    return { ...c, url: urls[0]!, urls };
+  });
 export type Collector = z.infer<typeof Collector>;
 
 /** Two agents sharing a token could push as each other, and the admin token must grant nothing else. */

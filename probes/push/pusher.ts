@@ -18,8 +18,12 @@ import { retryDelay } from "../../contract/backoff.js";
 /** Options of {@link startPusher}. */
 export interface PusherOptions {
   state: AgentState;
-  /** The collector's base URL (config `collector.url`). */
-  url: string;
+  /**
+   * The collector's base URL (config `collector.url`), or several: a push that fails (network, 5xx,
+   * 401/404) is tried on the next one at once, and the pusher backs off only when every URL has
+   * failed in a row; it stays with the one that answers.
+   */
+  url: string | readonly string[];
   /** This agent's token: it identifies the vantage point. */
   token: Secret | string;
   log: Pick<Logger, "info" | "warn" | "error"> & Partial<Pick<Logger, "debug">>;
@@ -68,7 +72,11 @@ interface Waiter {
 class PushLoop {
   readonly stats: PusherStats = { acknowledged: 0, duplicates: 0, quarantined: 0, failures: 0 };
   readonly running: Promise<void>;
-  private readonly endpoint: string;
+  private readonly endpoints: string[];
+  /** Index of the collector URL in use. */
+  private current = 0;
+  /** Collector URLs that failed in a row since the last answer. */
+  private streak = 0;
   private readonly token: string;
   private readonly dead: DeadLetters;
   private readonly waiters: Waiter[] = [];
@@ -83,7 +91,9 @@ class PushLoop {
   private abort?: AbortController;
 
   constructor(private readonly opts: PusherOptions) {
-    this.endpoint = `${opts.url.replace(/\/+$/, "")}/api/v1/ingest`;
+    const urls = typeof opts.url === "string" ? [opts.url] : [...opts.url];
+    if (urls.length === 0) throw new Error("pusher: no collector URL");
+    this.endpoints = urls.map((u) => `${u.replace(/\/+$/, "")}/api/v1/ingest`);
     this.token = typeof opts.token === "string" ? opts.token : opts.token.reveal();
     this.dead = new DeadLetters(opts.state);
     this.limit = opts.batchSize ?? 500;
@@ -101,7 +111,7 @@ class PushLoop {
       this.abort = new AbortController();
       const timeout = AbortSignal.timeout(this.opts.requestTimeout ?? 30_000);
       const sent = await sendBatch(
-        this.endpoint,
+        this.endpoints[this.current]!,
         this.token,
         batch,
         AbortSignal.any([this.abort.signal, timeout]),
@@ -117,7 +127,7 @@ class PushLoop {
       }
       this.apply(sent.verdict, batch, sent.duplicates);
       this.settle();
-      if (sent.verdict.kind === "retry") await this.backOff(sent.verdict);
+      if (sent.verdict.kind === "retry") await this.failOver(sent.verdict);
       else this.reached();
     }
   }
@@ -151,6 +161,28 @@ class PushLoop {
     this.isolateLeft = 0; // found it; another bad record in the rest makes the next batch isolate again
   }
 
+  /**
+   * After a failed push: the next collector URL at once while some have not been tried in this
+   * streak of failures, the usual backoff once every one has failed.
+   */
+  private async failOver(v: Extract<Verdict, { kind: "retry" }>): Promise<void> {
+    if (this.endpoints.length > 1) {
+      const from = this.endpoints[this.current]!;
+      this.current = (this.current + 1) % this.endpoints.length;
+      this.streak++;
+      this.opts.log.warn(
+        { from, to: this.endpoints[this.current], reason: v.reason },
+        "collector push failed: trying the next collector URL",
+      );
+      if (this.streak < this.endpoints.length) {
+        this.stats.failures++;
+        return;
+      }
+      this.streak = 0;
+    }
+    await this.backOff(v);
+  }
+
   private async backOff(v: Extract<Verdict, { kind: "retry" }>): Promise<void> {
     this.failures++;
     this.stats.failures++;
@@ -178,6 +210,7 @@ class PushLoop {
 
   /** A batch got through: ends a backlog (logged once, with what is still to push). */
   private reached(): void {
+    this.streak = 0;
     if (this.failures > 0) {
       const fields = { failures: this.failures, pending: this.opts.state.outbox.size() };
       this.opts.log.info(fields, "collector reachable again: pushing the backlog");

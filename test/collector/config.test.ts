@@ -24,6 +24,19 @@ describe("collector configuration", () => {
     expect(parseConfigText(noCollector).collector).toBeUndefined();
   });
 
+  it("takes a list of collector URLs for agents to fail over between", () => {
+    const list = yaml.replace(
+      'listen: "127.0.0.1:9999"',
+      'listen: "127.0.0.1:9999"\n  url: [https://c1.example.net, "https://c2.example.net:8443"]',
+    );
+    expect(parseConfigText(list).collector).toMatchObject({
+      url: "https://c1.example.net",
+      urls: ["https://c1.example.net", "https://c2.example.net:8443"],
+    });
+    expect(configErrorOf(list.replace("https://c2", "ftp://c2"))).toContain("collector.url[1]");
+    expect(parseConfigText(yaml).collector).toMatchObject({ urls: ["http://127.0.0.1:9999"] });
+  });
+
   it("reads the influx section with durations", () => {
     const c = parseConfigText(
       collectorConfigYaml({ listen: "127.0.0.1:1", dataDir: "/tmp/x", influxUrl: "http://127.0.0.1:8086" }),

@@ -314,3 +314,43 @@ describe("pusher against a peer that resets oversized bodies", () => {
     );
   });
 });
+
+describe("pusher with a list of collector URLs", () => {
+  it("fails over to the next collector at once, and back when the one in use goes away", async () => {
+    const lease: PortLease = await allocatePorts(2);
+    const file = join(tempDir(), "collector.sqlite");
+    const a = new CollectorOnPort(lease.ports[0]!, file);
+    const b = new CollectorOnPort(lease.ports[1]!, file); // replicas on one ledger
+    const state = openAgentState(join(tempDir("mailsla-agent-"), "agent.sqlite"));
+    cleanup.push(
+      () => lease.release(),
+      () => a.stop(),
+      () => b.stop(),
+      () => state.close(),
+    );
+    await b.start(); // a is down
+    const { log, lines } = captureLog();
+    // Backoff of a minute: only an immediate failover can deliver within the deadlines below.
+    const p = startPusher({
+      state,
+      url: [a.url, b.url],
+      token: TOKENS.a,
+      log,
+      minRetryDelay: 60_000,
+      maxRetryDelay: 60_000,
+      pollInterval: 20,
+    });
+    cleanup.push(() => p.stop());
+    for (const r of resultSeries("a", 40)) state.outbox.add("check", r);
+    await within(3000, p.flush());
+    expect(b.counts().checks).toBe(40);
+    expect(lines.some((l) => l.msg === "collector push failed: trying the next collector URL")).toBe(true);
+
+    await b.stop();
+    await a.start();
+    for (const r of resultSeries("a", 30, T0 + 3_600_000)) state.outbox.add("check", r);
+    await within(3000, p.flush());
+    expect(a.counts().checks).toBe(70); // one ledger: every result stored once
+    expect(p.stats).toMatchObject({ acknowledged: 70, quarantined: 0 });
+  });
+});
