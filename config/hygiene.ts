@@ -73,30 +73,52 @@ const zoneName = z
 export const DnsblList = z.strictObject({
   zone: zoneName,
   name: z.string().min(1).max(60).optional(),
+  /** What the list holds: IP addresses (Spamhaus ZEN, SpamCop) or domains (Spamhaus DBL, URIBL, SURBL). */
+  target: z.enum(["ip", "domain"]).default("ip"),
   codes: z.record(ipAddress, z.string().min(1).max(200)).default({}),
+  /** Answers that mean "query refused" besides 127.255.255.x (URIBL answers 127.0.0.1). */
+  refused: z.array(ipAddress).max(10).default([]),
   delistUrl: z.url().optional(),
 });
 export type DnsblList = z.infer<typeof DnsblList>;
 
 /**
- * The operator's outbound IPs queried against DNS blocklists. A listed address fails the check
+ * The operator's outbound IPs and sending domains queried against DNS blocklists (each list holds
+ * one or the other: `target`). A listed address or domain fails the check
  * (`listed`) naming the list and the meaning of its answer. Answers are cached for their TTL (within
  * `minCache`..`maxCache`) and queries are paced at `maxQueriesPerSecond`, whatever the interval.
  */
-export const DnsblService = z.strictObject({
-  name: z.string().regex(/^[a-z0-9][a-z0-9_.-]*$/i, "expected a name of letters, digits, '.', '_' or '-'"),
-  segments: z.array(z.string()).min(1).optional(),
-  vantagePoints: z.array(z.string()).min(1).optional(),
-  interval: Duration.optional(),
-  timeout: Duration.optional(),
-  kind: z.literal("dnsbl"),
-  addresses: z.array(ipAddress).min(1).max(64),
-  lists: z.array(DnsblList).min(1).max(32),
-  dns: DnsOptions.default({ timeout: 5000 }),
-  maxQueriesPerSecond: z.number().positive().max(1000).default(10),
-  minCache: Duration.default(60_000),
-  maxCache: Duration.default(86_400_000),
-});
+export const DnsblService = z
+  .strictObject({
+    name: z.string().regex(/^[a-z0-9][a-z0-9_.-]*$/i, "expected a name of letters, digits, '.', '_' or '-'"),
+    segments: z.array(z.string()).min(1).optional(),
+    vantagePoints: z.array(z.string()).min(1).optional(),
+    interval: Duration.optional(),
+    timeout: Duration.optional(),
+    kind: z.literal("dnsbl"),
+    addresses: z.array(ipAddress).max(64).default([]),
+    /** The operator's sending domains, for the lists of `target: domain`. */
+    domains: z
+      .array(z.string().regex(/^([a-z0-9-]+\.)+[a-z0-9-]+$/i, "expected a domain name"))
+      .max(64)
+      .default([]),
+    lists: z.array(DnsblList).min(1).max(32),
+    dns: DnsOptions.default({ timeout: 5000 }),
+    maxQueriesPerSecond: z.number().positive().max(1000).default(10),
+    minCache: Duration.default(60_000),
+    maxCache: Duration.default(86_400_000),
+  })
+  .superRefine((s, ctx) => {
+    for (const [i, l] of s.lists.entries()) {
+      const what = l.target === "ip" ? "addresses" : "domains";
+      if (s[what].length === 0)
+        ctx.addIssue({
+          code: "custom",
+          path: ["lists", i, "target"],
+          message: `a list of ${l.target}s needs ${what} to look up`,
+        });
+    }
+  });
 
 /** The kinds that judge reputation, not availability: their results are never fault time. */
 export const REPUTATION_KINDS: ReadonlySet<string> = new Set(["sender-auth", "dnsbl", "role-addresses"]);

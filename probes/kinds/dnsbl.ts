@@ -1,3 +1,4 @@
+import { isIP } from "node:net";
 import type { DnsblList } from "../../config/hygiene.js";
 import type { ServiceOf } from "../../config/services.js";
 import { codedError, ProbeError } from "../../contract/errors.js";
@@ -42,9 +43,15 @@ function memoryOf(service: ServiceOf<"dnsbl">): ServiceMemory {
   return m;
 }
 
-/** The query name of an IP in a zone: reversed octets (IPv4) or nibbles (IPv6), then the zone. */
-export function dnsblName(ip: string, zone: string): string {
-  return `${arpaName(ip).replace(/\.(in-addr|ip6)\.arpa$/, "")}.${zone.replace(/\.$/, "")}`;
+/**
+ * The query name of an IP or a domain in a zone: reversed octets (IPv4) or nibbles (IPv6), or the
+ * domain itself, then the zone.
+ */
+export function dnsblName(subject: string, zone: string): string {
+  const head = isIP(subject)
+    ? arpaName(subject).replace(/\.(in-addr|ip6)\.arpa$/, "")
+    : subject.replace(/\.$/, "");
+  return `${head}.${zone.replace(/\.$/, "")}`;
 }
 
 /** Waits `ms` (nothing when <= 0), or rejects when the check is aborted. */
@@ -65,6 +72,7 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
 
 /** One listing found. */
 interface Listing {
+  /** The listed IP or domain. */
   ip: string;
   list: DnsblList;
   answers: string[];
@@ -97,14 +105,14 @@ async function run(service: ServiceOf<"dnsbl">, ctx: CheckContext): Promise<Chec
     return addresses;
   };
   await ctx.phase("dnsbl", async () => {
-    for (const ip of service.addresses) {
-      for (const list of service.lists) {
+    for (const list of service.lists) {
+      for (const ip of list.target === "ip" ? service.addresses : service.domains) {
         const name = dnsblName(ip, list.zone);
         const addresses = await lookup(name);
         const key = `${ip}|${list.zone}`;
-        if (addresses.some((a) => a.startsWith("127.255.255.")))
-          refused.push(`${list.name ?? list.zone}: ${addresses.join(",")}`);
-        const answers = addresses.filter((a) => a.startsWith("127.") && !a.startsWith("127.255.255."));
+        const refuses = (a: string) => a.startsWith("127.255.255.") || list.refused.includes(a);
+        if (addresses.some(refuses)) refused.push(`${list.name ?? list.zone}: ${addresses.join(",")}`);
+        const answers = addresses.filter((a) => a.startsWith("127.") && !refuses(a));
         if (answers.length === 0) {
           m.firstSeen.delete(key);
           continue;
@@ -119,7 +127,10 @@ async function run(service: ServiceOf<"dnsbl">, ctx: CheckContext): Promise<Chec
       if (txt[0]) l.reason = txt[0].slice(0, 200);
     }
   });
-  const facts = { addresses: service.addresses.length, lists: service.lists.length, queries, cached };
+  const facts = {
+    ...{ addresses: service.addresses.length, domains: service.domains.length },
+    ...{ lists: service.lists.length, queries, cached },
+  };
   if (listings.length > 0) {
     const text = listings
       .map((l) => {

@@ -29,6 +29,8 @@ beforeAll(async () => {
       { name: "2.0.0.127.bl.test", type: "TXT", value: "listed for the test: see https://bl.test/2" },
     ],
     "strict.test": [{ name: "1.0.0.127.strict.test", type: "A", value: "127.255.255.254" }],
+    "dbl.test": [{ name: "listed.example.dbl.test", type: "A", value: "127.0.1.2" }],
+    "uribl.test": [{ name: "clean.example.uribl.test", type: "A", value: "127.0.0.1" }],
   });
 });
 afterAll(() => dns?.stop());
@@ -54,8 +56,9 @@ function service(addresses: string[], extra: Record<string, unknown> = {}) {
 }
 
 describe("dnsbl check (Knot)", () => {
-  it("builds RFC 5782 query names for IPv4 and IPv6", () => {
+  it("builds RFC 5782 query names for IPv4, IPv6 and domains", () => {
     expect(dnsblName("192.0.2.1", "bl.test")).toBe("1.2.0.192.bl.test");
+    expect(dnsblName("example.com", "dbl.test.")).toBe("example.com.dbl.test");
     expect(dnsblName("2001:db8::1", "bl.test")).toBe(
       "1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.bl.test",
     );
@@ -96,6 +99,31 @@ describe("dnsbl check (Knot)", () => {
     const r = await runCheck(service(addresses, { maxQueriesPerSecond: 5 }), 10_000, deps);
     expect(r).toMatchObject({ ok: true, details: { queries: 4 } });
     expect(r.durationSeconds).toBeGreaterThanOrEqual(0.6 - 0.02); // 3 gaps of 200 ms
+  });
+
+  it("looks sending domains up in domain lists (DBL, URIBL): listed, or refused by the list's own code", async () => {
+    const s = DnsblService.parse({
+      name: "domains",
+      kind: "dnsbl",
+      domains: ["clean.example", "listed.example"],
+      lists: [
+        { zone: "dbl.test", name: "Test DBL", target: "domain", codes: { "127.0.1.2": "spam domain" } },
+      ],
+      dns: { servers: [dns.server] },
+    });
+    const r = await runCheck(s, 10_000, deps);
+    expect(r.error).toMatchObject({ code: "listed", stage: "dnsbl" });
+    expect(r.error?.message).toMatch(
+      /^1 listing\(s\): listed\.example on Test DBL \(127\.0\.1\.2 spam domain\)/,
+    );
+    const uribl = DnsblService.parse({
+      name: "uribl",
+      kind: "dnsbl",
+      domains: ["clean.example"],
+      lists: [{ zone: "uribl.test", target: "domain", refused: ["127.0.0.1"] }],
+      dns: { servers: [dns.server] },
+    });
+    expect((await runCheck(uribl, 10_000, deps)).error).toMatchObject({ code: "dnsbl-refused" });
   });
 
   it("a list refusing the query (127.255.255.254) is dnsbl-refused, not a listing", async () => {
