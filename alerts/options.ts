@@ -1,3 +1,4 @@
+import { countsForAvailability } from "../config/hygiene.js";
 import { Agent, Thresholds, type Config } from "../config/schema.js";
 
 /**
@@ -62,8 +63,10 @@ export function alertOptionsFromConfig(
   over: Partial<AlertOptions> = {},
 ): AlertOptions {
   const t = config.thresholds;
-  const fastest = Math.min(config.agent.interval, ...config.services.map((s) => s.interval ?? Infinity));
-  const own = config.services.filter((s) => s.interval !== undefined && s.interval !== config.agent.interval);
+  // sender-hygiene kinds are reputation, on metrics of their own: no down page, no stale check
+  const services = config.services.filter((s) => countsForAvailability(s.kind));
+  const fastest = Math.min(config.agent.interval, ...services.map((s) => s.interval ?? Infinity));
+  const own = services.filter((s) => s.interval !== undefined && s.interval !== config.agent.interval);
   return {
     quorum: t.quorum,
     consecutiveFailures: t.consecutiveFailures,
