@@ -97,6 +97,8 @@ export const DnsblService = z
     timeout: Duration.optional(),
     kind: z.literal("dnsbl"),
     addresses: z.array(ipAddress).max(64).default([]),
+    /** Also look up every IP the operator's MTAs delivered this agent's send probes from (the sink). */
+    sinkPeers: z.boolean().default(false),
     /** The operator's sending domains, for the lists of `target: domain`. */
     domains: z
       .array(z.string().regex(/^([a-z0-9-]+\.)+[a-z0-9-]+$/i, "expected a domain name"))
@@ -111,11 +113,11 @@ export const DnsblService = z
   .superRefine((s, ctx) => {
     for (const [i, l] of s.lists.entries()) {
       const what = l.target === "ip" ? "addresses" : "domains";
-      if (s[what].length === 0)
+      if (s[what].length === 0 && !(l.target === "ip" && s.sinkPeers))
         ctx.addIssue({
           code: "custom",
           path: ["lists", i, "target"],
-          message: `a list of ${l.target}s needs ${what} to look up`,
+          message: `a list of ${l.target}s needs ${what}${l.target === "ip" ? " or sinkPeers" : ""} to look up`,
         });
     }
   });

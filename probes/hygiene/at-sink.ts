@@ -7,6 +7,7 @@ import { runCheck, type RunDeps } from "../run-check.js";
 import { hygieneDns, type HygieneDns } from "./dns.js";
 import { senderAuthMetrics } from "./metrics.js";
 import { senderAuthCheck } from "./sender-auth.js";
+import { noteSinkPeer } from "./sink-peers.js";
 
 /**
  * Wires the sender-authentication check to the sink: each probe message the operator's MTA delivers
@@ -27,14 +28,20 @@ export interface AtSinkOptions {
   registry?: Registry;
 }
 
-/** The sink's onMessage handler, or undefined when this vantage point has no sender-auth service. */
+/**
+ * The sink's onMessage handler, or undefined when this vantage point needs none: it judges each
+ * message for every sender-auth service and notes the connecting IP for dnsbl services with
+ * `sinkPeers` (probes/hygiene/sink-peers.ts).
+ */
 export function senderAuthAtSink(o: AtSinkOptions): ((m: SinkReceived) => void) | undefined {
   const services = o.services.filter((s): s is ServiceOf<"sender-auth"> => s.kind === "sender-auth");
-  if (services.length === 0) return undefined;
+  const peers = o.services.some((s) => s.kind === "dnsbl" && s.sinkPeers);
+  if (services.length === 0 && !peers) return undefined;
   const dnsOf = new Map<string, HygieneDns>(services.map((s) => [s.name, hygieneDns(s.dns)]));
   const mta = o.deps.ehloName;
   const metrics = o.registry ? senderAuthMetrics(o.registry, o.deps.vantage) : undefined;
   return (m) => {
+    if (peers) noteSinkPeer(m.ip, o.deps.clock.now());
     for (const service of services) {
       const kinds = new Map([["sender-auth", senderAuthCheck(m, dnsOf.get(service.name)!, mta, metrics)]]);
       runCheck(service, service.timeout ?? o.timeoutMs, { ...o.deps, kinds })

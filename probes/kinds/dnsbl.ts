@@ -4,6 +4,7 @@ import type { ServiceOf } from "../../config/services.js";
 import { codedError, ProbeError } from "../../contract/errors.js";
 import type { CheckOutcome } from "../../contract/result.js";
 import { arpaName, hygieneDns, type HygieneDns } from "../hygiene/dns.js";
+import { sinkPeers } from "../hygiene/sink-peers.js";
 import type { CheckContext, CheckKind } from "./kind.js";
 
 /**
@@ -104,9 +105,10 @@ async function run(service: ServiceOf<"dnsbl">, ctx: CheckContext): Promise<Chec
     m.cache.set(name, { addresses, expires: ctx.clock.now() + keepMs });
     return addresses;
   };
+  const ips = [...new Set([...service.addresses, ...(service.sinkPeers ? sinkPeers() : [])])];
   await ctx.phase("dnsbl", async () => {
     for (const list of service.lists) {
-      for (const ip of list.target === "ip" ? service.addresses : service.domains) {
+      for (const ip of list.target === "ip" ? ips : service.domains) {
         const name = dnsblName(ip, list.zone);
         const addresses = await lookup(name);
         const key = `${ip}|${list.zone}`;
@@ -128,7 +130,7 @@ async function run(service: ServiceOf<"dnsbl">, ctx: CheckContext): Promise<Chec
     }
   });
   const facts = {
-    ...{ addresses: service.addresses.length, domains: service.domains.length },
+    ...{ addresses: ips.length, domains: service.domains.length },
     ...{ lists: service.lists.length, queries, cached },
   };
   if (listings.length > 0) {

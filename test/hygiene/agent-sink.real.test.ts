@@ -34,6 +34,7 @@ beforeAll(async () => {
         { name: "mx.probe.test", type: "A", value: "127.0.0.1" },
       ],
       "127.in-addr.arpa": [{ name: "1.0.0.127.in-addr.arpa", type: "PTR", value: "mx.probe.test." }],
+      "bl.test": [{ name: "1.0.0.127.bl.test", type: "A", value: "127.0.0.2" }],
     }),
     mkdtemp(path.join(tmpdir(), "mailsla-hygiene-agent-")),
   ]);
@@ -45,6 +46,15 @@ beforeAll(async () => {
       kind: "sender-auth",
       require: ["spf", "ptr", "helo"],
       dns: { servers: [dns.server], timeout: "2s" },
+      vantagePoints: ["a"],
+    });
+    // no configured address: only the IPs the operator's MTA delivered the send probes from
+    raw.services.push({
+      name: "blocklists",
+      kind: "dnsbl",
+      sinkPeers: true,
+      lists: [{ zone: "bl.test", name: "Test BL" }],
+      dns: { servers: [dns.server] },
       vantagePoints: ["a"],
     });
     raw.deliveries = raw.deliveries.filter((d) => (d as { name: string }).name === "out");
@@ -69,6 +79,10 @@ const judged = () => results.filter((r) => r.kind === "sender-auth");
 
 describe("sender-auth in the agent", () => {
   it("judges the send probe's message at the sink: a check result, its metrics and the outbox", async () => {
+    const unseen = await waitFor("a dnsbl result before any send", () =>
+      results.find((r) => r.kind === "dnsbl"),
+    );
+    expect(unseen).toMatchObject({ ok: true, details: { addresses: 0, queries: 0 } });
     const sent = await agent.deliveries!.sendNow("out");
     expect(sent).toHaveProperty("token");
     const r = await waitFor("a sender-auth result", () => judged()[0], { timeoutMs: 20_000 });
@@ -90,8 +104,15 @@ describe("sender-auth in the agent", () => {
     expect(queued.some((p) => p.id === r.id && p.kind === "sender-auth")).toBe(true);
   });
 
+  it("looks the IP the send probe came from up in the blocklists (sinkPeers)", async () => {
+    const listed = await waitFor("a dnsbl result naming the sink's peer", () =>
+      results.find((r) => r.kind === "dnsbl" && !r.ok),
+    );
+    expect(listed.error).toMatchObject({ code: "listed", stage: "dnsbl" });
+    expect(listed.error?.message).toMatch(/^1 listing\(s\): 127\.0\.0\.1 on Test BL \(127\.0\.0\.2 listed\)/);
+  });
+
   it("does not judge mail for a token the agent never sent, and never schedules the check", async () => {
-    const before = judged().length;
     const token = newToken();
     const transport = nodemailer.createTransport({
       host: stack.host,
@@ -108,13 +129,20 @@ describe("sender-auth in the agent", () => {
     const delivered = async () =>
       (await stack.maillog()).split("\n").some((l) => l.includes(token) && l.includes("status=sent"));
     await waitFor("the stranger's message at the sink", delivered);
-    await sleep(500);
-    expect(judged().length).toBe(before);
     // every scheduled service has run by now; a scheduled sender-auth run would have failed as `internal`
-    const scheduled = ["mx", "sub", "imap", "imap-p1", "pop"];
+    const scheduled = ["mx", "sub", "imap", "imap-p1", "pop", "blocklists"];
     await waitFor("a result of every scheduled service", () =>
       scheduled.every((name) => results.some((r) => r.check === name)),
     );
-    expect(judged().map((r) => r.error?.code ?? "ok")).toEqual(["ok"]);
+    await sleep(500);
+    // one judgement per message the agent sent and saw arrive (its own schedule may send too), none more
+    const arrived = () =>
+      agent.state.outbox
+        .pending(10_000)
+        .filter((o) => o.type === "delivery" && (o.payload as { outcome?: string }).outcome === "delivered")
+        .length;
+    await waitFor("a judgement of every message the agent saw arrive", () => judged().length >= arrived());
+    expect(judged().length).toBeLessThanOrEqual(arrived());
+    expect(judged().map((r) => r.error?.code ?? "ok")).toEqual(judged().map(() => "ok"));
   });
 });

@@ -44,7 +44,9 @@ describe("sender-hygiene configuration", () => {
       /^addresses\.0: expected an IPv4 or IPv6/,
     );
     expect(issues({ ...ok, addresses: Array(65).fill("192.0.2.1") })[0]).toMatch(/^addresses: /);
-    expect(issues({ ...ok, addresses: [] })[0]).toMatch(/^lists\.0\.target: a list of ips needs addresses/);
+    expect(issues({ ...ok, addresses: [] })[0]).toMatch(
+      /^lists\.0\.target: a list of ips needs addresses or sinkPeers/,
+    );
     expect(issues({ ...ok, lists: [{ zone: "dbl.example", target: "domain" }] })[0]).toMatch(
       /^lists\.0\.target: a list of domains needs domains/,
     );
