@@ -122,8 +122,34 @@ export const DnsblService = z
     }
   });
 
+const domainName = z.string().regex(/^([a-z0-9-]+\.)+[a-z0-9-]+$/i, "expected a domain name");
+
+/**
+ * The DNS policy each sending domain publishes, checked on a schedule: one valid SPF record needing
+ * at most 10 DNS lookups (RFC 7208 4.6.4), a DMARC record with at least the policy `dmarcPolicy`,
+ * a key for each listed DKIM selector, and a TLS-RPT record when `tlsRpt` is set.
+ */
+export const DnsPolicyService = z.strictObject({
+  name: z.string().regex(/^[a-z0-9][a-z0-9_.-]*$/i, "expected a name of letters, digits, '.', '_' or '-'"),
+  segments: z.array(z.string()).min(1).optional(),
+  vantagePoints: z.array(z.string()).min(1).optional(),
+  interval: Duration.optional(),
+  timeout: Duration.optional(),
+  kind: z.literal("dns-policy"),
+  domains: z.array(domainName).min(1).max(50),
+  dkimSelectors: z
+    .array(z.string().regex(/^[a-z0-9._-]+$/i, "expected a DKIM selector"))
+    .max(10)
+    .default([]),
+  dmarcPolicy: z.enum(["none", "quarantine", "reject"]).default("none"),
+  tlsRpt: z.boolean().default(false),
+  dns: DnsOptions.default({ timeout: 5000 }),
+});
+
 /** The kinds that judge reputation, not availability: their results are never fault time. */
-export const REPUTATION_KINDS: ReadonlySet<string> = new Set(["sender-auth", "dnsbl", "role-addresses"]);
+export const REPUTATION_KINDS: ReadonlySet<string> = new Set([
+  ...["sender-auth", "dnsbl", "role-addresses", "dns-policy"],
+]);
 
 /** Whether results of a check kind take part in the SLA's up/down states (7.1.2-7.1.5, 7.1.10). */
 export function countsForAvailability(kind: string): boolean {

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { Duration } from "./duration.js";
-import { DnsblService, SenderAuthService } from "./hygiene.js";
+import { DnsblService, DnsPolicyService, SenderAuthService } from "./hygiene.js";
 
 /**
  * The services a probe agent checks, one schema per check kind. Each entry is one endpoint of the
@@ -142,7 +142,7 @@ export const WebmailService = z.strictObject({
 /** The check kinds, in one list: the schema, the docs and the module registry all follow it. */
 export const CHECK_KINDS = [
   ...["smtp", "submission", "relay", "imap", "pop3", "webmail"],
-  ...["sender-auth", "dnsbl", "role-addresses"],
+  ...["sender-auth", "dnsbl", "role-addresses", "dns-policy"],
 ] as const;
 export type CheckKindName = (typeof CHECK_KINDS)[number];
 
@@ -156,6 +156,7 @@ const byKind = {
   "sender-auth": SenderAuthService,
   dnsbl: DnsblService,
   "role-addresses": RoleAddressesService,
+  "dns-policy": DnsPolicyService,
 } as const;
 
 /**
@@ -191,10 +192,11 @@ type ParsedService =
   | z.infer<typeof WebmailService>
   | z.infer<typeof SenderAuthService>
   | z.infer<typeof DnsblService>
-  | z.infer<typeof RoleAddressesService>;
+  | z.infer<typeof RoleAddressesService>
+  | z.infer<typeof DnsPolicyService>;
 
 /** Kinds without a socket of their own (a URL, the sink, DNS only). */
-type PortlessKind = "webmail" | "sender-auth" | "dnsbl";
+type PortlessKind = "webmail" | "sender-auth" | "dnsbl" | "dns-policy";
 
 const DEFAULT_PORTS: Record<Exclude<CheckKindName, PortlessKind>, { plain: number; implicit: number }> = {
   smtp: { plain: 25, implicit: 465 },
@@ -211,7 +213,8 @@ type WithPort<S> = S extends { kind: PortlessKind } ? S : Omit<S, "port"> & { po
 export type ServiceConfig = WithPort<ParsedService>;
 
 function withDefaultPort(s: ParsedService): ServiceConfig {
-  if (s.kind === "webmail" || s.kind === "sender-auth" || s.kind === "dnsbl") return s;
+  if (s.kind === "webmail" || s.kind === "sender-auth" || s.kind === "dnsbl" || s.kind === "dns-policy")
+    return s;
   const ports = DEFAULT_PORTS[s.kind];
   return {
     ...s,

@@ -49,6 +49,11 @@ export const ERROR_CODES = {
   listed: "an outbound IP of the operator is listed on a DNS blocklist",
   "dnsbl-refused":
     "a DNS blocklist refused to answer (127.255.255.x: queried through a public resolver or over its free limit): no verdict",
+  "spf-record":
+    "a sending domain publishes no SPF record, several, or one that is invalid or needs more than 10 DNS lookups (RFC 7208)",
+  "dmarc-record": "a sending domain publishes no DMARC record, or one weaker than the configured policy",
+  "dkim-key-missing": "a listed DKIM selector of a sending domain publishes no key (or a revoked one)",
+  "tls-rpt-missing": "a sending domain publishes no TLS-RPT record (RFC 8460)",
   "role-address-refused": "the MX refuses mail to a role address (postmaster@, abuse@) of a hosted domain",
   internal: "the probe itself failed (a bug in mailsla: please report it)",
 } as const;
@@ -98,6 +103,7 @@ export const STAGES = [
   "ptr",
   "helo",
   "dnsbl",
+  "policy",
 ] as const;
 
 /** One protocol step of a check: see {@link STAGES}. */

@@ -1,5 +1,6 @@
 import type { KindRegistry } from "../run-check.js";
 import type { AnyCheckKind } from "./kind.js";
+import { dnsPolicyCheck } from "./dns-policy.js";
 import { dnsblCheck } from "./dnsbl.js";
 import { imapCheck } from "./imap.js";
 import { pop3Check } from "./pop3.js";
@@ -20,5 +21,6 @@ export const KINDS: KindRegistry = new Map<string, AnyCheckKind>(
     webmailCheck,
     dnsblCheck,
     roleAddressesCheck,
+    dnsPolicyCheck,
   ].map((k) => [k.kind, k]),
 );

@@ -68,6 +68,7 @@ describe("a valid configuration", () => {
         "webmail",
         "sender-auth",
         "dnsbl",
+        "dns-policy",
         "role-addresses",
       ]);
       expect(c.deliveries?.map((d) => d.direction)).toEqual(["send", "receive", "roundtrip"]);

@@ -70,7 +70,8 @@ describe("sender-hygiene configuration", () => {
   });
 
   it("the hygiene kinds are reputation, not availability; only sender-auth is event-driven", () => {
-    expect(["sender-auth", "dnsbl", "role-addresses"].map(countsForAvailability)).toEqual([
+    expect(["sender-auth", "dnsbl", "role-addresses", "dns-policy"].map(countsForAvailability)).toEqual([
+      false,
       false,
       false,
       false,
