@@ -12,7 +12,8 @@ import { trustCollector, type TrustCollector } from "../collector/trust.js";
 const EXTRA = `
   - { name: outbound-auth, kind: sender-auth, vantagePoints: [a] }
   - { name: blocklists, kind: dnsbl, addresses: [192.0.2.1], lists: [{ zone: bl.example }] }
-  - { name: postmaster, kind: role-addresses, host: 127.0.0.1, from: x@foreign.example, domains: [example.net] }`;
+  - { name: postmaster, kind: role-addresses, host: 127.0.0.1, from: x@foreign.example, domains: [example.net] }
+  - { name: published, kind: dns-policy, domains: [example.net] }`;
 
 let c: TrustCollector;
 beforeAll(async () => {
@@ -41,15 +42,16 @@ describe("sender-hygiene results at the collector", () => {
         failed("outbound-auth", "sender-auth", "dmarc-fail", "dmarc", at),
         failed("blocklists", "dnsbl", "listed", "dnsbl", at),
         failed("postmaster", "role-addresses", "role-address-refused", "rcpt", at),
+        failed("published", "dns-policy", "spf-record", "policy", at),
       );
     }
     const r = await c.ingest("a", records);
-    expect(r, JSON.stringify(r.body)).toMatchObject({ status: 200, body: { accepted: 30 } });
+    expect(r, JSON.stringify(r.body)).toMatchObject({ status: 200, body: { accepted: 40 } });
     const month = new Date(start).toISOString().slice(0, 7);
     const sla = await c.admin("GET", `/api/v1/sla?month=${month}`);
     expect(sla.status).toBe(200);
     const text = JSON.stringify(sla.body);
-    expect(text).not.toMatch(/outbound-auth|blocklists|postmaster/);
+    expect(text).not.toMatch(/outbound-auth|blocklists|postmaster|published/);
     const body = sla.body as {
       coverage: { services: { service: string }[] };
       warnings: string[];
