@@ -152,7 +152,7 @@ function timeFigures(t: Timeline, input: EngineInput, range: Interval, partial: 
   );
   const unknownWeighted = weightedUnknownMinutes(t, range, input.setup.totalUsers);
   // A period nobody watched has no value: 100 % availability of a month never monitored is a lie.
-  const seen = periodMs > 0 && sysUnknownMs < periodMs - totalLength(sysMaint);
+  const seen = periodMs > 0 && sysUnknownMs < periodMs;
   const minutes = (m: number) => (periodMs > 0 && seen ? m : null);
   const complementOf = (r: number | null) => (r === null || !seen ? null : 1 - r);
   const unseen = `${minutesText(sysUnknownMs / MINUTE)} of the period unknown`;
