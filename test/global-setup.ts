@@ -2,9 +2,10 @@
  * Once per test run (vitest globalSetup): builds dist/ so the tests of the compiled command run what
  * ships, and gives the run its own temporary root. Every test's temporary files land in that root
  * (TMPDIR is set before the workers start, so os.tmpdir() and mkdtemp point into it); teardown
- * removes it, and fails the run when a process started by a test still uses it or (under CI, which
- * has the machine to itself) when anything new appeared directly in /tmp. MAILSLA_TEST_KEEP_TMP=1
- * keeps the root for a look afterwards.
+ * removes it, and fails the run when a process started by a test still uses it or when a mailsla-*
+ * entry appeared directly in /tmp (a test that bypassed TMPDIR); other new entries in /tmp are
+ * reported (a failure only with CI=true and MAILSLA_TEST_STRICT_TMP=1, for a machine nothing else
+ * writes to). MAILSLA_TEST_KEEP_TMP=1 keeps the root for a look afterwards.
  */
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from "node:fs";
@@ -64,11 +65,16 @@ export function teardown(): void {
   const added = readdirSync(SYSTEM_TMP).filter(
     (n) => !before.has(n) && !n.startsWith(RUN_ROOT_PREFIX) && n !== vitestTmp,
   );
-  if (added.length > 0) {
-    const line = `new in ${SYSTEM_TMP} since the run started: ${added.join(", ")}`;
-    // on a shared workstation other work creates files in /tmp too; CI runs alone, so there it fails
-    if (process.env.CI) problems.push(line);
-    else console.error(`warning (a failure under CI=true): ${line}`);
+  // Ours are named mailsla-*: a leftover of a test that bypassed TMPDIR always fails the run. Other
+  // new entries may be anyone's (a shared workstation, the CI harness's own files): under CI=true
+  // they fail it too, elsewhere they are a warning.
+  const ours = added.filter((n) => n.startsWith("mailsla"));
+  if (ours.length > 0) problems.push(`left in ${SYSTEM_TMP} by the tests: ${ours.join(", ")}`);
+  const others = added.filter((n) => !n.startsWith("mailsla"));
+  if (others.length > 0) {
+    const line = `new in ${SYSTEM_TMP} since the run started: ${others.join(", ")}`;
+    if (process.env.CI && process.env.MAILSLA_TEST_STRICT_TMP === "1") problems.push(line);
+    else console.error(`warning: ${line}`);
   }
   if (problems.length === 0) return;
   console.error(`test run left things behind:\n  ${problems.join("\n  ")}`);
