@@ -22,6 +22,15 @@ describe("renderReportBounded", () => {
     );
   });
 
+  it("renders from the compiled package too (dist/, built by the test run), where no tsx exists", async () => {
+    const { model, out } = await seededReport();
+    const built = (await import(
+      new URL("../../dist/collector/report/render-bounded.js", import.meta.url).href
+    )) as typeof import("../../collector/report/render-bounded.js");
+    const r = await built.renderReportBounded(model, new Date(GENERATED_AT));
+    expect(r.json).toBe(out.json);
+  });
+
   it("stops at its time bound, and the event loop answers meanwhile", async () => {
     const { model } = await seededReport();
     let ticks = 0;
