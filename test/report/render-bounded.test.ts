@@ -26,7 +26,7 @@ describe("renderReportBounded", () => {
     const { model, out } = await seededReport();
     const built = (await import(
       new URL("../../dist/collector/report/render-bounded.js", import.meta.url).href
-    )) as typeof import("../../collector/report/render-bounded.js");
+    )) as { renderReportBounded: typeof renderReportBounded };
     const r = await built.renderReportBounded(model, new Date(GENERATED_AT));
     expect(r.json).toBe(out.json);
   });
