@@ -3,6 +3,7 @@ import { availabilityRules } from "./availability.js";
 import { budgetRules } from "./budgets.js";
 import { deliveryRules } from "./delivery.js";
 import { healthRules } from "./health.js";
+import { hygieneRules } from "./hygiene.js";
 import type { AlertOptions } from "./options.js";
 import type { RuleGroup } from "./rule.js";
 import { securityRules } from "./security.js";
@@ -15,7 +16,14 @@ import { securityRules } from "./security.js";
 
 /** Every rule group, in file order. */
 export function ruleGroups(o: AlertOptions): RuleGroup[] {
-  return [availabilityRules(o), budgetRules(o), deliveryRules(o), securityRules(o), healthRules(o)];
+  return [
+    availabilityRules(o),
+    budgetRules(o),
+    deliveryRules(o),
+    securityRules(o),
+    hygieneRules(o),
+    healthRules(o),
+  ];
 }
 
 /** Names of every alert, once each (several rules may share a name, e.g. one per direction). */

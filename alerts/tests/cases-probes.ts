@@ -314,5 +314,77 @@ const healthCases: AlertCase[] = [
   },
 ];
 
+/** Sender hygiene: each failure kind opens its ticket after 15 minutes; a passing check does not. */
+const hygieneCases: AlertCase[] = [
+  {
+    name: "MailslaSenderAuthFailing: DKIM failing at the sink for 15 minutes opens a ticket; SPF passing does not",
+    series: [
+      { series: 'mailsla_sender_auth_pass{service="auth",vantage="a",aspect="dkim"}', values: "0x30" },
+      { series: 'mailsla_sender_auth_pass{service="auth",vantage="a",aspect="spf"}', values: "1x30" },
+    ],
+    checks: [
+      { at: "10m", alert: "MailslaSenderAuthFailing", fires: [] },
+      {
+        at: "20m",
+        alert: "MailslaSenderAuthFailing",
+        fires: [
+          { labels: { severity: "ticket", clause: "2.2", service: "auth", vantage: "a", aspect: "dkim" } },
+        ],
+      },
+    ],
+  },
+  {
+    name: "MailslaBlocklisted, MailslaRoleAddressRefused, MailslaDnsPolicyFailing: one ticket per failing kind",
+    series: [
+      { series: 'mailsla_hygiene_check_success{service="rbl",kind="dnsbl",vantage="a"}', values: "0x30" },
+      {
+        series: 'mailsla_hygiene_check_success{service="roles",kind="role-addresses",vantage="a"}',
+        values: "0x30",
+      },
+      {
+        series: 'mailsla_hygiene_check_success{service="policy",kind="dns-policy",vantage="a"}',
+        values: "1x30",
+      },
+    ],
+    checks: [
+      {
+        at: "20m",
+        alert: "MailslaBlocklisted",
+        fires: [{ labels: { severity: "ticket", clause: "2.2", service: "rbl", vantage: "a" } }],
+      },
+      {
+        at: "20m",
+        alert: "MailslaRoleAddressRefused",
+        fires: [{ labels: { severity: "ticket", clause: "2.2.6", service: "roles", vantage: "a" } }],
+      },
+      { at: "20m", alert: "MailslaDnsPolicyFailing", fires: [] },
+      { at: "10m", alert: "MailslaBlocklisted", fires: [] }, // for: 15m
+      { at: "10m", alert: "MailslaRoleAddressRefused", fires: [] },
+    ],
+  },
+  {
+    name: "MailslaDnsPolicyFailing: a wrong published policy for 15 minutes opens a ticket",
+    series: [
+      {
+        series: 'mailsla_hygiene_check_success{service="policy",kind="dns-policy",vantage="b"}',
+        values: "0x30",
+      },
+    ],
+    checks: [
+      { at: "10m", alert: "MailslaDnsPolicyFailing", fires: [] },
+      {
+        at: "20m",
+        alert: "MailslaDnsPolicyFailing",
+        fires: [{ labels: { severity: "ticket", clause: "2.2", service: "policy", vantage: "b" } }],
+      },
+    ],
+  },
+];
+
 /** Every case of the agents' and health alerts. */
-export const PROBE_CASES: readonly AlertCase[] = [...deliveryCases, ...securityCases, ...healthCases];
+export const PROBE_CASES: readonly AlertCase[] = [
+  ...deliveryCases,
+  ...securityCases,
+  ...hygieneCases,
+  ...healthCases,
+];
