@@ -1,4 +1,4 @@
-import { Gauge, type Registry } from "prom-client";
+import type { Registry } from "prom-client";
 import {
   BUDGET_MONTH_MINUTES,
   BURN_COVERAGE_METRIC,
@@ -8,8 +8,8 @@ import {
 } from "../../alerts/collector-windows.js";
 import { describeIndicator, INDICATORS } from "../../contract/indicators.js";
 import type { WindowBurn } from "../sla/burn.js";
-import { one, type Sample } from "./gauge-def.js";
-import { oncePerScrape } from "./once-per-scrape.js";
+import { one, type GaugeDef } from "./gauge-def.js";
+import { registerSnapshotGauges } from "./register.js";
 
 /**
  * The gauges the paging rules read instead of Prometheus history: the 7.1.2 burn rate over each
@@ -30,12 +30,7 @@ export interface BurnSnapshot {
 export type BurnProvider = () => BurnSnapshot | Promise<BurnSnapshot>;
 
 /** One gauge over a burn snapshot. */
-export interface BurnGaugeDef {
-  readonly name: string;
-  readonly help: string;
-  readonly labelNames: readonly string[];
-  readonly samples: (b: BurnSnapshot) => Sample[];
-}
+export type BurnGaugeDef = GaugeDef<BurnSnapshot>;
 
 const F = INDICATORS.faultMinutes;
 const A = INDICATORS.availability;
@@ -69,18 +64,5 @@ export const BURN_GAUGES: readonly BurnGaugeDef[] = [
 
 /** Registers the burn gauges on `registry`; a provider that throws fails the scrape (`up == 0`). */
 export function registerBurnMetrics(registry: Registry, provider: BurnProvider): void {
-  const snapshot = oncePerScrape(provider);
-  for (const def of BURN_GAUGES) {
-    new Gauge({
-      name: def.name,
-      help: def.help,
-      labelNames: [...def.labelNames],
-      registers: [registry],
-      async collect() {
-        const b = await snapshot();
-        this.reset();
-        for (const { labels, value } of def.samples(b)) this.set(labels, value);
-      },
-    });
-  }
+  registerSnapshotGauges(registry, BURN_GAUGES, provider);
 }

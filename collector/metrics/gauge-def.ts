@@ -13,13 +13,16 @@ export interface Sample {
   readonly value: number;
 }
 
-/** One gauge of the collector, computed from a snapshot at scrape time. */
-export interface SlaGaugeDef {
+/** One gauge of the collector, computed from a snapshot `S` at scrape time. */
+export interface GaugeDef<S> {
   readonly name: string;
   readonly help: string;
   readonly labelNames: readonly string[];
-  readonly samples: (s: SlaSnapshot) => Sample[];
+  readonly samples: (s: S) => Sample[];
 }
+
+/** A gauge of the SLA snapshot (the month, the year and the live state). */
+export type SlaGaugeDef = GaugeDef<SlaSnapshot>;
 
 /** A figure's value in Prometheus base units (minutes become seconds), or `null` when not measured. */
 export function baseValue(f: Figure): number | null {

@@ -1,10 +1,10 @@
-import { Gauge, type Registry } from "prom-client";
+import type { Registry } from "prom-client";
 import { BUDGET_GAUGES } from "./budget-gauges.js";
 import { FIGURE_GAUGES } from "./figure-gauges.js";
 import type { SlaGaugeDef } from "./gauge-def.js";
 import type { SlaProvider } from "./live-state.js";
 import { LIVE_GAUGES } from "./live-gauges.js";
-import { oncePerScrape } from "./once-per-scrape.js";
+import { registerSnapshotGauges } from "./register.js";
 
 /**
  * The collector's SLA metrics (docs/alerts.md lists them all). Every gauge is computed at scrape
@@ -22,18 +22,5 @@ export const SLA_GAUGES: readonly SlaGaugeDef[] = [...FIGURE_GAUGES, ...BUDGET_G
  * reports as `up == 0`: better than serving stale figures.
  */
 export function registerSlaMetrics(registry: Registry, provider: SlaProvider): void {
-  const snapshot = oncePerScrape(provider);
-  for (const def of SLA_GAUGES) {
-    new Gauge({
-      name: def.name,
-      help: def.help,
-      labelNames: [...def.labelNames],
-      registers: [registry],
-      async collect() {
-        const s = await snapshot();
-        this.reset();
-        for (const { labels, value } of def.samples(s)) this.set(labels, value);
-      },
-    });
-  }
+  registerSnapshotGauges(registry, SLA_GAUGES, provider);
 }
