@@ -5,10 +5,19 @@
  * removes it, and fails the run when a process started by a test still uses it or when a mailsla-*
  * entry appeared directly in /tmp (a test that bypassed TMPDIR); other new entries in /tmp are
  * reported (a failure only with CI=true and MAILSLA_TEST_STRICT_TMP=1, for a machine nothing else
- * writes to). MAILSLA_TEST_KEEP_TMP=1 keeps the root for a look afterwards.
+ * writes to). MAILSLA_TEST_KEEP_TMP=1 keeps the root for a look afterwards. The roots of runs killed
+ * before their teardown are removed by the next run (their owner pid is gone).
  */
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from "node:fs";
+import {
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import path from "node:path";
 import type { TestProject } from "vitest/node";
 
@@ -25,10 +34,46 @@ let vitestTmp = "";
 export function setup(project: TestProject): void {
   vitestTmp = path.basename((project as unknown as { tmpDir: string }).tmpDir ?? "");
   build();
+  removeAbandonedRoots();
   before = new Set(readdirSync(SYSTEM_TMP));
   root = mkdtempSync(path.join(SYSTEM_TMP, RUN_ROOT_PREFIX));
+  writeFileSync(path.join(root, OWNER_FILE), String(process.pid));
   process.env.MAILSLA_SYSTEM_TMPDIR = SYSTEM_TMP;
   process.env.TMPDIR = root;
+}
+
+/** The file in a run root naming the pid of the run that owns it. */
+const OWNER_FILE = ".owner-pid";
+
+/**
+ * Removes the roots of earlier runs that were killed before their teardown (SIGKILL, a timeout, a
+ * closed terminal): roots whose owner process is gone. A root of a run still going (another shell)
+ * is left alone.
+ */
+function removeAbandonedRoots(): void {
+  for (const name of readdirSync(SYSTEM_TMP)) {
+    if (!name.startsWith(RUN_ROOT_PREFIX)) continue;
+    const dir = path.join(SYSTEM_TMP, name);
+    let owner = Number.NaN;
+    try {
+      owner = Number(readFileSync(path.join(dir, OWNER_FILE), "utf8"));
+    } catch {
+      // made before owner files existed, or its run died before writing one
+    }
+    if (Number.isInteger(owner) && owner > 0 && alive(owner)) continue;
+    if (!Number.isInteger(owner) && Date.now() - statSync(dir).mtimeMs < 3_600_000) continue;
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Whether a process with this pid exists. */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
 }
 
 /**
