@@ -1,4 +1,4 @@
-import { hasUnsafeCharacter } from "../contract/text.js";
+import { hasUnsafeCharacter, replaceUnsafe } from "../contract/text.js";
 
 /**
  * Escaping for every place the collector shows text: the status page, the HTML e-mail and the CSV
@@ -8,9 +8,6 @@ import { hasUnsafeCharacter } from "../contract/text.js";
  * road (an old ledger) becomes U+FFFD, and a CSV cell that a spreadsheet would run as a formula is
  * defused with a leading apostrophe.
  */
-
-// eslint-disable-next-line no-control-regex
-const UNSAFE_ALL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/gu;
 
 const ENTITY: Record<string, string> = {
   "&": "&amp;",
@@ -23,7 +20,7 @@ const ENTITY: Record<string, string> = {
 /** Text for an HTML text node or a quoted attribute. */
 export function escapeHtml(text: string | number): string {
   let s = String(text);
-  if (hasUnsafeCharacter(s)) s = s.replace(UNSAFE_ALL, "\uFFFD");
+  if (hasUnsafeCharacter(s)) s = replaceUnsafe(s, "\uFFFD");
   return s.replace(/[&<>"']/g, (c) => ENTITY[c]!);
 }
 

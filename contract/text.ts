@@ -15,6 +15,11 @@ const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u206
 // eslint-disable-next-line no-control-regex
 const UNSAFE_ALL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]+/gu;
 
+/** `s` with each run of unsafe characters replaced by `by` (a space to clean, U+FFFD to show). */
+export function replaceUnsafe(s: string, by: string): string {
+  return s.replace(UNSAFE_ALL, by);
+}
+
 /** Whether `s` holds a character that must never be shown (see the module comment). */
 export function hasUnsafeCharacter(s: string): boolean {
   return UNSAFE.test(s);
@@ -50,7 +55,7 @@ export const WireName = z
  * to `max` characters. The agent applies it to every reply, banner and certificate field it keeps.
  */
 export function cleanText(s: string, max: number): string {
-  const cleaned = s.replace(UNSAFE_ALL, " ").trim();
+  const cleaned = replaceUnsafe(s, " ").trim();
   return cleaned.length > max ? cleaned.slice(0, max) : cleaned;
 }
 

@@ -1,5 +1,6 @@
 import type { Figure } from "../sla/figures.js";
 import type { LateNoticeCountsAs } from "../sla/maintenance.js";
+import type { OrphanReport } from "../sla/reports.js";
 
 /**
  * The shape of the monthly compliance report (issue 6): a plain object, serialisable as it is (the
@@ -116,14 +117,7 @@ export interface ForceMajeureRow {
 }
 
 /** An annotation no incident matches any more (a late result moved or removed it): shown, not dropped. */
-export interface OrphanRow {
-  readonly incidentId: string;
-  readonly segment: string | null;
-  readonly anchorStart: number | null;
-  readonly anchorEnd: number | null;
-  readonly cause: string | null;
-  readonly forceMajeure: string | null;
-  readonly affectedUsers: number | null;
+export interface OrphanRow extends OrphanReport {
   readonly show: { readonly span: string };
 }
 
