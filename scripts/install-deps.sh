@@ -47,6 +47,10 @@ want systemd-analyze systemd # verifies deploy/systemd/ units (test/deploy/syste
 want knotd knot # authoritative DNS of the sender-hygiene tests (test/stack/dns.ts)
 want knotc knot
 want opendkim opendkim # DKIM-signs the test stack's outbound mail (test/stack/opendkim.ts)
+# PostgreSQL 15, the ledger of larger operators (collector/store/postgres): the tests start a private
+# server with initdb and pg_ctl from here (test/stack/postgres.ts); installing starts no service.
+want /usr/lib/postgresql/15/bin/initdb postgresql-15
+want /usr/lib/postgresql/15/bin/pg_ctl postgresql-15
 
 # Cyrus IMAP 3.6 for the second mail system of the test stack (test/stack/cyrus.ts). Debian's
 # cyrus-imapd conflicts with dovecot-imapd, so its packages are downloaded and unpacked into
