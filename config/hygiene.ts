@@ -122,12 +122,33 @@ export const DnsblService = z
     }
   });
 
+const PORT_RANGE = "expected a port number between 1 and 65535";
+const Port = z.number({ error: PORT_RANGE }).int(PORT_RANGE).min(1, PORT_RANGE).max(65535, PORT_RANGE);
+
+/**
+ * MTA-STS (RFC 8461) of each sending domain, checked when this is present: the `_mta-sts` TXT record,
+ * the policy fetched over HTTPS from `mta-sts.<domain>` (certificate verified), its mode at least
+ * `mode`, and every MX host of the domain matching the policy's `mx` patterns and presenting, after
+ * STARTTLS, a certificate valid for its name. Exists because senders that enforce MTA-STS refuse to
+ * deliver to an MX the policy does not cover. `caFile` adds trust anchors (a private CA); `httpsPort`
+ * and `smtpPort` move the policy server and the MXs off 443 and 25, for a test or a proxy only.
+ */
+export const MtaStsOptions = z.strictObject({
+  mode: z.enum(["testing", "enforce"]).default("enforce"),
+  checkMx: z.boolean().default(true),
+  caFile: z.string().min(1).optional(),
+  httpsPort: Port.default(443),
+  smtpPort: Port.default(25),
+});
+export type MtaStsOptions = z.infer<typeof MtaStsOptions>;
+
 const domainName = z.string().regex(/^([a-z0-9-]+\.)+[a-z0-9-]+$/i, "expected a domain name");
 
 /**
  * The DNS policy each sending domain publishes, checked on a schedule: one valid SPF record needing
  * at most 10 DNS lookups (RFC 7208 4.6.4), a DMARC record with at least the policy `dmarcPolicy`,
- * a key for each listed DKIM selector, and a TLS-RPT record when `tlsRpt` is set.
+ * a key for each listed DKIM selector, a TLS-RPT record when `tlsRpt` is set, and MTA-STS with the
+ * MX hosts' certificates when `mtaSts` is given.
  */
 export const DnsPolicyService = z.strictObject({
   name: z.string().regex(/^[a-z0-9][a-z0-9_.-]*$/i, "expected a name of letters, digits, '.', '_' or '-'"),
@@ -143,6 +164,7 @@ export const DnsPolicyService = z.strictObject({
     .default([]),
   dmarcPolicy: z.enum(["none", "quarantine", "reject"]).default("none"),
   tlsRpt: z.boolean().default(false),
+  mtaSts: MtaStsOptions.optional(),
   dns: DnsOptions.default({ timeout: 5000 }),
 });
 

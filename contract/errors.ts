@@ -54,6 +54,10 @@ export const ERROR_CODES = {
   "dmarc-record": "a sending domain publishes no DMARC record, or one weaker than the configured policy",
   "dkim-key-missing": "a listed DKIM selector of a sending domain publishes no key (or a revoked one)",
   "tls-rpt-missing": "a sending domain publishes no TLS-RPT record (RFC 8460)",
+  "mta-sts-policy":
+    "a sending domain's MTA-STS policy (RFC 8461) is missing, unreachable over HTTPS, invalid, or weaker than the configured mode",
+  "mta-sts-mx":
+    "an MX host of a sending domain is not covered by its MTA-STS policy, or does not present a valid certificate for its name after STARTTLS",
   "role-address-refused": "the MX refuses mail to a role address (postmaster@, abuse@) of a hosted domain",
   internal: "the probe itself failed (a bug in mailsla: please report it)",
 } as const;

@@ -24,6 +24,8 @@ export interface HygieneDns {
   aWithTtl(name: string): Promise<{ address: string; ttl: number }[]>;
   /** TXT strings of a name, joined per record, [] when there are none. */
   txt(name: string): Promise<string[]>;
+  /** MX host names of a domain, lowest preference first, [] when it has none. */
+  mx(name: string): Promise<string[]>;
 }
 
 /** The reverse-DNS name of an IPv4 or IPv6 address (x.x.x.x.in-addr.arpa, nibbles.ip6.arpa). */
@@ -66,5 +68,9 @@ export function hygieneDns(o: DnsOptions): HygieneDns {
     },
     aWithTtl: (name) => orNone(`A ${name}`, resolver.resolve4(name, { ttl: true })),
     txt: async (name) => (await orNone(`TXT ${name}`, resolver.resolveTxt(name))).map((r) => r.join("")),
+    mx: async (name) =>
+      (await orNone(`MX ${name}`, resolver.resolveMx(name)))
+        .sort((a, b) => a.priority - b.priority)
+        .map((r) => r.exchange.replace(/\.$/, "").toLowerCase()),
   };
 }

@@ -2,13 +2,15 @@ import type { ServiceOf } from "../../config/services.js";
 import { ProbeError, type ErrorCode } from "../../contract/errors.js";
 import type { CheckOutcome } from "../../contract/result.js";
 import { hygieneDns, type HygieneDns } from "../hygiene/dns.js";
+import { mtaStsProblems } from "../hygiene/mta-sts.js";
 import type { CheckContext, CheckKind } from "./kind.js";
 
 /**
  * The published DNS policy of each sending domain (docs/sender-hygiene.md): one valid SPF record that
  * needs at most 10 DNS lookups to evaluate (RFC 7208 4.6.4: receivers answer permerror beyond, and
  * the mail fails SPF everywhere), a DMARC record at least as strict as configured, a key for each
- * listed DKIM selector, and a TLS-RPT record when asked for. Problems of every domain are reported
+ * listed DKIM selector, a TLS-RPT record when asked for, and MTA-STS (probes/hygiene/mta-sts.ts) when
+ * configured. Problems of every domain are reported
  * together; the code is the first kind of problem found, in that order.
  */
 
@@ -69,6 +71,7 @@ async function checkDomain(
   service: ServiceOf<"dns-policy">,
   dns: HygieneDns,
   domain: string,
+  ctx: CheckContext,
 ): Promise<Problem[]> {
   const problems: Problem[] = [];
   const spf = await spfLookups(dns, domain);
@@ -106,6 +109,8 @@ async function checkDomain(
       code: "tls-rpt-missing",
       text: `${domain} has no TLS-RPT record (_smtp._tls.${domain})`,
     });
+  if (service.mtaSts)
+    problems.push(...(await mtaStsProblems(domain, service.mtaSts, dns, ctx.ehloName, ctx.signal)));
   return problems;
 }
 
@@ -113,7 +118,7 @@ async function run(service: ServiceOf<"dns-policy">, ctx: CheckContext): Promise
   const dns = hygieneDns(service.dns);
   const problems = await ctx.phase("policy", async () => {
     const all: Problem[] = [];
-    for (const domain of service.domains) all.push(...(await checkDomain(service, dns, domain)));
+    for (const domain of service.domains) all.push(...(await checkDomain(service, dns, domain, ctx)));
     return all;
   });
   const first = problems[0];
@@ -123,7 +128,13 @@ async function run(service: ServiceOf<"dns-policy">, ctx: CheckContext): Promise
       "policy",
       `${problems.length} problem(s): ${problems.map((p) => p.text).join("; ")}`,
     );
-  return { details: { domains: service.domains.length, selectors: service.dkimSelectors.length } };
+  return {
+    details: {
+      domains: service.domains.length,
+      selectors: service.dkimSelectors.length,
+      mtaSts: service.mtaSts ? service.mtaSts.mode : "unchecked",
+    },
+  };
 }
 
 /** The published DNS policy check kind. */
