@@ -48,6 +48,26 @@ function hygieneKind(
   });
 }
 
+/**
+ * The per-user sending limit (SPEC 7.1.15): an opt-in burst from a dedicated probe account met no
+ * throttle. A ticket: the limit protects other providers from a hijacked account, not users' mail
+ * now. The check runs rarely (hours apart), so its last result holds until the next run.
+ */
+function sendingLimit(o: AlertOptions): AlertRule {
+  return alertRule(o, {
+    name: "MailslaSendingLimitMissing",
+    expr: 'min by (service, vantage) (mailsla_hygiene_check_success{kind="sending-limit"}) == 0',
+    forMs: QUARTER_HOUR,
+    severity: "ticket",
+    clause: "7.1.15",
+    summary: "{{ $labels.service }}: the probe account's burst met no sending limit (SPEC 7.1.15)",
+    description:
+      "The sending-limit check {{ $labels.service }} from {{ $labels.vantage }} sent its whole configured burst " +
+      "without a 4xx/5xx throttle (or could not measure it: the first message was refused). SPEC 7.1.15 asks " +
+      "for per-user sending limits; a hijacked account could spam without one. The agent's log names the code.",
+  });
+}
+
 /** Rules of sender hygiene: one ticket per kind of failure. */
 export function hygieneRules(o: AlertOptions): RuleGroup {
   return {
@@ -73,8 +93,9 @@ export function hygieneRules(o: AlertOptions): RuleGroup {
         "MailslaDnsPolicyFailing",
         "dns-policy",
         SECTION,
-        "a sending domain's published SPF, DKIM or DMARC policy is wrong",
+        "a sending domain's published SPF, DKIM, DMARC, TLS-RPT or MTA-STS policy is wrong",
       ),
+      sendingLimit(o),
     ],
   };
 }

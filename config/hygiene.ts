@@ -170,7 +170,7 @@ export const DnsPolicyService = z.strictObject({
 
 /** The kinds that judge reputation, not availability: their results are never fault time. */
 export const REPUTATION_KINDS: ReadonlySet<string> = new Set([
-  ...["sender-auth", "dnsbl", "role-addresses", "dns-policy"],
+  ...["sender-auth", "dnsbl", "role-addresses", "dns-policy", "sending-limit"],
 ]);
 
 /** Whether results of a check kind take part in the SLA's up/down states (7.1.2-7.1.5, 7.1.10). */

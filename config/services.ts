@@ -86,6 +86,27 @@ export const RoleAddressesService = z.strictObject({
 });
 
 /**
+ * Per-user sending limits (7.1.15), opt-in: on a dedicated probe account, up to `burst` messages to
+ * `recipient` (the probe's own sink) in one authenticated submission session, spread evenly over
+ * `within` (back to back when absent); the first 4xx/5xx throttle ends the burst and is the pass.
+ * Never more than `burst` messages: every run costs the operator that many accepted messages at
+ * most, so `interval` is required and at least an hour.
+ */
+export const SendingLimitService = z.strictObject({
+  ...socketService,
+  kind: z.literal("sending-limit"),
+  interval: Duration.refine((ms) => ms >= 3_600_000, {
+    error: "expected at least 1h: every run sends up to `burst` real messages",
+  }),
+  tls: TlsOptions.default({ mode: "starttls", verify: true }),
+  account: z.string(),
+  recipient: z.email({ error: "expected the e-mail address of the probe's own sink" }),
+  burst: z.number().int().min(2).max(500),
+  within: Duration.optional(),
+  ehloName: z.string().min(1).optional(),
+});
+
+/**
  * How the delivery probes watch an IMAP mailbox (probes/delivery/watch.ts WatchMode): `auto` (IDLE
  * as a wake-up plus a NOOP every `pollInterval` while messages are awaited), `idle` (IDLE alone) or
  * `poll` (NOOP only, for servers whose IDLE is broken). `pollInterval` overrides the deliveries'.
@@ -142,7 +163,7 @@ export const WebmailService = z.strictObject({
 /** The check kinds, in one list: the schema, the docs and the module registry all follow it. */
 export const CHECK_KINDS = [
   ...["smtp", "submission", "relay", "imap", "pop3", "webmail"],
-  ...["sender-auth", "dnsbl", "role-addresses", "dns-policy"],
+  ...["sender-auth", "dnsbl", "role-addresses", "dns-policy", "sending-limit"],
 ] as const;
 export type CheckKindName = (typeof CHECK_KINDS)[number];
 
@@ -157,6 +178,7 @@ const byKind = {
   dnsbl: DnsblService,
   "role-addresses": RoleAddressesService,
   "dns-policy": DnsPolicyService,
+  "sending-limit": SendingLimitService,
 } as const;
 
 /**
@@ -193,7 +215,8 @@ type ParsedService =
   | z.infer<typeof SenderAuthService>
   | z.infer<typeof DnsblService>
   | z.infer<typeof RoleAddressesService>
-  | z.infer<typeof DnsPolicyService>;
+  | z.infer<typeof DnsPolicyService>
+  | z.infer<typeof SendingLimitService>;
 
 /** Kinds without a socket of their own (a URL, the sink, DNS only). */
 type PortlessKind = "webmail" | "sender-auth" | "dnsbl" | "dns-policy";
@@ -205,6 +228,7 @@ const DEFAULT_PORTS: Record<Exclude<CheckKindName, PortlessKind>, { plain: numbe
   imap: { plain: 143, implicit: 993 },
   pop3: { plain: 110, implicit: 995 },
   "role-addresses": { plain: 25, implicit: 465 },
+  "sending-limit": { plain: 587, implicit: 465 },
 };
 
 type WithPort<S> = S extends { kind: PortlessKind } ? S : Omit<S, "port"> & { port: number };

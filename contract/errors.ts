@@ -58,6 +58,8 @@ export const ERROR_CODES = {
     "a sending domain's MTA-STS policy (RFC 8461) is missing, unreachable over HTTPS, invalid, or weaker than the configured mode",
   "mta-sts-mx":
     "an MX host of a sending domain is not covered by its MTA-STS policy, or does not present a valid certificate for its name after STARTTLS",
+  "no-send-limit":
+    "the probe account sent its whole configured burst without meeting a sending limit (SPEC 7.1.15)",
   "role-address-refused": "the MX refuses mail to a role address (postmaster@, abuse@) of a hosted domain",
   internal: "the probe itself failed (a bug in mailsla: please report it)",
 } as const;

@@ -379,6 +379,28 @@ const hygieneCases: AlertCase[] = [
       },
     ],
   },
+  {
+    name: "MailslaSendingLimitMissing: a burst that met no limit opens a ticket after 15 minutes",
+    series: [
+      {
+        series: 'mailsla_hygiene_check_success{service="limit",kind="sending-limit",vantage="a"}',
+        values: "0x30",
+      },
+      {
+        series: 'mailsla_hygiene_check_success{service="limit",kind="sending-limit",vantage="b"}',
+        values: "1x30",
+      },
+    ],
+    checks: [
+      { at: "10m", alert: "MailslaSendingLimitMissing", fires: [] },
+      {
+        at: "20m",
+        alert: "MailslaSendingLimitMissing",
+        fires: [{ labels: { severity: "ticket", clause: "7.1.15", service: "limit", vantage: "a" } }],
+      },
+      { at: "20m", alert: "MailslaDnsPolicyFailing", fires: [] },
+    ],
+  },
 ];
 
 /** Every case of the agents' and health alerts. */

@@ -6,6 +6,7 @@ import { imapCheck } from "./imap.js";
 import { pop3Check } from "./pop3.js";
 import { relayCheck } from "./relay.js";
 import { roleAddressesCheck } from "./role-addresses.js";
+import { sendingLimitCheck } from "./sending-limit.js";
 import { smtpCheck } from "./smtp.js";
 import { submissionCheck } from "./submission.js";
 import { webmailCheck } from "./webmail.js";
@@ -22,5 +23,6 @@ export const KINDS: KindRegistry = new Map<string, AnyCheckKind>(
     dnsblCheck,
     roleAddressesCheck,
     dnsPolicyCheck,
+    sendingLimitCheck,
   ].map((k) => [k.kind, k]),
 );

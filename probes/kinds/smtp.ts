@@ -7,7 +7,11 @@ import type { CheckContext, CheckKind } from "./kind.js";
 
 /** The services spoken to over SMTP: they share connection set-up and the unauthenticated attempt. */
 export type SmtpFamilyService =
-  ServiceOf<"smtp"> | ServiceOf<"submission"> | ServiceOf<"relay"> | ServiceOf<"role-addresses">;
+  | ServiceOf<"smtp">
+  | ServiceOf<"submission">
+  | ServiceOf<"relay">
+  | ServiceOf<"role-addresses">
+  | ServiceOf<"sending-limit">;
 
 /** An SMTP session ready for commands: TLS as configured, EHLO answered (after TLS when TLS was started). */
 export interface SmtpSession {

@@ -69,13 +69,30 @@ describe("sender-hygiene configuration", () => {
     expect(s).toMatchObject({ port: 25, localParts: ["postmaster", "abuse"], tls: { mode: "starttls" } });
   });
 
-  it("the hygiene kinds are reputation, not availability; only sender-auth is event-driven", () => {
-    expect(["sender-auth", "dnsbl", "role-addresses", "dns-policy"].map(countsForAvailability)).toEqual([
-      false,
-      false,
-      false,
-      false,
+  it("sending-limit: port 587, STARTTLS, and an interval of at least an hour is required", () => {
+    const raw = {
+      name: "l",
+      kind: "sending-limit",
+      host: "smtp.example",
+      account: "limit",
+      recipient: "limit@sink.example",
+      burst: 20,
+      interval: "6h",
+    };
+    expect(Service.parse(raw)).toMatchObject({ port: 587, tls: { mode: "starttls" }, burst: 20 });
+    const issues = (over: object) =>
+      Service.safeParse({ ...raw, ...over }).error?.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
+    expect(issues({ interval: "59m" })).toEqual([
+      "interval: expected at least 1h: every run sends up to `burst` real messages",
     ]);
+    expect(issues({ burst: 1 })?.[0]).toMatch(/^burst: /);
+    expect(issues({ recipient: "sink" })?.[0]).toMatch(/^recipient: expected the e-mail address/);
+  });
+
+  it("the hygiene kinds are reputation, not availability; only sender-auth is event-driven", () => {
+    expect(
+      ["sender-auth", "dnsbl", "role-addresses", "dns-policy", "sending-limit"].map(countsForAvailability),
+    ).toEqual([false, false, false, false, false]);
     expect(["smtp", "relay", "imap"].map(countsForAvailability)).toEqual([true, true, true]);
     expect([...EVENT_KINDS]).toEqual(["sender-auth"]);
   });
