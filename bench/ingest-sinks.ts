@@ -23,7 +23,7 @@ export interface Sink {
   /** Turns a round into the work to time: serialising happens here, outside the clock. */
   prepare(round: Round): () => Promise<void> | void;
   /** Results stored, checked against what was sent. */
-  count(): number;
+  count(): Promise<number> | number;
   close(): Promise<void>;
 }
 
@@ -70,9 +70,11 @@ export function storeSink(file: string): Sink {
       const batches = interleaved(round).map((b) =>
         b.map((payload) => ({ type: "check" as const, payload })),
       );
-      return () => batches.forEach((b) => store.ingest(b[0]!.payload.vantage, b, RECEIVED_AT));
+      return async () => {
+        for (const b of batches) await store.ingest(b[0]!.payload.vantage, b, RECEIVED_AT);
+      };
     },
-    count: () => store.results.counts().checks,
+    count: async () => (await store.results.counts()).checks,
     close: async () => store.close(),
   };
 }
@@ -121,7 +123,7 @@ export async function collectorSink(dataDir: string, agents: readonly string[]):
   );
   const close = async () => {
     await app.close();
-    store.close();
+    await store.close();
   };
   try {
     await app.listen({ host: "127.0.0.1", port: 0 });
@@ -139,7 +141,7 @@ export async function collectorSink(dataDir: string, agents: readonly string[]):
       const bodies = [...round].map(([agent, batches]) => [agent, batches.map(body)] as const);
       return async () => void (await Promise.all(bodies.map(([a, b]) => push(url, a, b, latencies))));
     },
-    count: () => store.results.counts().checks,
+    count: async () => (await store.results.counts()).checks,
     close,
   };
 }

@@ -130,7 +130,7 @@ export const ingestBench: Bench = {
       const timings = await runRounds(sinks, rounds);
       const expected = timedRows + INGEST_LOAD.agents.length * INGEST_LOAD.perBatch;
       for (const side of SIDES) {
-        const n = sinks[side].count();
+        const n = await sinks[side].count();
         if (n !== expected) throw new Error(`${side} stored ${n} results, expected ${expected}`);
       }
       return figures(timedRows, timings, collector.latencies);

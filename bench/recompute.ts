@@ -34,7 +34,7 @@ interface Repeated<T> {
 }
 
 /** Runs `work` `runs` times (engine runs are cheap; a month's load from disk is not). */
-async function repeat<T>(work: () => T, runs = 3): Promise<Repeated<T>> {
+async function repeat<T>(work: () => T | Promise<T>, runs = 3): Promise<Repeated<T>> {
   const done: { value: T; timing: Timing }[] = [];
   for (let i = 0; i < runs; i++) done.push(await timed(work));
   const walls = done.map((r) => r.timing.wallSeconds);
@@ -85,7 +85,7 @@ async function sqliteMonth(ctx: BenchContext, month: EngineInput, expected: Peri
         agrees: sameFigures(compute.value, expected),
       };
     } finally {
-      store.close();
+      await store.close();
     }
   } finally {
     tmp.remove();

@@ -65,7 +65,7 @@ async function withSource<T>(
   try {
     return await use(ledgerLoadMonth(store, config, clock), config);
   } finally {
-    store.close();
+    await store.close();
   }
 }
 

@@ -36,12 +36,12 @@ export interface HealthOptions {
 
 /** Readiness with its memory of the last write, ingest and integrity check. */
 export interface Health {
-  report(): ReadinessReport;
+  report(): Promise<ReadinessReport>;
   /** Ingest tells the outcome of each transaction: a failure makes the collector unready until a write succeeds. */
   ingestFailed(err: Error): void;
   ingestSucceeded(): void;
-  /** Runs `PRAGMA quick_check`; damage makes the collector unready until a restart on a sound file. */
-  checkIntegrity(): Condition;
+  /** Runs the store's integrity check; damage makes the collector unready until a restart on a sound ledger. */
+  checkIntegrity(): Promise<Condition>;
   /** The last values, for /metrics. */
   readonly last: { freeBytes: number; integrityCheckedAt: number; integrityOk: boolean; writeOk: boolean };
 }
@@ -72,12 +72,12 @@ export function createHealth(o: HealthOptions): Health {
   let ingestError: string | undefined;
   let integrity: Condition = { name: "integrity", ok: true, detail: "not checked yet" };
 
-  const write = (): Condition => {
+  const write = async (): Promise<Condition> => {
     const now = o.now();
     if (now - writeAt >= writeEvery || writeError !== undefined) {
       writeAt = now;
       try {
-        o.store.heartbeat(now);
+        await o.store.heartbeat(now);
         writeError = undefined;
         ingestError = undefined; // a committed write since the failed ingest
       } catch (err) {
@@ -92,10 +92,18 @@ export function createHealth(o: HealthOptions): Health {
   };
 
   const disk = (): Condition => {
-    if (o.store.file === ":memory:") return { name: "disk-space", ok: true, detail: "in memory" };
+    const file = o.store.file;
+    if (file === undefined) {
+      return {
+        name: "disk-space",
+        ok: true,
+        detail: "the ledger is on a database server, which watches its own disk",
+      };
+    }
+    if (file === ":memory:") return { name: "disk-space", ok: true, detail: "in memory" };
     let bytes: number;
     try {
-      bytes = free(dirname(o.store.file));
+      bytes = free(dirname(file));
     } catch (err) {
       return { name: "disk-space", ok: false, detail: `cannot read free space: ${(err as Error).message}` };
     }
@@ -112,8 +120,8 @@ export function createHealth(o: HealthOptions): Health {
 
   return {
     last,
-    report() {
-      const conditions = [write(), disk(), integrity];
+    async report() {
+      const conditions = [await write(), disk(), integrity];
       return { ready: conditions.every((c) => c.ok), conditions };
     },
     ingestFailed(err) {
@@ -123,10 +131,10 @@ export function createHealth(o: HealthOptions): Health {
     ingestSucceeded() {
       ingestError = undefined;
     },
-    checkIntegrity() {
+    async checkIntegrity() {
       let lines: string[];
       try {
-        lines = o.store.quickCheck();
+        lines = await o.store.quickCheck();
       } catch (err) {
         lines = [(err as Error).message];
       }
@@ -140,7 +148,7 @@ export function createHealth(o: HealthOptions): Health {
               ok: true,
               detail: `quick_check ok at ${new Date(last.integrityCheckedAt).toISOString()}`,
             }
-          : { name: "integrity", ok: false, detail: damageAdvice(o.store.file, lines) };
+          : { name: "integrity", ok: false, detail: damageAdvice(o.store.location, lines) };
       }
       last.integrityOk = integrity.ok;
       return integrity;

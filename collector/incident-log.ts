@@ -12,22 +12,22 @@ import type { ServiceSegmentState } from "./metrics/live-state.js";
 /** A running incident log. */
 export interface IncidentLog {
   /** Reads the state once now (the timer calls it too); returns the lines it logged, for tests. */
-  poll(): string[];
+  poll(): Promise<string[]>;
   stop(): void;
 }
 
 /** Starts logging changes of `read()`; the first reading logs only what is down. */
 export function startIncidentLog(
-  read: () => readonly ServiceSegmentState[],
+  read: () => Promise<readonly ServiceSegmentState[]>,
   log: Pick<Logger, "info" | "warn" | "error">,
   intervalMs = 15_000,
 ): IncidentLog {
   const last = new Map<string, ServiceSegmentState["state"]>();
-  const poll = (): string[] => {
+  const poll = async (): Promise<string[]> => {
     const said: string[] = [];
     let states: readonly ServiceSegmentState[];
     try {
-      states = read();
+      states = await read();
     } catch (err) {
       log.error({ err }, "incident log: could not read the state now");
       return said;
@@ -50,7 +50,7 @@ export function startIncidentLog(
     }
     return said;
   };
-  const timer = setInterval(poll, intervalMs);
+  const timer = setInterval(() => void poll(), intervalMs);
   timer.unref();
   return { poll, stop: () => clearInterval(timer) };
 }

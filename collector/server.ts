@@ -74,6 +74,15 @@ export function ledgerPath(dataDir: string): string {
   return join(dataDir, "collector.sqlite");
 }
 
+/**
+ * The configured ledger: `collector.store.postgres` when given (several replicas may share it),
+ * else the SQLite file in `collector.dataDir`.
+ */
+export async function openLedger(config: Readonly<Config>): Promise<CollectorStore> {
+  const c = config.collector!;
+  return openStore(ledgerPath(c.dataDir));
+}
+
 /** Starts the collector of a validated configuration; throws ConfigError without a collector section. */
 export async function startCollector(
   config: Readonly<Config>,
@@ -84,25 +93,24 @@ export async function startCollector(
   const problems = collectorProblems(config, c);
   if (problems.length > 0) throw new ConfigError("(configuration)", problems);
   const log = opts.log ?? createLogger("collector");
-  const ledger = openStore(ledgerPath(c.dataDir));
+  const store = await openLedger(config);
   const health = createHealth({
-    store: ledger,
+    store,
     minFreeBytes: c.limits.minFreeBytes,
     now: opts.now ?? Date.now,
   });
-  const sound = health.checkIntegrity();
+  const sound = await health.checkIntegrity();
   if (!sound.ok) {
-    ledger.close();
+    await store.close();
     throw new LedgerDamaged(sound.detail);
   }
-  // The app writes through the wiring's store, so every ingest invalidates the periods it changes.
-  const source = opts.sla ? undefined : createSlaSource(ledger, config, { now: opts.now });
-  const store = source?.store ?? ledger;
+  // The wiring learns of every ingest (this replica's and others') from the ledger's change log.
+  const source = opts.sla ? undefined : createSlaSource(store, config, { now: opts.now });
   let report: ReportService | undefined;
   try {
-    report = reportService(config, ledger, log, opts.now);
+    report = reportService(config, store, log, opts.now);
   } catch (err) {
-    ledger.close();
+    await store.close();
     throw err;
   }
   const exporter = c.influx ? startExporter({ queue: store.exportQueue, config: c.influx, log }) : undefined;
@@ -128,19 +136,19 @@ export async function startCollector(
   } catch (err) {
     await exporter?.stop();
     await report?.stop();
-    store.close();
+    await store.close();
     throw err;
   }
   if (report) startReport(report, log);
   const integrity = watchIntegrity(health, c.limits.integrityCheckInterval, log);
-  const incidents = source && startIncidentLog(() => source.snapshot().live.services, log);
+  const incidents = source && startIncidentLog(async () => (await source.snapshot()).live.services, log);
   const close = async () => {
     clearInterval(integrity);
     incidents?.stop();
     await app.close();
     await exporter?.stop();
     await report?.stop();
-    store.close();
+    await store.close();
   };
   return { app, store, exporter, report, address: listeningAddress(app, c.listen), close };
 }
@@ -154,11 +162,12 @@ export class LedgerDamaged extends Error {
 function watchIntegrity(health: Health, every: number, log: Logger): NodeJS.Timeout {
   let reported = false;
   const timer = setInterval(() => {
-    const c = health.checkIntegrity();
-    if (!c.ok && !reported) {
-      reported = true;
-      log.error({ condition: c.name }, c.detail);
-    }
+    void health.checkIntegrity().then((c) => {
+      if (!c.ok && !reported) {
+        reported = true;
+        log.error({ condition: c.name }, c.detail);
+      }
+    });
   }, every);
   timer.unref();
   return timer;

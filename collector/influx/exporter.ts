@@ -1,7 +1,7 @@
 import { InfluxDB, type IPoint } from "influx";
 import type { InfluxExport } from "../../config/collector.js";
 import type { Logger } from "../../contract/log.js";
-import type { ExportQueue } from "../store/export-queue.js";
+import type { ExportQueueStore } from "../store/types.js";
 import { retryDelay } from "../../contract/backoff.js";
 
 /**
@@ -31,7 +31,7 @@ export interface Exporter {
 
 /** Options of {@link startExporter}. */
 export interface ExporterOptions {
-  queue: ExportQueue;
+  queue: ExportQueueStore;
   config: InfluxExport;
   log: Pick<Logger, "info" | "warn" | "error">;
   /** First retry delay (ms); doubles per failure up to `config.maxRetryDelay`. */
@@ -99,10 +99,8 @@ class ExportLoop {
       } catch (err) {
         failures++;
         const delay = retryDelay(failures, this.opts.minRetryDelay ?? 250, config.maxRetryDelay);
-        log.warn(
-          { err: String(err), failures, retryInMs: delay, queued: queue.size() },
-          "InfluxDB export failed",
-        );
+        const queued = await queue.size().catch(() => -1);
+        log.warn({ err: String(err), failures, retryInMs: delay, queued }, "InfluxDB export failed");
         await this.pause(delay);
       }
     }
@@ -121,7 +119,7 @@ class ExportLoop {
   /** Writes the oldest batch; false when the queue is empty. */
   private async writeBatch(): Promise<boolean> {
     const { queue, config, log } = this.opts;
-    const batch = queue.peek(config.batchSize);
+    const batch = await queue.peek(config.batchSize);
     if (batch.length === 0) return false;
     if (!this.databaseReady) {
       await this.influx.createDatabase(config.database);
@@ -138,10 +136,10 @@ class ExportLoop {
       // A point InfluxDB will never take (e.g. a field type conflict): the ledger keeps the result.
       log.error({ err, points: batch.length }, "InfluxDB rejected a batch; dropped from the export");
       this.stats.rejectedPoints += batch.length;
-      queue.removeThrough(last);
+      await queue.removeThrough(last);
       return true;
     }
-    queue.removeThrough(last);
+    await queue.removeThrough(last);
     this.stats.exportedPoints += batch.length;
     this.stats.lastSuccessAt = Date.now();
     return true;

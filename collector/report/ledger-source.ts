@@ -1,18 +1,10 @@
-import Database from "better-sqlite3";
 import type { Config } from "../../config/schema.js";
 import { monthRange, yearOf, yearRange } from "../sla/calendar.js";
 import type { Interval } from "../sla/intervals.js";
 import { engineInput, rangeInput } from "../sla-source/input.js";
 import { loadRange } from "../sla-source/load-range.js";
 import type { EngineInput } from "../sla/timeline.js";
-import { AnnotationTable } from "../store/annotations.js";
-import { databaseBytes, quickCheck } from "../store/db.js";
-import { ExportQueue } from "../store/export-queue.js";
-import { ForceMajeureTable } from "../store/force-majeure.js";
-import type { CollectorStore } from "../store/index.js";
-import { MaintenanceTable } from "../store/maintenance.js";
-import { ManualTable } from "../store/manual.js";
-import { ResultTables } from "../store/results.js";
+import { openStoreReadOnly, type CollectorStore } from "../store/index.js";
 import { trendMonths } from "./gather.js";
 import type { ManualIndicators } from "./manual.js";
 import type { LoadMonth } from "./produce.js";
@@ -37,8 +29,8 @@ export function reportRange(month: string, timeZone: string): Interval {
  * The month's entered values in the report's shape. The store adds `month` and `enteredAt` to each
  * entry, keys the report's strict schema refuses; they are dropped here rather than loosening it.
  */
-export function manualOf(store: CollectorStore, month: string): ManualIndicators {
-  const entries = store.manual.list(month).map((e) => ({
+export async function manualOf(store: CollectorStore, month: string): Promise<ManualIndicators> {
+  const entries = (await store.manual.list(month)).map((e) => ({
     clause: e.clause,
     value: e.value,
     ...(e.note === undefined ? {} : { note: e.note }),
@@ -54,16 +46,16 @@ export function manualOf(store: CollectorStore, month: string): ManualIndicators
  * year's submission results for verdicts nobody shows cost 12 s and 1.2 GB at the benchmark's
  * scale (docs/report.md, "Cost").
  */
-export function reportInput(
+export async function reportInput(
   store: CollectorStore,
   config: Readonly<Config>,
   month: string,
   now: number,
-): EngineInput {
+): Promise<EngineInput> {
   const tz = config.operator.timeZone;
-  const own = engineInput(store, config, now, monthRange(month, tz));
-  const read = loadRange(store.results, own.setup, reportRange(month, tz), now);
-  return { ...own, ...rangeInput(store, read, { setup: own.setup, now }) };
+  const own = await engineInput(store, config, now, monthRange(month, tz));
+  const read = await loadRange(store.results, own.setup, reportRange(month, tz), now);
+  return { ...own, ...(await rangeInput(store, read, { setup: own.setup, now })) };
 }
 
 /**
@@ -83,40 +75,14 @@ export function ledgerLoadMonth(
       throw new Error(`${month} has not begun yet in ${tz}: there is nothing to report`);
     }
     return {
-      input: reportInput(store, config, month, now),
-      manual: manualOf(store, month),
+      input: await reportInput(store, config, month, now),
+      manual: await manualOf(store, month),
       operator: { name: config.operator.name },
     };
   };
 }
 
-/**
- * The ledger at `file` opened read-only, behind the store's interface. Read-only, so a report run
- * beside a running collector can neither block its writes for long nor change a byte; a ledger
- * made before the covering index is read as it is (slower), and gets the index from the collector.
- */
+/** The ledger at `file` opened read-only, behind the store's interface (collector/store/index.ts). */
 export function openLedgerReadOnly(file: string): CollectorStore {
-  const db = new Database(file, { readonly: true, fileMustExist: true });
-  db.pragma("busy_timeout = 5000");
-  return {
-    results: new ResultTables(db),
-    maintenance: new MaintenanceTable(db),
-    annotations: new AnnotationTable(db),
-    forceMajeure: new ForceMajeureTable(db),
-    manual: new ManualTable(db),
-    exportQueue: new ExportQueue(db),
-    ingest: () => {
-      throw new Error(`${file} is open read-only for a report`);
-    },
-    ping: () => void db.prepare("SELECT 1").get(),
-    heartbeat: () => {
-      throw new Error(`${file} is open read-only for a report`);
-    },
-    quickCheck: (max) => quickCheck(db, max),
-    file,
-    sizeBytes: () => databaseBytes(file),
-    close: () => {
-      if (db.open) db.close();
-    },
-  };
+  return openStoreReadOnly(file);
 }

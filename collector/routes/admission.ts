@@ -36,7 +36,7 @@ export interface AdmissionRules {
   horizonMs: number;
   now: () => number;
   /** Whether the ledger holds results of a name the configuration lacks (it was removed or renamed). */
-  heldBefore: (type: IngestRecord["type"], name: string) => boolean;
+  heldBefore: (type: IngestRecord["type"], name: string) => Promise<boolean>;
 }
 
 /** A check may overrun its timeout a little (the runner's own work, a slow event loop): 10 % + 5 s. */
@@ -98,12 +98,12 @@ export function admissionRules(
 /** Remembers answers for a minute, so a stream of refused records costs one ledger lookup per name. */
 function memoised(f: AdmissionRules["heldBefore"]): AdmissionRules["heldBefore"] {
   const seen = new Map<string, { at: number; held: boolean }>();
-  return (type, name) => {
+  return async (type, name) => {
     const key = `${type}\u0000${name}`;
     const hit = seen.get(key);
     if (hit && Date.now() - hit.at < 60_000) return hit.held;
     if (seen.size > 10_000) seen.clear();
-    const held = f(type, name);
+    const held = await f(type, name);
     seen.set(key, { at: Date.now(), held });
     return held;
   };
@@ -156,10 +156,15 @@ function checkAtMost(
   }
 }
 
-function unknownName(ctx: Ctx, rules: AdmissionRules, type: IngestRecord["type"], name: string): void {
+async function unknownName(
+  ctx: Ctx,
+  rules: AdmissionRules,
+  type: IngestRecord["type"],
+  name: string,
+): Promise<void> {
   const field = type === "check" ? "check" : "delivery";
   const what = type === "check" ? "service" : "delivery";
-  if (rules.heldBefore(type, name)) {
+  if (await rules.heldBefore(type, name)) {
     refuse(
       ctx,
       [field],
@@ -183,11 +188,11 @@ function notAssigned(
   }
 }
 
-function admitCheck(
+async function admitCheck(
   ctx: Ctx,
   rules: AdmissionRules,
   p: Extract<IngestRecord, { type: "check" }>["payload"],
-): void {
+): Promise<void> {
   checkTime(ctx, rules, "startedAt", p.startedAt);
   const s = rules.services.get(p.check);
   if (!s) return unknownName(ctx, rules, "check", p.check);
@@ -202,11 +207,11 @@ function admitCheck(
     checkAtMost(ctx, ["phases", stage], seconds, limit, what);
 }
 
-function admitDelivery(
+async function admitDelivery(
   ctx: Ctx,
   rules: AdmissionRules,
   p: Extract<IngestRecord, { type: "delivery" }>["payload"],
-): void {
+): Promise<void> {
   checkTime(ctx, rules, "sentAt", p.sentAt);
   if (p.arrivedAt !== undefined && p.arrivedAt > rules.now() + rules.maxClockSkewMs)
     checkTime(ctx, rules, "arrivedAt", p.arrivedAt);
@@ -229,11 +234,14 @@ function admitDelivery(
   checkAtMost(ctx, ["ageSeconds"], p.ageSeconds, timeoutAllowance(d.lossTimeoutSeconds) + 3600, what);
 }
 
-/** The refinement of one ingest record against the configuration. */
+/**
+ * The refinement of one ingest record against the configuration: asynchronous, because telling a
+ * removed name from an unknown one asks the ledger (parse with `parseAsync`).
+ */
 export function admitRecord(rules: AdmissionRules) {
-  return (r: IngestRecord, ctx: Ctx): void => {
-    if (r.type === "check") admitCheck(ctx, rules, r.payload);
-    else admitDelivery(ctx, rules, r.payload);
+  return async (r: IngestRecord, ctx: Ctx): Promise<void> => {
+    if (r.type === "check") await admitCheck(ctx, rules, r.payload);
+    else await admitDelivery(ctx, rules, r.payload);
   };
 }
 

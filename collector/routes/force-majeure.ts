@@ -49,29 +49,27 @@ export function forceMajeureRoutes(
   app.post("/api/v1/force-majeure", async (req, reply) => {
     const at = now();
     const d = parseOr400(declaration(names, at, maxWindowMs), req.body);
-    const span = store.forceMajeure.declare({ id: randomUUID(), ...d, declaredAt: at });
+    const span = await store.forceMajeure.declare({ id: randomUUID(), ...d, declaredAt: at });
     return reply.code(201).send({ forceMajeure: span });
   });
   app.get("/api/v1/force-majeure", async (req) => {
     const q = parseOr400(Range, req.query);
-    const incidentMarks = store.annotations
-      .list()
-      .flatMap((a) =>
-        a.forceMajeure
-          ? [{ incidentId: a.incidentId, reason: a.forceMajeure.reason, anchorEnd: a.anchorEnd ?? null }]
-          : [],
-      );
-    return { spans: store.forceMajeure.list(q.from, q.to), incidentMarks };
+    const incidentMarks = (await store.annotations.list()).flatMap((a) =>
+      a.forceMajeure
+        ? [{ incidentId: a.incidentId, reason: a.forceMajeure.reason, anchorEnd: a.anchorEnd ?? null }]
+        : [],
+    );
+    return { spans: await store.forceMajeure.list(q.from, q.to), incidentMarks };
   });
   app.get("/api/v1/force-majeure/:id", async (req) => {
     const { id } = parseOr400(Id, req.params);
-    const span = store.forceMajeure.get(id);
+    const span = await store.forceMajeure.get(id);
     if (!span) throw Errors.notFound(`no force majeure span ${id}`);
     return { forceMajeure: span };
   });
   app.delete("/api/v1/force-majeure/:id", async (req, reply) => {
     const { id } = parseOr400(Id, req.params);
-    if (!store.forceMajeure.remove(id)) throw Errors.notFound(`no force majeure span ${id}`);
+    if (!(await store.forceMajeure.remove(id))) throw Errors.notFound(`no force majeure span ${id}`);
     return reply.code(204).send();
   });
 }

@@ -63,15 +63,15 @@ const ListQuery = z.strictObject({ month: MonthParam.optional() });
  * without `month`), each with its annotation (matched by time anchor) or null, and the month's
  * orphans: annotations whose incident a late result moved away or removed, shown, never dropped.
  */
-function listIncidents(store: CollectorStore, sla: SlaWiring | null | undefined, query: unknown) {
+async function listIncidents(store: CollectorStore, sla: SlaWiring | null | undefined, query: unknown) {
   const q = parseOr400(ListQuery, query);
-  const annotations = store.annotations.list();
+  const annotations = await store.annotations.list();
   if (!sla?.incidents) {
     if (q.month !== undefined) throw Errors.slaUnavailable("incidents are computed by the SLA engine");
     return { annotations };
   }
   const byId = new Map<string, Annotation>(annotations.map((a) => [a.incidentId, a]));
-  const { month, incidents, orphans } = sla.incidents(q.month);
+  const { month, incidents, orphans } = await sla.incidents(q.month);
   const stored = (key: string | undefined) => (key === undefined ? undefined : byId.get(key));
   return {
     month,
@@ -88,9 +88,13 @@ function listIncidents(store: CollectorStore, sla: SlaWiring | null | undefined,
  * The key of the annotation that addresses incident `id`: its own, or, when `id` is an incident's
  * current id and a late result moved it since it was annotated, the key it was annotated under.
  */
-function annotationKey(store: CollectorStore, sla: SlaWiring | null | undefined, id: string): string {
-  if (store.annotations.get(id)) return id;
-  return sla?.incident?.(id)?.annotations?.[0]?.incidentId ?? id;
+async function annotationKey(
+  store: CollectorStore,
+  sla: SlaWiring | null | undefined,
+  id: string,
+): Promise<string> {
+  if (await store.annotations.get(id)) return id;
+  return (await sla?.incident?.(id))?.annotations?.[0]?.incidentId ?? id;
 }
 
 /** Registers the incident-annotation routes (admin token checked by the caller's hook). */
@@ -104,7 +108,7 @@ export function incidentRoutes(
   app.get("/api/v1/incidents", async (req) => listIncidents(store, app.slaWiring, req.query));
   app.get("/api/v1/incidents/:id/annotation", async (req) => {
     const { id } = parseOr400(Id, req.params);
-    const a = store.annotations.get(annotationKey(store, app.slaWiring, id));
+    const a = await store.annotations.get(await annotationKey(store, app.slaWiring, id));
     if (!a) throw Errors.notFound(`incident ${id} has no annotation`);
     return { annotation: a };
   });
@@ -112,15 +116,15 @@ export function incidentRoutes(
     const { id } = parseOr400(Id, req.params);
     const patch = parseOr400(Patch, req.body);
     const at = now();
-    const key = annotationKey(store, app.slaWiring, id);
+    const key = await annotationKey(store, app.slaWiring, id);
     // A new annotation's anchor: the incident's span as the engine has it now (its start is in the id).
-    const incident = store.annotations.get(key) ? null : app.slaWiring?.incident?.(id);
+    const incident = (await store.annotations.get(key)) ? null : await app.slaWiring?.incident?.(id);
     const anchorEnd = incident ? (incident.end ?? at) : undefined;
-    return { annotation: store.annotations.patch(key, patch, at, anchorEnd) ?? null };
+    return { annotation: (await store.annotations.patch(key, patch, at, anchorEnd)) ?? null };
   });
   app.delete("/api/v1/incidents/:id/annotation", async (req, reply) => {
     const { id } = parseOr400(Id, req.params);
-    if (!store.annotations.remove(annotationKey(store, app.slaWiring, id))) {
+    if (!(await store.annotations.remove(await annotationKey(store, app.slaWiring, id)))) {
       throw Errors.notFound(`incident ${id} has no annotation`);
     }
     return reply.code(204).send();

@@ -8,7 +8,7 @@ import { authenticateAgent } from "./auth.js";
 import type { IngestReply } from "./ingest-body.js";
 import type { CollectorMetrics } from "./metrics.js";
 import { admittedIngestBody, type AdmissionRules } from "./admission.js";
-import { parseOr400 } from "./validate.js";
+import { parseOr400Async } from "./validate.js";
 
 /**
  * POST /api/v1/ingest: agents push batches of results here. A batch is all or nothing: a bad
@@ -62,13 +62,13 @@ export function ingestRoutes(app: FastifyInstance, deps: IngestDeps): void {
       if (Array.isArray(raw?.records) && raw.records.length > deps.maxBatch) {
         throw Errors.batchTooLarge(raw.records.length, deps.maxBatch);
       }
-      const records = parseOr400(body, raw).records as IngestRecord[];
+      const records = (await parseOr400Async(body, raw)).records as IngestRecord[];
       const vantage = req.vantage!;
       checkVantage(records, vantage);
       const now = deps.now();
       let outcome;
       try {
-        outcome = deps.store.ingest(vantage, records, now, deps.exportPoints ? pointsOf : undefined);
+        outcome = await deps.store.ingest(vantage, records, now, deps.exportPoints ? pointsOf : undefined);
       } catch (err) {
         req.log.error({ err }, "ingest transaction failed");
         deps.health.ingestFailed(err as Error);

@@ -63,7 +63,7 @@ export function maintenanceRoutes(
   app.post("/api/v1/maintenance", async (req, reply) => {
     const at = now();
     const d = parseOr400(declaration(names, at, maxWindowMs), req.body);
-    const window = store.maintenance.declare({
+    const window = await store.maintenance.declare({
       id: randomUUID(),
       ...d,
       announcedAt: d.announcedAt ?? at,
@@ -73,17 +73,17 @@ export function maintenanceRoutes(
   });
   app.get("/api/v1/maintenance", async (req) => {
     const q = parseOr400(Range, req.query);
-    return { windows: store.maintenance.list(q.from, q.to).map(withNotice) };
+    return { windows: (await store.maintenance.list(q.from, q.to)).map(withNotice) };
   });
   app.get("/api/v1/maintenance/:id", async (req) => {
     const { id } = parseOr400(Id, req.params);
-    const window = store.maintenance.get(id);
+    const window = await store.maintenance.get(id);
     if (!window) throw Errors.notFound(`no maintenance window ${id}`);
     return withNotice(window);
   });
   app.post("/api/v1/maintenance/:id/cancel", async (req) => {
     const { id } = parseOr400(Id, req.params);
-    const r = store.maintenance.cancel(id, now());
+    const r = await store.maintenance.cancel(id, now());
     if (r.status === "not-found") throw Errors.notFound(`no maintenance window ${id}`);
     if (r.status === "already-cancelled") {
       throw Errors.conflict(

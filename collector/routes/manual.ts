@@ -99,26 +99,27 @@ function wantsCsv(req: FastifyRequest): boolean {
 
 /** Registers the manual-indicator routes (admin token checked by the caller's hook). */
 export function manualRoutes(app: FastifyInstance, store: CollectorStore, now: () => number): void {
-  const listed = (month: string) =>
-    store.manual.list(month).sort((a, b) => compareClauses(a.clause, b.clause));
+  const listed = async (month: string) =>
+    (await store.manual.list(month)).sort((a, b) => compareClauses(a.clause, b.clause));
   app.put("/api/v1/manual/:month", async (req) => {
     const { month } = parseOr400(Month, req.params);
     const csv = typeof req.body === "string";
     const { body, name } = csv ? fromCsv(req.body as string) : { body: req.body, name: undefined };
     const { entries } = parseOr400(Entries, body, name);
-    store.manual.upsert(month, entries as ManualEntry[], now());
-    return { month, entries: listed(month) };
+    await store.manual.upsert(month, entries as ManualEntry[], now());
+    return { month, entries: await listed(month) };
   });
   app.get("/api/v1/manual/:month", async (req, reply) => {
     const { month } = parseOr400(Month, req.params);
-    const entries = listed(month);
+    const entries = await listed(month);
     if (!wantsCsv(req)) return { month, entries };
     const rows = entries.map((e) => [e.clause, String(e.value), e.note ?? ""]);
     return reply.type("text/csv; charset=utf-8").send(formatCsv([["clause", "value", "note"], ...rows]));
   });
   app.delete("/api/v1/manual/:month/:clause", async (req, reply) => {
     const { month, clause } = parseOr400(MonthClause, req.params);
-    if (!store.manual.remove(month, clause)) throw Errors.notFound(`no entry for ${clause} in ${month}`);
+    if (!(await store.manual.remove(month, clause)))
+      throw Errors.notFound(`no entry for ${clause} in ${month}`);
     return reply.code(204).send();
   });
 }

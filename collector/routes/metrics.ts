@@ -41,18 +41,18 @@ export function createCollectorMetrics(registry: Registry, sources: MetricSource
   });
   new Gauge({
     name: "mailsla_collector_store_bytes",
-    help: "Bytes of the SQLite ledger and its write-ahead log",
+    help: "Bytes of the ledger on disk (SQLite: the file and its write-ahead log; PostgreSQL: the database)",
     registers: [registry],
-    collect() {
-      this.set(sources.store.sizeBytes());
+    async collect() {
+      this.set(await sources.store.sizeBytes());
     },
   });
   new Gauge({
     name: "mailsla_collector_influx_queue_points",
     help: "Points waiting in the durable queue for InfluxDB (grows while InfluxDB is unreachable)",
     registers: [registry],
-    collect() {
-      this.set(sources.store.exportQueue.size());
+    async collect() {
+      this.set(await sources.store.exportQueue.size());
     },
   });
   exporterMetrics(registry, sources.exporter);
@@ -118,7 +118,7 @@ export function metricsRoutes(app: FastifyInstance, registry: Registry, health: 
   });
   app.get("/healthz", async () => ({ status: "ok" }));
   app.get("/readyz", async (_req, reply) => {
-    const r = health.report();
+    const r = await health.report();
     return reply.code(r.ready ? 200 : 503).send({ status: r.ready ? "ready" : "not ready", ...r });
   });
 }
@@ -130,8 +130,8 @@ export function healthMetrics(registry: Registry, health: Health): void {
     help: "1 when the collector is ready (/readyz): the ledger commits writes, has disk space and is sound",
     labelNames: ["condition"],
     registers: [registry],
-    collect() {
-      const r = health.report();
+    async collect() {
+      const r = await health.report();
       for (const c of r.conditions) this.set({ condition: c.name }, c.ok ? 1 : 0);
       this.set({ condition: "all" }, r.ready ? 1 : 0);
     },

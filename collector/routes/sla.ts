@@ -19,24 +19,24 @@ import { parseOr400 } from "./validate.js";
  */
 export interface SlaWiring {
   /** The month "YYYY-MM" as JSON; the current month in the operator's zone when absent. */
-  month(month?: string): unknown;
+  month(month?: string): Promise<unknown>;
   /** The year "YYYY" as JSON (7.1.5). */
-  year(year: string): unknown;
+  year(year: string): Promise<unknown>;
   /**
    * The month's computed incidents (ids `segment@start`) and the annotations no incident matches any
    * more (`orphans`); the current month when absent.
    */
-  incidents?(month?: string): {
+  incidents?(month?: string): Promise<{
     month: string;
     incidents: readonly WiredIncident[];
     orphans?: readonly unknown[];
-  };
+  }>;
   /** The incident that has this id now (found in the month of its start), or null. */
-  incident?(id: string): WiredIncident | null;
+  incident?(id: string): Promise<WiredIncident | null>;
   /** Adds month- and year-to-date gauges to the collector's registry (computed in collect()). */
   registerMetrics?(registry: Registry): void;
   /** Month, year and live state at one instant: what the status page shows. */
-  snapshot?(): SlaSnapshot | Promise<SlaSnapshot>;
+  snapshot?(): Promise<SlaSnapshot>;
 }
 
 /** What the incident routes need of a computed incident: its id, end and matched annotations' keys. */

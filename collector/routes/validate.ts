@@ -84,3 +84,14 @@ export function parseOr400<S extends z.ZodType>(schema: S, value: unknown, name?
   if (!r.success) throw invalid(r.error.issues, name);
   return r.data;
 }
+
+/** {@link parseOr400} for schemas with asynchronous refinements (ingest admission asks the ledger). */
+export async function parseOr400Async<S extends z.ZodType>(
+  schema: S,
+  value: unknown,
+  name?: PathNamer,
+): Promise<z.output<S>> {
+  const r = await schema.safeParseAsync(value);
+  if (!r.success) throw invalid(r.error.issues, name);
+  return r.data;
+}

@@ -15,17 +15,17 @@ import { loadRange } from "./load-range.js";
  */
 
 /** The burn snapshot at `now`; `month` is the engine's result for the calendar month of `now`. */
-export function burnSnapshot(
+export async function burnSnapshot(
   store: CollectorStore,
   setup: EngineSetup,
   now: number,
   month: PeriodResult,
   windowsMs: readonly number[] = burnWindowsMs(),
-): BurnSnapshot {
+): Promise<BurnSnapshot> {
   const longest = Math.max(PROJECTION_WINDOW_MS, ...windowsMs);
   const range = windowEndingAt(now, longest);
-  const loaded = loadRange(store.results, setup, range, now);
-  const input: EngineInput = { setup, now, ...rangeInput(store, loaded) };
+  const loaded = await loadRange(store.results, setup, range, now);
+  const input: EngineInput = { setup, now, ...(await rangeInput(store, loaded)) };
   const t = buildTimeline(input, range);
   const p = month.period;
   const availability = month.figures.availability.value;

@@ -20,11 +20,12 @@ import { incidentIn } from "./input.js";
  *   for at most `maxAgeMs`; and no entry is reused at a clock earlier than the one it was computed at.
  */
 
-/** One new result, as far as invalidation cares. */
+/** New results of one ingest, as far as invalidation cares. */
 export interface Change {
-  /** Its time: `startedAt` of a check, `sentAt` of a delivery. */
-  readonly at: number;
-  /** A submission or relay check: it may change 7.1.13/7.1.14 states of later periods. */
+  /** The span of their times (`startedAt` of a check, `sentAt` of a delivery), both ends included. */
+  readonly from: number;
+  readonly to: number;
+  /** A submission or relay check among them: it may change 7.1.13/7.1.14 states of later periods. */
   readonly security: boolean;
 }
 
@@ -61,11 +62,11 @@ export interface Declarations {
 }
 
 /** The declarations now in the ledger. */
-export function readDeclarations(store: CollectorStore): Declarations {
+export async function readDeclarations(store: CollectorStore): Promise<Declarations> {
   return {
-    windows: store.maintenance.list(),
-    marks: store.forceMajeure.marks(),
-    annotations: store.annotations.engineAnnotations(),
+    windows: await store.maintenance.list(),
+    marks: await store.forceMajeure.marks(),
+    annotations: await store.annotations.engineAnnotations(),
   };
 }
 
@@ -93,6 +94,7 @@ export function declarationsKey(d: Declarations, range: Interval): string {
  */
 export class PeriodCache<T> {
   private readonly entries = new Map<string, CachedPeriod<T>>();
+  #generation = 0;
 
   constructor(
     private readonly maxAgeMs: number,
@@ -121,12 +123,33 @@ export class PeriodCache<T> {
     }
   }
 
+  /**
+   * Bumped by every invalidation: a computation that started before it may have read the ledger
+   * before the change, so its result is not stored ({@link setIfCurrent}).
+   */
+  get generation(): number {
+    return this.#generation;
+  }
+
+  /** Stores a period computed while the cache was at `generation`, unless something changed since. */
+  setIfCurrent(key: string, entry: CachedPeriod<T>, generation: number): void {
+    if (generation === this.#generation) this.set(key, entry);
+  }
+
+  /** Drops every entry (the change log was pruned past what this reader saw). */
+  clear(): void {
+    this.#generation++;
+    this.entries.clear();
+  }
+
   /** Drops every entry a new result may change; returns how many were dropped. */
   invalidate(changes: readonly Change[]): number {
+    if (changes.length > 0) this.#generation++;
     let dropped = 0;
     for (const [key, e] of this.entries) {
       const hit = changes.some(
-        (c) => (c.at >= e.dependsOn.start && c.at < e.dependsOn.end) || (c.security && c.at < e.periodEnd),
+        (c) =>
+          (c.to >= e.dependsOn.start && c.from < e.dependsOn.end) || (c.security && c.from < e.periodEnd),
       );
       if (hit) {
         this.entries.delete(key);

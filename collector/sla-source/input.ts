@@ -65,18 +65,20 @@ export type RangeInput = Pick<
  * read only with `causesFor` (the setup and clock that decide where runs start): figures alone, such
  * as the burn rates, do not need them.
  */
-export function rangeInput(
+export async function rangeInput(
   store: CollectorStore,
   loaded: Interval,
   causesFor?: { readonly setup: EngineSetup; readonly now: number },
-): RangeInput {
-  const series = store.results.observationSeries(loaded.start, loaded.end);
+): Promise<RangeInput> {
+  const series = await store.results.observationSeries(loaded.start, loaded.end);
   return {
     series,
-    ...(causesFor ? { causes: store.results.causes(runStarts({ ...causesFor, series })) } : {}),
-    maintenance: store.maintenance.list(loaded.start, loaded.end),
-    forceMajeure: store.forceMajeure.marks(loaded.start, loaded.end),
-    annotations: store.annotations.engineAnnotations().filter((a) => incidentIn(a.incidentId, loaded)),
+    ...(causesFor ? { causes: await store.results.causes(runStarts({ ...causesFor, series })) } : {}),
+    maintenance: await store.maintenance.list(loaded.start, loaded.end),
+    forceMajeure: await store.forceMajeure.marks(loaded.start, loaded.end),
+    annotations: (await store.annotations.engineAnnotations()).filter((a) =>
+      incidentIn(a.incidentId, loaded),
+    ),
   };
 }
 
@@ -85,26 +87,26 @@ export function rangeInput(
  * the period (they count in the period of their `sentAt`); maintenance windows those overlapping
  * what was read; force majeure marks and overrides those of incidents that can start in it.
  */
-export function loadInput(
+export async function loadInput(
   store: CollectorStore,
   ctx: SourceContext,
   now: number,
   period: Interval,
-): LoadedInput {
+): Promise<LoadedInput> {
   const { setup } = ctx;
-  const loaded = loadRange(store.results, setup, period, now);
+  const loaded = await loadRange(store.results, setup, period, now);
   const until = Math.min(period.end, now);
   const deliveries = deliveryInput(
-    store.results.deliveries({ from: period.start, to: until }).map((d) => d.payload),
+    (await store.results.deliveries({ from: period.start, to: until })).map((d) => d.payload),
   );
   const input: EngineInput = {
     setup,
     now,
-    ...rangeInput(store, loaded, { setup, now }),
+    ...(await rangeInput(store, loaded, { setup, now })),
     delays: deliveries.delays,
     inFlight: deliveries.inFlight,
     lost: deliveries.lost,
-    security: loadVerdicts(store.results, ctx.services, period.start, until),
+    security: await loadVerdicts(store.results, ctx.services, period.start, until),
   };
   return { input, loaded, outcomes: deliveries.outcomes };
 }
@@ -114,12 +116,12 @@ export function loadInput(
  * from `store` with the configuration's setup. Results reach back the engine's lookback before the
  * range, further if a fault is under way there.
  */
-export function engineInput(
+export async function engineInput(
   store: CollectorStore,
   config: Readonly<Config>,
   now: number,
   range: Interval,
   lateNoticeCountsAs: LateNoticeCountsAs = config.sla.lateNoticeCountsAs,
-): EngineInput {
-  return loadInput(store, sourceContext(config, lateNoticeCountsAs), now, range).input;
+): Promise<EngineInput> {
+  return (await loadInput(store, sourceContext(config, lateNoticeCountsAs), now, range)).input;
 }

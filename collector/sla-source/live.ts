@@ -15,9 +15,13 @@ import type { CollectorStore } from "../store/index.js";
 const contains = (list: readonly Interval[], t: number) => list.some((i) => i.start <= t && t < i.end);
 
 /** Every service's state at the last instant before `now`, by service name. */
-function statesNow(store: CollectorStore, setup: EngineSetup, now: number): Map<string, ServiceStateNow> {
+async function statesNow(
+  store: CollectorStore,
+  setup: EngineSetup,
+  now: number,
+): Promise<Map<string, ServiceStateNow>> {
   const range = { start: now - lookbackMs(setup), end: now };
-  const series = store.results.observationSeries(range.start, range.end);
+  const series = await store.results.observationSeries(range.start, range.end);
   const t = buildTimeline({ setup, now, series }, range);
   const at = now - 1;
   return new Map(
@@ -29,8 +33,12 @@ function statesNow(store: CollectorStore, setup: EngineSetup, now: number): Map<
 }
 
 /** Windows whose effective end (cancellation applied) is after `now`; void ones left out. */
-function openWindows(store: CollectorStore, setup: EngineSetup, now: number): OpenMaintenance[] {
-  const judged = judgeWindows(store.maintenance.list(now, Infinity), setup.lateNoticeCountsAs);
+async function openWindows(
+  store: CollectorStore,
+  setup: EngineSetup,
+  now: number,
+): Promise<OpenMaintenance[]> {
+  const judged = judgeWindows(await store.maintenance.list(now, Infinity), setup.lateNoticeCountsAs);
   return judged
     .filter((j) => j.effective.end > now && j.effective.end > j.effective.start)
     .map((j) => ({
@@ -48,13 +56,13 @@ function openWindows(store: CollectorStore, setup: EngineSetup, now: number): Op
 }
 
 /** The live state at `now`; `lastPush` gives each vantage point's last push (Unix ms). */
-export function liveState(
+export async function liveState(
   store: CollectorStore,
   setup: EngineSetup,
   now: number,
   lastPush: (vantage: string) => number | null,
-): LiveState {
-  const states = statesNow(store, setup, now);
+): Promise<LiveState> {
+  const states = await statesNow(store, setup, now);
   return {
     totalUsers: setup.totalUsers,
     segments: setup.segments,
@@ -63,7 +71,7 @@ export function liveState(
         .filter((g) => servesSegment(s, g.name))
         .map((g) => ({ service: s.name, segment: g.name, state: states.get(s.name) ?? "unknown" })),
     ),
-    maintenance: openWindows(store, setup, now),
+    maintenance: await openWindows(store, setup, now),
     agents: setup.vantagePoints.map((vantage) => ({ vantage, lastPushAt: lastPush(vantage) })),
   };
 }

@@ -1,6 +1,7 @@
 import type { ErrorCode } from "../../contract/errors.js";
 import type { SecurityCheck, SecurityVerdict } from "../sla/security.js";
-import type { ResultTables, StoredCheck } from "../store/results.js";
+import type { StoredCheck } from "../store/results.js";
+import type { ResultReader } from "../store/types.js";
 
 /**
  * 7.1.13 (SMTP authentication required) and 7.1.14 (open relay closed) from the check results of
@@ -35,19 +36,28 @@ const DAY = 86_400_000;
 /** How far back the state at a period's start is looked for; older verdicts no longer describe it. */
 export const VERDICT_LOOKBACK_MS = 366 * DAY;
 
-type CheckSource = Pick<ResultTables, "checks">;
+type CheckSource = Pick<ResultReader, "checks">;
 
-function verdictsIn(source: CheckSource, service: string, from: number, to: number): SecurityVerdict[] {
-  return source.checks({ from, to, service }).flatMap((c) => verdictOf(c) ?? []);
+async function verdictsIn(
+  source: CheckSource,
+  service: string,
+  from: number,
+  to: number,
+): Promise<SecurityVerdict[]> {
+  return (await source.checks({ from, to, service })).flatMap((c) => verdictOf(c) ?? []);
 }
 
 /** The newest verdict on `service` before `before`, searched in growing windows back in time. */
-function latestBefore(source: CheckSource, service: string, before: number): SecurityVerdict | undefined {
+async function latestBefore(
+  source: CheckSource,
+  service: string,
+  before: number,
+): Promise<SecurityVerdict | undefined> {
   let end = before;
   let width = DAY;
   while (end > before - VERDICT_LOOKBACK_MS) {
     const start = Math.max(end - width, before - VERDICT_LOOKBACK_MS);
-    const found = verdictsIn(source, service, start, end);
+    const found = await verdictsIn(source, service, start, end);
     if (found.length > 0) return found[found.length - 1];
     end = start;
     width *= 4;
@@ -59,16 +69,16 @@ function latestBefore(source: CheckSource, service: string, before: number): Sec
  * The verdicts the engine needs for `[from, to)`: every verdict inside, and each service's latest
  * one before `from` (the state is the latest verdict, which may predate the period).
  */
-export function loadVerdicts(
+export async function loadVerdicts(
   source: CheckSource,
   services: readonly { readonly name: string; readonly kind: string }[],
   from: number,
   to: number,
-): SecurityVerdict[] {
-  return services
-    .filter((s) => isSecurityKind(s.kind))
-    .flatMap((s) => {
-      const before = latestBefore(source, s.name, from);
-      return [...(before ? [before] : []), ...verdictsIn(source, s.name, from, to)];
-    });
+): Promise<SecurityVerdict[]> {
+  const out: SecurityVerdict[] = [];
+  for (const s of services.filter((s) => isSecurityKind(s.kind))) {
+    const before = await latestBefore(source, s.name, from);
+    out.push(...(before ? [before] : []), ...(await verdictsIn(source, s.name, from, to)));
+  }
+  return out;
 }

@@ -16,8 +16,7 @@ import { composeYear, monthsBegun } from "./compose-year.js";
 import type { OutcomeCounts } from "./deliveries.js";
 import { loadInput, sourceContext } from "./input.js";
 import { liveState } from "./live.js";
-import { LastPushes } from "./last-push.js";
-import { changesOf, trackIngest } from "./tracking.js";
+import { ChangeFollower } from "./changes.js";
 
 /**
  * The SLA engine wired into the collector: `GET /api/v1/sla`, the incident list and the SLA gauges
@@ -45,29 +44,30 @@ export interface MonthSla {
 export interface SlaSourceStats {
   /** Months computed by the engine since start. */
   readonly computations: number;
-  /** Ingest transactions seen. */
+  /** Ingest transactions seen (in the ledger's change log: this replica's and the others'). */
   readonly ingests: number;
   /** Cached months dropped by ingests. */
   readonly invalidated: number;
 }
 
-/** The wiring and the store the app must write through (so that ingests invalidate the cache). */
+/**
+ * The wiring and what it computes. It learns of ingests from the ledger's change log (whoever
+ * wrote them: this collector or another replica), so the app writes to the store directly.
+ */
 export interface SlaSource {
-  /** `store`, with ingests reported to the wiring: give this one to the app. */
-  readonly store: CollectorStore;
   readonly wiring: SlaWiring & Required<Pick<SlaWiring, "incidents" | "registerMetrics">>;
   /** One month at `now` (cached): what the routes and the monthly report read. */
-  month(month: string, now?: number): MonthSla;
+  month(month: string, now?: number): Promise<MonthSla>;
   /** 7.1.5 for one year at `now`, from its months. */
-  year(year: string, now?: number): YearResult;
+  year(year: string, now?: number): Promise<YearResult>;
   /** The /metrics snapshot at `now`. */
-  snapshot(now?: number): SlaSnapshot;
+  snapshot(now?: number): Promise<SlaSnapshot>;
   /** The burn rates and month-end projection of /metrics at `now` (collector/sla-source/burn.ts). */
-  burn(now?: number): BurnSnapshot;
+  burn(now?: number): Promise<BurnSnapshot>;
   stats(): SlaSourceStats;
 }
 
-/** Builds the wiring of `config` over `store`; pass `source.store` and `source.wiring` to the app. */
+/** Builds the wiring of `config` over `store`; pass `source.wiring` to the app. */
 export function createSlaSource(
   store: CollectorStore,
   config: Readonly<Config>,
@@ -78,52 +78,55 @@ export function createSlaSource(
   const tz = ctx.setup.timeZone;
   const reach = influenceMs(ctx.setup);
   const cache = new PeriodCache<MonthSla>(opts.maxAgeMs ?? 60_000);
-  const pushes = new LastPushes(store);
-  const stats = { computations: 0, ingests: 0, invalidated: 0 };
-
-  const tracked = trackIngest(store, (vantage, records, outcome, receivedAt) => {
-    stats.ingests++;
-    pushes.record(vantage, receivedAt);
-    if (outcome.accepted > 0) stats.invalidated += cache.invalidate(changesOf(records));
+  const stats = { computations: 0, invalidated: 0 };
+  const follower = new ChangeFollower(store, {
+    changed: (changes) => void (stats.invalidated += cache.invalidate(changes)),
+    lost: () => cache.clear(),
   });
 
-  const monthAt = (month: string, now: number, d: Declarations): MonthSla => {
+  const monthAt = async (month: string, now: number, d: Declarations): Promise<MonthSla> => {
     const hit = cache.get(month, now, d);
     if (hit) return hit.value;
+    const generation = cache.generation;
     const period = monthRange(month, tz);
-    const { input, loaded, outcomes } = loadInput(store, ctx, now, period);
+    const { input, loaded, outcomes } = await loadInput(store, ctx, now, period);
     const value = { result: computeMonth(input, month), outcomes };
     stats.computations++;
     const live = value.result.period.partial || loaded.end >= now;
     const dependsOn = { start: loaded.start - reach, end: live ? Infinity : loaded.end + reach };
     const declarations = declarationsKey(d, dependsOn);
-    cache.set(month, { value, computedAt: now, live, dependsOn, periodEnd: period.end, declarations });
+    const entry = { value, computedAt: now, live, dependsOn, periodEnd: period.end, declarations };
+    cache.setIfCurrent(month, entry, generation);
     return value;
   };
-  const yearAt = (year: string, now: number, d: Declarations): YearResult =>
-    composeYear(
-      year,
-      monthsBegun(year, tz, now).map((m) => monthAt(m, now, d).result),
-      tz,
-      now,
-    );
+  const yearAt = async (year: string, now: number, d: Declarations): Promise<YearResult> => {
+    const months: PeriodResult[] = [];
+    for (const m of monthsBegun(year, tz, now)) months.push((await monthAt(m, now, d)).result);
+    return composeYear(year, months, tz, now);
+  };
+  /** The declarations now, after the changes committed so far were applied to the cache. */
+  const current = async (now: number): Promise<Declarations> => {
+    await follower.sync(now);
+    return readDeclarations(store);
+  };
 
   const source: Omit<SlaSource, "wiring"> = {
-    store: tracked,
-    month: (month, now = clock()) => monthAt(month, now, readDeclarations(store)),
-    year: (year, now = clock()) => yearAt(year, now, readDeclarations(store)),
-    snapshot(now = clock()) {
-      const d = readDeclarations(store);
+    month: async (month, now = clock()) => monthAt(month, now, await current(now)),
+    year: async (year, now = clock()) => yearAt(year, now, await current(now)),
+    async snapshot(now = clock()) {
+      const d = await current(now);
       return {
         now,
-        month: monthAt(monthOf(now, tz), now, d).result,
-        year: yearAt(yearOf(now, tz), now, d),
-        live: liveState(store, ctx.setup, now, (v) => pushes.last(v, now)),
+        month: (await monthAt(monthOf(now, tz), now, d)).result,
+        year: await yearAt(yearOf(now, tz), now, d),
+        live: await liveState(store, ctx.setup, now, (v) => follower.lastPush(v)),
       };
     },
-    burn: (now = clock()) =>
-      burnSnapshot(store, ctx.setup, now, monthAt(monthOf(now, tz), now, readDeclarations(store)).result),
-    stats: () => ({ ...stats }),
+    burn: async (now = clock()) => {
+      const month = await monthAt(monthOf(now, tz), now, await current(now));
+      return burnSnapshot(store, ctx.setup, now, month.result);
+    },
+    stats: () => ({ ...stats, ingests: follower.seen }),
   };
   return { ...source, wiring: httpWiring(source, store, clock, tz) };
 }
@@ -169,29 +172,31 @@ function httpWiring(
 ): SlaSource["wiring"] {
   const current = (month: string | undefined, now: number) => month ?? monthOf(now, tz);
   return {
-    month(month) {
+    async month(month) {
       const now = clock();
       const m = current(month, now);
-      const { result, outcomes } = source.month(m, now);
-      return { month: m, ...result, deliveryOutcomes: outcomes, manual: store.manual.list(m) };
+      const { result, outcomes } = await source.month(m, now);
+      return { month: m, ...result, deliveryOutcomes: outcomes, manual: await store.manual.list(m) };
     },
-    year(year) {
+    async year(year) {
       const now = clock();
-      const months = monthsBegun(year, tz, now).map((m) => yearMonth(m, source.month(m, now).result));
-      return { year, ...source.year(year, now), months, totals: yearTotals(months) };
+      const months = [];
+      for (const m of monthsBegun(year, tz, now))
+        months.push(yearMonth(m, (await source.month(m, now)).result));
+      return { year, ...(await source.year(year, now)), months, totals: yearTotals(months) };
     },
-    incidents(month) {
+    async incidents(month) {
       const now = clock();
       const m = current(month, now);
-      const { incidents, orphans } = source.month(m, now).result;
+      const { incidents, orphans } = (await source.month(m, now)).result;
       return { month: m, incidents, orphans };
     },
-    incident(id) {
+    async incident(id) {
       const start = parseIncidentId(id)?.start;
       if (start === undefined || !Number.isFinite(start)) return null;
       const now = clock();
       if (start >= now) return null;
-      return source.month(monthOf(start, tz), now).result.incidents.find((i) => i.id === id) ?? null;
+      return (await source.month(monthOf(start, tz), now)).result.incidents.find((i) => i.id === id) ?? null;
     },
     registerMetrics: (registry: Registry) => {
       registerSlaMetrics(registry, () => source.snapshot());

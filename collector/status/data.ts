@@ -89,9 +89,9 @@ async function engineView(sla: StatusSla, now: number, notices: string[]) {
 }
 
 /** The newest result per (service, vantage point) in the last {@link RAW_WINDOW_MS}. */
-export function latestChecks(store: CollectorStore, now: number): LatestCheck[] {
+export async function latestChecks(store: CollectorStore, now: number): Promise<LatestCheck[]> {
   const newest = new Map<string, LatestCheck>();
-  for (const c of store.results.checks({ from: now - RAW_WINDOW_MS, to: now + 1 })) {
+  for (const c of await store.results.checks({ from: now - RAW_WINDOW_MS, to: now + 1 })) {
     newest.set(`${c.service}\u0000${c.vantage}`, {
       service: c.service,
       vantage: c.vantage,
@@ -142,14 +142,14 @@ export async function gatherStatus(deps: StatusDeps): Promise<StatusData> {
       notices.push(`The SLA engine failed (${message(err)}): live state only, no month-to-date figures.`);
     }
   }
-  const latest = engine.live ? [] : latestChecks(deps.store, now);
+  const latest = engine.live ? [] : await latestChecks(deps.store, now);
   const monthStart = engine.month?.period.start ?? now - 31 * DAY;
   const lateCountsAs = engine.month?.lateNoticeCountsAs ?? "fault";
   return {
     now,
     ...engine,
     latest,
-    windows: statusWindows(deps.store.maintenance.list(monthStart, Infinity), lateCountsAs),
+    windows: statusWindows(await deps.store.maintenance.list(monthStart, Infinity), lateCountsAs),
     agents: engine.live?.agents ?? rawAgents(deps.vantagePoints, latest),
     notices,
   };

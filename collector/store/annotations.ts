@@ -29,7 +29,8 @@ export interface AnnotationPatch {
   affectedUsers?: number | null;
 }
 
-interface Row {
+/** The incident_annotations columns. */
+export interface AnnotationRow {
   incident_id: string;
   cause: string | null;
   force_majeure_reason: string | null;
@@ -38,13 +39,41 @@ interface Row {
   updated_at: number;
 }
 
-function fromRow(r: Row): Annotation {
+/** An annotation from its row (both stores use the same columns). */
+export function annotationFromRow(r: AnnotationRow): Annotation {
   const a: Annotation = { incidentId: r.incident_id, updatedAt: r.updated_at };
   if (r.cause !== null) a.cause = r.cause;
   if (r.force_majeure_reason !== null) a.forceMajeure = { reason: r.force_majeure_reason };
   if (r.affected_users !== null) a.affectedUsers = r.affected_users;
   if (r.anchor_end !== undefined && r.anchor_end !== null) a.anchorEnd = r.anchor_end;
   return a;
+}
+
+/** An annotation's columns after a patch; undefined when nothing is left (the row is removed). */
+export interface MergedAnnotation {
+  cause: string | null;
+  reason: string | null;
+  users: number | null;
+  anchor: number | null;
+}
+
+/**
+ * The annotation after `patch` is applied to `old`: a field absent keeps its value, `null` clears it.
+ * `anchorEnd` is kept from the annotation's creation. Shared by both stores, so they merge alike.
+ */
+export function mergePatch(
+  old: Annotation | undefined,
+  patch: AnnotationPatch,
+  anchorEnd: number | undefined,
+): MergedAnnotation | undefined {
+  const pick = <T>(v: T | null | undefined, prev: T | undefined): T | undefined =>
+    v === undefined ? prev : (v ?? undefined);
+  const cause = pick(patch.cause, old?.cause);
+  const reason = pick(patch.forceMajeure, old?.forceMajeure)?.reason;
+  const users = pick(patch.affectedUsers, old?.affectedUsers);
+  if (cause === undefined && reason === undefined && users === undefined) return undefined;
+  const anchor = old ? (old.anchorEnd ?? null) : (anchorEnd ?? null);
+  return { cause: cause ?? null, reason: reason ?? null, users: users ?? null, anchor };
 }
 
 /** The annotation table. */
@@ -55,19 +84,19 @@ export class AnnotationTable {
    * Applies a patch and returns the result; an annotation left empty is removed. `anchorEnd` is
    * kept from the annotation's creation: it says where the incident was when it was annotated.
    */
-  patch(incidentId: string, patch: AnnotationPatch, at: number, anchorEnd?: number): Annotation | undefined {
+  async patch(
+    incidentId: string,
+    patch: AnnotationPatch,
+    at: number,
+    anchorEnd?: number,
+  ): Promise<Annotation | undefined> {
     return this.db.transaction(() => {
-      const old = this.get(incidentId);
-      const pick = <T>(v: T | null | undefined, prev: T | undefined): T | undefined =>
-        v === undefined ? prev : (v ?? undefined);
-      const cause = pick(patch.cause, old?.cause);
-      const reason = pick(patch.forceMajeure, old?.forceMajeure)?.reason;
-      const users = pick(patch.affectedUsers, old?.affectedUsers);
-      if (cause === undefined && reason === undefined && users === undefined) {
-        this.remove(incidentId);
+      const merged = mergePatch(this.row(incidentId), patch, anchorEnd);
+      if (!merged) {
+        this.db.prepare("DELETE FROM incident_annotations WHERE incident_id = ?").run(incidentId);
         return undefined;
       }
-      const anchor = old ? (old.anchorEnd ?? null) : (anchorEnd ?? null);
+      const { cause, reason, users, anchor } = merged;
       this.db
         .prepare(
           `INSERT INTO incident_annotations
@@ -76,56 +105,77 @@ export class AnnotationTable {
           force_majeure_reason = excluded.force_majeure_reason, affected_users = excluded.affected_users,
           anchor_end = excluded.anchor_end, updated_at = excluded.updated_at`,
         )
-        .run(incidentId, cause ?? null, reason ?? null, users ?? null, anchor, at);
-      return this.get(incidentId);
+        .run(incidentId, cause, reason, users, anchor, at);
+      return this.row(incidentId);
     })();
   }
 
   /** One annotation, or undefined. */
-  get(incidentId: string): Annotation | undefined {
+  async get(incidentId: string): Promise<Annotation | undefined> {
+    return this.row(incidentId);
+  }
+
+  private row(incidentId: string): Annotation | undefined {
     const row = this.db
       .prepare("SELECT * FROM incident_annotations WHERE incident_id = ?")
-      .get(incidentId) as Row | undefined;
-    return row ? fromRow(row) : undefined;
+      .get(incidentId) as AnnotationRow | undefined;
+    return row ? annotationFromRow(row) : undefined;
   }
 
   /** Every annotation, by incident id (which sorts by segment, then start). */
-  list(): Annotation[] {
-    const rows = this.db.prepare("SELECT * FROM incident_annotations ORDER BY incident_id").all() as Row[];
-    return rows.map(fromRow);
+  async list(): Promise<Annotation[]> {
+    const rows = this.db
+      .prepare("SELECT * FROM incident_annotations ORDER BY incident_id")
+      .all() as AnnotationRow[];
+    return rows.map(annotationFromRow);
   }
 
   /** Removes an annotation; false if there was none. */
-  remove(incidentId: string): boolean {
+  async remove(incidentId: string): Promise<boolean> {
     return (
       this.db.prepare("DELETE FROM incident_annotations WHERE incident_id = ?").run(incidentId).changes > 0
     );
   }
 
   /** The engine's input: every annotation with its time anchor (collector/sla/anchors.ts). */
-  engineAnnotations(): IncidentAnnotation[] {
-    return this.list().map((a) => ({
-      incidentId: a.incidentId,
-      ...(a.anchorEnd === undefined ? {} : { anchorEnd: a.anchorEnd }),
-      ...(a.cause === undefined ? {} : { cause: a.cause }),
-      ...(a.forceMajeure ? { forceMajeure: a.forceMajeure } : {}),
-      ...(a.affectedUsers === undefined ? {} : { affectedUsers: a.affectedUsers }),
-    }));
+  async engineAnnotations(): Promise<IncidentAnnotation[]> {
+    return engineAnnotationsOf(await this.list());
   }
 
   /** The engine's force majeure input: one mark per annotated incident. */
-  forceMajeureMarks(): ForceMajeureMark[] {
-    return this.list().flatMap((a) =>
-      a.forceMajeure
-        ? [{ id: `incident:${a.incidentId}`, reason: a.forceMajeure.reason, incidentId: a.incidentId }]
-        : [],
-    );
+  async forceMajeureMarks(): Promise<ForceMajeureMark[]> {
+    return forceMajeureMarksOf(await this.list());
   }
 
   /** The engine's affected-users overrides. */
-  overrides(): IncidentOverride[] {
-    return this.list().flatMap((a) =>
-      a.affectedUsers !== undefined ? [{ incidentId: a.incidentId, affectedUsers: a.affectedUsers }] : [],
-    );
+  async overrides(): Promise<IncidentOverride[]> {
+    return overridesOf(await this.list());
   }
+}
+
+/** The engine's view of annotations (collector/sla/anchors.ts): shared by both stores. */
+export function engineAnnotationsOf(list: readonly Annotation[]): IncidentAnnotation[] {
+  return list.map((a) => ({
+    incidentId: a.incidentId,
+    ...(a.anchorEnd === undefined ? {} : { anchorEnd: a.anchorEnd }),
+    ...(a.cause === undefined ? {} : { cause: a.cause }),
+    ...(a.forceMajeure ? { forceMajeure: a.forceMajeure } : {}),
+    ...(a.affectedUsers === undefined ? {} : { affectedUsers: a.affectedUsers }),
+  }));
+}
+
+/** One force majeure mark per annotated incident: shared by both stores. */
+export function forceMajeureMarksOf(list: readonly Annotation[]): ForceMajeureMark[] {
+  return list.flatMap((a) =>
+    a.forceMajeure
+      ? [{ id: `incident:${a.incidentId}`, reason: a.forceMajeure.reason, incidentId: a.incidentId }]
+      : [],
+  );
+}
+
+/** The affected-users overrides of annotated incidents: shared by both stores. */
+export function overridesOf(list: readonly Annotation[]): IncidentOverride[] {
+  return list.flatMap((a) =>
+    a.affectedUsers !== undefined ? [{ incidentId: a.incidentId, affectedUsers: a.affectedUsers }] : [],
+  );
 }

@@ -8,7 +8,12 @@ import Database from "better-sqlite3";
  * collector is created here, in one place, so the schema can be read at a glance.
  */
 
-const SCHEMA_VERSION = 1;
+/**
+ * The schema version this collector writes (`PRAGMA user_version`): 2 added the change log. Additive
+ * only, so an older ledger is brought up on open; a newer one is refused (an older binary must not
+ * write a schema it does not know).
+ */
+export const SCHEMA_VERSION = 2;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS check_results (
@@ -83,6 +88,21 @@ CREATE TABLE IF NOT EXISTS manual_indicators (
 CREATE TABLE IF NOT EXISTS heartbeat (
   id INTEGER PRIMARY KEY CHECK (id = 1),
   at INTEGER NOT NULL
+);
+-- One row per committed ingest (collector/store/types.ts IngestChange): readers learn of new results
+-- from it. Pruned after a day; ledger_meta 'changes_pruned_through' says how far.
+CREATE TABLE IF NOT EXISTS ingest_log (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  vantage TEXT NOT NULL,
+  received_at INTEGER NOT NULL,
+  min_at INTEGER,
+  max_at INTEGER,
+  security INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS ingest_log_vantage ON ingest_log (vantage, received_at);
+CREATE TABLE IF NOT EXISTS ledger_meta (
+  key TEXT PRIMARY KEY,
+  value INTEGER NOT NULL
 );
 CREATE TABLE IF NOT EXISTS export_queue (
   seq INTEGER PRIMARY KEY AUTOINCREMENT,

@@ -41,7 +41,7 @@ export class ExportQueue {
   }
 
   /** The oldest points, in order. */
-  peek(limit: number): QueuedPoint[] {
+  async peek(limit: number): Promise<QueuedPoint[]> {
     const rows = this.oldest.all(limit) as { seq: number; point: string }[];
     return rows.map((r) => ({ seq: r.seq, point: JSON.parse(r.point) as ExportPoint }));
   }
@@ -50,12 +50,12 @@ export class ExportQueue {
    * Drops every point up to `seq`, after InfluxDB accepted them. Only the exporter removes, always
    * from the head, so "up to" is exactly the batch it wrote.
    */
-  removeThrough(seq: number): void {
+  async removeThrough(seq: number): Promise<void> {
     this.removeUpTo.run(seq);
   }
 
   /** Points waiting (a metric: a growing queue means InfluxDB is unreachable). */
-  size(): number {
+  async size(): Promise<number> {
     return (this.count.get() as { n: number }).n;
   }
 }

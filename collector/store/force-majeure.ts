@@ -20,7 +20,8 @@ export interface StoredForceMajeure {
   declaredAt: number;
 }
 
-interface Row {
+/** The force_majeure columns. */
+export interface SpanRow {
   id: string;
   start: number;
   end: number;
@@ -30,7 +31,8 @@ interface Row {
   declared_at: number;
 }
 
-function fromRow(r: Row): StoredForceMajeure {
+/** A span from its row (both stores use the same columns). */
+export function spanFromRow(r: SpanRow): StoredForceMajeure {
   const s: StoredForceMajeure = {
     id: r.id,
     start: r.start,
@@ -56,7 +58,7 @@ export class ForceMajeureTable {
   }
 
   /** Stores a new span. */
-  declare(s: StoredForceMajeure): StoredForceMajeure {
+  async declare(s: StoredForceMajeure): Promise<StoredForceMajeure> {
     this.db
       .prepare(
         `INSERT INTO force_majeure (id, start, end, segments, services, reason, declared_at)
@@ -71,42 +73,47 @@ export class ForceMajeureTable {
         s.reason,
         s.declaredAt,
       );
-    return this.get(s.id)!;
+    return (await this.get(s.id))!;
   }
 
   /** One span, or undefined. */
-  get(id: string): StoredForceMajeure | undefined {
+  async get(id: string): Promise<StoredForceMajeure | undefined> {
     if (!this.present()) return undefined;
-    const row = this.db.prepare("SELECT * FROM force_majeure WHERE id = ?").get(id) as Row | undefined;
-    return row ? fromRow(row) : undefined;
+    const row = this.db.prepare("SELECT * FROM force_majeure WHERE id = ?").get(id) as SpanRow | undefined;
+    return row ? spanFromRow(row) : undefined;
   }
 
   /** Spans overlapping `[from, to)` (all when absent), by start. */
-  list(from = -Infinity, to = Infinity): StoredForceMajeure[] {
+  async list(from = -Infinity, to = Infinity): Promise<StoredForceMajeure[]> {
     if (!this.present()) return [];
     const rows = this.db
       .prepare("SELECT * FROM force_majeure WHERE end > ? AND start < ? ORDER BY start, id")
       .all(
         Number.isFinite(from) ? from : -Number.MAX_VALUE,
         Number.isFinite(to) ? to : Number.MAX_VALUE,
-      ) as Row[];
-    return rows.map(fromRow);
+      ) as SpanRow[];
+    return rows.map(spanFromRow);
   }
 
   /** Removes a span; false if there was none. */
-  remove(id: string): boolean {
+  async remove(id: string): Promise<boolean> {
     return this.present() && this.db.prepare("DELETE FROM force_majeure WHERE id = ?").run(id).changes > 0;
   }
 
   /** The engine's span marks for `[from, to)`. */
-  marks(from?: number, to?: number): ForceMajeureMark[] {
-    return this.list(from, to).map((s) => ({
-      id: s.id,
-      reason: s.reason,
-      start: s.start,
-      end: s.end,
-      ...(s.segments ? { segments: s.segments } : {}),
-      ...(s.services ? { services: s.services } : {}),
-    }));
+  async marks(from?: number, to?: number): Promise<ForceMajeureMark[]> {
+    return spanMarks(await this.list(from, to));
   }
+}
+
+/** The engine's marks of declared spans: shared by both stores. */
+export function spanMarks(spans: readonly StoredForceMajeure[]): ForceMajeureMark[] {
+  return spans.map((s) => ({
+    id: s.id,
+    reason: s.reason,
+    start: s.start,
+    end: s.end,
+    ...(s.segments ? { segments: s.segments } : {}),
+    ...(s.services ? { services: s.services } : {}),
+  }));
 }

@@ -1,57 +1,69 @@
-import type Database from "better-sqlite3";
+import Database from "better-sqlite3";
 import { AnnotationTable } from "./annotations.js";
+import { CHANGE_LOG_KEEP_MS, changeSpan, PRUNE_EVERY } from "./change-log.js";
 import { databaseBytes, openDatabase, quickCheck } from "./db.js";
 import { ExportQueue, type ExportPoint } from "./export-queue.js";
 import { ForceMajeureTable } from "./force-majeure.js";
 import { MaintenanceTable } from "./maintenance.js";
 import { ManualTable } from "./manual.js";
-import { ResultTables, type IngestCounts, type IngestRecord } from "./results.js";
+import { ResultTables, type IngestRecord } from "./results.js";
+import type { ChangesSince, CollectorStore, IngestChange, IngestOutcome } from "./types.js";
 
 /**
- * The collector's ledger behind one small interface: routes, the exporter and (later) the SLA
- * engine's wiring see these tables and nothing of SQL. Tests open it on a temporary file.
+ * The embedded ledger: one SQLite file behind the store's interface (collector/store/types.ts), the
+ * default for a small operator and the demo. The tables' classes in this folder hold its SQL;
+ * collector/store/postgres/ holds the other engine's. Tests open it on a temporary file.
  */
-export interface CollectorStore {
-  readonly results: ResultTables;
-  readonly maintenance: MaintenanceTable;
-  readonly annotations: AnnotationTable;
-  /** Force majeure spans (1.5) declared through the admin API. */
-  readonly forceMajeure: ForceMajeureTable;
-  readonly manual: ManualTable;
-  readonly exportQueue: ExportQueue;
-  /**
-   * Stores a batch in ONE transaction: every new record, its export points (when `toPoints` is
-   * given), or nothing at all. Returns once the transaction is committed to disk.
-   */
-  ingest(
-    vantage: string,
-    records: readonly IngestRecord[],
-    receivedAt: number,
-    toPoints?: (record: IngestRecord) => ExportPoint[],
-  ): IngestOutcome;
-  /** A trivial read, for /healthz. */
-  ping(): void;
-  /** Commits a one-row write (the readiness probe): throws when the ledger cannot take a write. */
-  heartbeat(at: number): void;
-  /** SQLite's `PRAGMA quick_check`: ["ok"] for a sound file, else what is damaged (at most `max` lines). */
-  quickCheck(max?: number): string[];
-  /** The ledger's file (":memory:" for tests without one). */
-  readonly file: string;
-  /** Bytes of the database file and its WAL. */
-  sizeBytes(): number;
-  close(): void;
+
+interface ChangeRow {
+  seq: number;
+  vantage: string;
+  received_at: number;
+  min_at: number | null;
+  max_at: number | null;
+  security: number;
 }
 
-/** What one ingest transaction did, in total and by record type. */
-export interface IngestOutcome extends IngestCounts {
-  byType: Record<IngestRecord["type"], IngestCounts>;
+/** A change-log row in the interface's shape (both stores' columns are alike). */
+export function changeFromRow(r: ChangeRow): IngestChange {
+  return {
+    seq: Number(r.seq),
+    vantage: r.vantage,
+    receivedAt: Number(r.received_at),
+    minAt: r.min_at === null ? null : Number(r.min_at),
+    maxAt: r.max_at === null ? null : Number(r.max_at),
+    security: Boolean(r.security),
+  };
 }
 
 /** Opens the ledger at `file` (created if missing). */
 export function openStore(file: string): CollectorStore {
-  const db = openDatabase(file);
+  return storeOver(openDatabase(file), file);
+}
+
+/**
+ * The ledger at `file` opened read-only (`mailsla report` beside a running collector): it can
+ * neither block the collector's writes for long nor change a byte; writes reject naming the file.
+ * A ledger made by an older collector is read as it is.
+ */
+export function openStoreReadOnly(file: string): CollectorStore {
+  const db = new Database(file, { readonly: true, fileMustExist: true });
+  db.pragma("busy_timeout = 5000");
+  const refuse = async (): Promise<never> => {
+    throw new Error(`${file} is open read-only for a report`);
+  };
+  return { ...storeOver(db, file, true), ingest: refuse, heartbeat: refuse };
+}
+
+function storeOver(db: Database.Database, file: string, readOnly = false): CollectorStore {
   const results = new ResultTables(db);
   const exportQueue = new ExportQueue(db);
+  const logChange = readOnly
+    ? undefined
+    : db.prepare(
+        "INSERT INTO ingest_log (vantage, received_at, min_at, max_at, security) VALUES (?, ?, ?, ?, ?)",
+      );
+  let ingests = 0;
   const ingest = db.transaction(
     (
       vantage: string,
@@ -60,38 +72,78 @@ export function openStore(file: string): CollectorStore {
       toPoints?: (record: IngestRecord) => ExportPoint[],
     ): IngestOutcome => {
       const byType = { check: { accepted: 0, duplicates: 0 }, delivery: { accepted: 0, duplicates: 0 } };
+      const stored: IngestRecord[] = [];
       for (const record of records) {
         if (!results.insert(record, vantage, receivedAt)) {
           byType[record.type].duplicates++;
           continue;
         }
         byType[record.type].accepted++;
+        stored.push(record);
         for (const point of toPoints?.(record) ?? []) exportQueue.add(point);
       }
+      const span = changeSpan(stored);
+      logChange!.run(vantage, receivedAt, span?.minAt ?? null, span?.maxAt ?? null, span?.security ? 1 : 0);
+      if (++ingests % PRUNE_EVERY === 0) pruneChanges(db, receivedAt - CHANGE_LOG_KEEP_MS);
       const accepted = byType.check.accepted + byType.delivery.accepted;
       return { accepted, duplicates: records.length - accepted, byType };
     },
   );
   return {
+    engine: "sqlite",
+    location: file,
+    file,
     results,
     maintenance: new MaintenanceTable(db),
     annotations: new AnnotationTable(db),
     forceMajeure: new ForceMajeureTable(db),
     manual: new ManualTable(db),
     exportQueue,
-    ingest: (vantage, records, receivedAt, toPoints) => ingest(vantage, records, receivedAt, toPoints),
-    ping: () => void (db.prepare("SELECT 1").get() as unknown),
-    heartbeat: (at) =>
+    ingest: async (vantage, records, receivedAt, toPoints) => ingest(vantage, records, receivedAt, toPoints),
+    changesSince: async (seq, limit = 10_000) => changesSince(db, seq, limit),
+    lastChange: async () =>
+      (db.prepare("SELECT coalesce(max(seq), 0) AS n FROM ingest_log").get() as { n: number }).n,
+    lastPushes: async (since) => {
+      const rows = db
+        .prepare(
+          "SELECT vantage, max(received_at) AS at FROM ingest_log WHERE received_at >= ? GROUP BY vantage",
+        )
+        .all(since) as { vantage: string; at: number }[];
+      return new Map(rows.map((r) => [r.vantage, r.at]));
+    },
+    ping: async () => void (db.prepare("SELECT 1").get() as unknown),
+    heartbeat: async (at) =>
       void db
         .prepare(
           "INSERT INTO heartbeat (id, at) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET at = excluded.at",
         )
         .run(at),
-    quickCheck: (max) => quickCheck(db, max),
-    file,
-    sizeBytes: () => databaseBytes(file),
-    close: () => closeDb(db),
+    quickCheck: async (max) => quickCheck(db, max),
+    sizeBytes: async () => databaseBytes(file),
+    close: async () => closeDb(db),
   };
+}
+
+/** The changes after `seq`; `gap` when rows after it were pruned before this read. */
+export function changesSince(db: Database.Database, seq: number, limit: number): ChangesSince {
+  const pruned = db.prepare("SELECT value FROM ledger_meta WHERE key = 'changes_pruned_through'").get() as
+    { value: number } | undefined;
+  const rows = db
+    .prepare("SELECT * FROM ingest_log WHERE seq > ? ORDER BY seq LIMIT ?")
+    .all(seq, limit) as ChangeRow[];
+  return { changes: rows.map(changeFromRow), gap: pruned !== undefined && seq < pruned.value };
+}
+
+function pruneChanges(db: Database.Database, before: number): void {
+  const last = db.prepare("SELECT max(seq) AS seq FROM ingest_log WHERE received_at < ?").get(before) as {
+    seq: number | null;
+  };
+  if (last.seq === null) return;
+  db.prepare("DELETE FROM ingest_log WHERE seq <= ?").run(last.seq);
+  db.prepare(
+    `INSERT INTO ledger_meta (key, value) VALUES ('changes_pruned_through', ?)
+    ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
+  ).run(last.seq);
 }
 
 function closeDb(db: Database.Database): void {
@@ -100,3 +152,4 @@ function closeDb(db: Database.Database): void {
 
 export type { IngestCounts, IngestRecord } from "./results.js";
 export type { ExportPoint } from "./export-queue.js";
+export type { CollectorStore, IngestOutcome } from "./types.js";

@@ -19,7 +19,8 @@ export type CancelOutcome =
   | { status: "not-found" }
   | { status: "already-cancelled"; window: StoredWindow };
 
-interface Row {
+/** The maintenance_windows columns. */
+export interface WindowRow {
   id: string;
   start: number;
   end: number;
@@ -31,7 +32,8 @@ interface Row {
   cancelled_at: number | null;
 }
 
-function fromRow(r: Row): StoredWindow {
+/** A window from its row (both stores use the same columns). */
+export function windowFromRow(r: WindowRow): StoredWindow {
   const w: StoredWindow = {
     id: r.id,
     start: r.start,
@@ -51,7 +53,7 @@ export class MaintenanceTable {
   constructor(private readonly db: Database.Database) {}
 
   /** Stores a new window. */
-  declare(w: StoredWindow): StoredWindow {
+  async declare(w: StoredWindow): Promise<StoredWindow> {
     this.db
       .prepare(
         `INSERT INTO maintenance_windows
@@ -73,23 +75,28 @@ export class MaintenanceTable {
   }
 
   /** Windows overlapping `[from, to)` (all without bounds), by start; cancelled ones included. */
-  list(from = -Infinity, to = Infinity): StoredWindow[] {
+  async list(from = -Infinity, to = Infinity): Promise<StoredWindow[]> {
     const rows = this.db
       .prepare(`SELECT * FROM maintenance_windows WHERE end > ? AND start < ? ORDER BY start, id`)
-      .all(Number.isFinite(from) ? from : -8.64e15, Number.isFinite(to) ? to : 8.64e15) as Row[];
-    return rows.map(fromRow);
+      .all(Number.isFinite(from) ? from : -8.64e15, Number.isFinite(to) ? to : 8.64e15) as WindowRow[];
+    return rows.map(windowFromRow);
   }
 
   /** One window, or undefined. */
-  get(id: string): StoredWindow | undefined {
-    const row = this.db.prepare("SELECT * FROM maintenance_windows WHERE id = ?").get(id) as Row | undefined;
-    return row ? fromRow(row) : undefined;
+  async get(id: string): Promise<StoredWindow | undefined> {
+    return this.row(id);
+  }
+
+  private row(id: string): StoredWindow | undefined {
+    const row = this.db.prepare("SELECT * FROM maintenance_windows WHERE id = ?").get(id) as
+      WindowRow | undefined;
+    return row ? windowFromRow(row) : undefined;
   }
 
   /** Cancels a window at `at`; a cancelled window ends there (void if before its start). */
-  cancel(id: string, at: number): CancelOutcome {
+  async cancel(id: string, at: number): Promise<CancelOutcome> {
     return this.db.transaction((): CancelOutcome => {
-      const window = this.get(id);
+      const window = this.row(id);
       if (!window) return { status: "not-found" };
       if (window.cancelledAt !== undefined) return { status: "already-cancelled", window };
       this.db.prepare("UPDATE maintenance_windows SET cancelled_at = ? WHERE id = ?").run(at, id);

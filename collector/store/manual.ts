@@ -16,7 +16,8 @@ export interface ManualEntry {
 /** An entry as stored, with the month and when it was entered. */
 export type StoredManualEntry = ManualEntry & { month: string; enteredAt: number };
 
-interface Row {
+/** The manual_indicators columns. */
+export interface ManualRow {
   month: string;
   clause: string;
   value: string;
@@ -24,12 +25,24 @@ interface Row {
   entered_at: number;
 }
 
+/** An entry from its row (both stores use the same columns; the value is JSON text). */
+export function manualFromRow(r: ManualRow): StoredManualEntry {
+  const e: StoredManualEntry = {
+    month: r.month,
+    clause: r.clause,
+    value: JSON.parse(r.value) as number | boolean,
+    enteredAt: r.entered_at,
+  };
+  if (r.note !== null) e.note = r.note;
+  return e;
+}
+
 /** The manual-indicator table. */
 export class ManualTable {
   constructor(private readonly db: Database.Database) {}
 
   /** Stores the entries of one month in one transaction (all or none). */
-  upsert(month: string, entries: readonly ManualEntry[], at: number): StoredManualEntry[] {
+  async upsert(month: string, entries: readonly ManualEntry[], at: number): Promise<StoredManualEntry[]> {
     const put = this.db.prepare(
       `INSERT INTO manual_indicators (month, clause, value, note, entered_at) VALUES (?, ?, ?, ?, ?)
       ON CONFLICT (month, clause) DO UPDATE SET value = excluded.value, note = excluded.note,
@@ -38,28 +51,19 @@ export class ManualTable {
     this.db.transaction(() => {
       for (const e of entries) put.run(month, e.clause, JSON.stringify(e.value), e.note ?? null, at);
     })();
-    return this.list(month);
+    return await this.list(month);
   }
 
   /** The entries of one month, by clause. */
-  list(month: string): StoredManualEntry[] {
+  async list(month: string): Promise<StoredManualEntry[]> {
     const rows = this.db
       .prepare("SELECT * FROM manual_indicators WHERE month = ? ORDER BY clause")
-      .all(month) as Row[];
-    return rows.map((r) => {
-      const e: StoredManualEntry = {
-        month: r.month,
-        clause: r.clause,
-        value: JSON.parse(r.value) as number | boolean,
-        enteredAt: r.entered_at,
-      };
-      if (r.note !== null) e.note = r.note;
-      return e;
-    });
+      .all(month) as ManualRow[];
+    return rows.map(manualFromRow);
   }
 
   /** Removes one entry; false if there was none. */
-  remove(month: string, clause: string): boolean {
+  async remove(month: string, clause: string): Promise<boolean> {
     return (
       this.db.prepare("DELETE FROM manual_indicators WHERE month = ? AND clause = ?").run(month, clause)
         .changes > 0

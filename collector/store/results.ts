@@ -4,6 +4,7 @@ import { NOT_COUNTED, type ObservationSeries } from "../sla/vantage-state.js";
 import { countsAsFailure } from "../../contract/errors.js";
 import type { DeliveryResult } from "../../contract/delivery-result.js";
 import type { ProbeResult } from "../../contract/result.js";
+import type { ResultReader } from "./types.js";
 
 /**
  * Probe results in the ledger: check results (ProbeResult) and delivery results, each stored once
@@ -82,8 +83,8 @@ export function checkRow(r: ProbeResult, receivedAt: number): (string | number |
   ];
 }
 
-/** Prepared statements over the result tables. */
-export class ResultTables {
+/** Prepared statements over the result tables (SQLite). */
+export class ResultTables implements ResultReader {
   private readonly insertCheck: Database.Statement;
   private readonly insertSeries: Database.Statement;
   private readonly insertDelivery: Database.Statement;
@@ -109,7 +110,7 @@ export class ResultTables {
   }
 
   /** Check results in `[from, to)`, oldest first. */
-  checks(q: ResultQuery): StoredCheck[] {
+  async checks(q: ResultQuery): Promise<StoredCheck[]> {
     const where = ["started_at >= @from", "started_at < @to"];
     if (q.service !== undefined) where.push("service = @service");
     if (q.vantage !== undefined) where.push("vantage = @vantage");
@@ -124,7 +125,7 @@ export class ResultTables {
   }
 
   /** The full ProbeResult as the agent sent it, or undefined. */
-  checkPayload(id: string): ProbeResult | undefined {
+  async checkPayload(id: string): Promise<ProbeResult | undefined> {
     const row = this.db.prepare("SELECT payload FROM check_results WHERE id = ?").get(id) as
       { payload: string } | undefined;
     return row ? (JSON.parse(row.payload) as ProbeResult) : undefined;
@@ -138,7 +139,7 @@ export class ResultTables {
    * The aggregates take the rows in the scan's (index) order; an ORDER BY inside them would sort
    * every series again, so the order is checked here instead (docs/collector.md, "Store speed").
    */
-  observationSeries(from: number, to: number): ObservationSeries[] {
+  async observationSeries(from: number, to: number): Promise<ObservationSeries[]> {
     const pairs = this.db.prepare("SELECT service, vantage FROM check_series ORDER BY service, vantage");
     const scan = this.db.prepare(`SELECT count(*) AS n, json_group_array(started_at) AS at,
         group_concat(ok, '') AS ok FROM check_results
@@ -158,7 +159,7 @@ export class ResultTables {
    * The code and stage of the failed result at each run start (collector/sla/causes.ts): one index
    * seek per run, so naming what broke costs a row per failing run, not one per result.
    */
-  causes(starts: readonly RunStart[]): FailureCause[] {
+  async causes(starts: readonly RunStart[]): Promise<FailureCause[]> {
     const one = this.db.prepare(`SELECT code, stage FROM check_results
       WHERE service = ? AND vantage = ? AND started_at = ? AND ok = 0 ORDER BY id LIMIT 1`);
     const out: FailureCause[] = [];
@@ -172,7 +173,7 @@ export class ResultTables {
   }
 
   /** Delivery results taken over (`sentAt`) in `[from, to)`, oldest first. */
-  deliveries(q: Omit<ResultQuery, "service">): StoredDelivery[] {
+  async deliveries(q: Omit<ResultQuery, "service">): Promise<StoredDelivery[]> {
     const where = ["at >= @from", "at < @to", ...(q.vantage !== undefined ? ["vantage = @vantage"] : [])];
     const rows = this.db
       .prepare(
@@ -187,7 +188,7 @@ export class ResultTables {
    * result of a service removed from the configuration from one of a name never configured. Only asked
    * when a record names something the configuration lacks; deliveries are found in the payload.
    */
-  holdsName(type: "check" | "delivery", name: string): boolean {
+  async holdsName(type: "check" | "delivery", name: string): Promise<boolean> {
     const sql =
       type === "check"
         ? "SELECT 1 FROM check_series WHERE service = ? LIMIT 1"
@@ -196,7 +197,7 @@ export class ResultTables {
   }
 
   /** Stored results by type (tests and the store-size metric). */
-  counts(): { checks: number; deliveries: number } {
+  async counts(): Promise<{ checks: number; deliveries: number }> {
     const n = (table: string) =>
       (this.db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
     return { checks: n("check_results"), deliveries: n("delivery_results") };
