@@ -16,6 +16,7 @@ import { createReportService, type ReportService } from "./report/service.js";
 import type { SlaWiring } from "./routes/sla.js";
 import { createSlaSource } from "./sla-source/wiring.js";
 import { openStore, type CollectorStore } from "./store/index.js";
+import { openPostgresStore } from "./store/postgres/index.js";
 
 /**
  * The listening collector: opens the ledger, starts the InfluxDB export if configured, serves the
@@ -78,9 +79,18 @@ export function ledgerPath(dataDir: string): string {
  * The configured ledger: `collector.store.postgres` when given (several replicas may share it),
  * else the SQLite file in `collector.dataDir`.
  */
-export async function openLedger(config: Readonly<Config>): Promise<CollectorStore> {
+export async function openLedger(config: Readonly<Config>, now?: () => number): Promise<CollectorStore> {
   const c = config.collector!;
-  return openStore(ledgerPath(c.dataDir));
+  const pg = c.store.postgres;
+  if (!pg) return openStore(ledgerPath(c.dataDir));
+  return openPostgresStore({
+    url: pg.url,
+    ...(pg.password ? { password: pg.password.reveal() } : {}),
+    poolSize: pg.poolSize,
+    connectTimeout: pg.connectTimeout,
+    statementTimeout: pg.statementTimeout,
+    ...(now ? { now } : {}),
+  });
 }
 
 /** Starts the collector of a validated configuration; throws ConfigError without a collector section. */
@@ -93,7 +103,7 @@ export async function startCollector(
   const problems = collectorProblems(config, c);
   if (problems.length > 0) throw new ConfigError("(configuration)", problems);
   const log = opts.log ?? createLogger("collector");
-  const store = await openLedger(config);
+  const store = await openLedger(config, opts.now);
   const health = createHealth({
     store,
     minFreeBytes: c.limits.minFreeBytes,

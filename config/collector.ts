@@ -32,6 +32,32 @@ export type InfluxExport = z.infer<typeof InfluxExport>;
 const MiB = 1024 * 1024;
 
 /**
+ * The PostgreSQL ledger (docs/scaling.md): several collector replicas may share it. The password
+ * may be in the URL or, better, a secret reference of its own.
+ */
+export const PostgresStore = z.strictObject({
+  url: z
+    .string()
+    .regex(
+      /^postgres(ql)?:\/\/[^\s]+$/,
+      "expected a postgres:// URL, e.g. postgres://mailsla@db.example.net:5432/mailsla",
+    ),
+  password: SecretRef.optional(),
+  /** Connections each collector holds at most. */
+  poolSize: z.number().int().min(1).max(500).default(10),
+  /** How long to wait for a connection from the server. */
+  connectTimeout: Duration.default(10_000),
+  /** A statement running longer is cancelled by the server. */
+  statementTimeout: Duration.default(60_000),
+});
+export type PostgresStore = z.infer<typeof PostgresStore>;
+
+/** Where the ledger is: the SQLite file in `dataDir` (the default), or PostgreSQL. */
+export const LedgerStore = z.strictObject({
+  postgres: PostgresStore.optional(),
+});
+
+/**
  * What the collector lets in and for how long (docs/security.md): what an agent's clock may be ahead,
  * how old a result may be, how long a connection may idle or take to send its request, how many
  * connections it holds, how long an admin window may be, and the free disk below which it says it is
@@ -74,8 +100,10 @@ export const Collector = z
      * URLs: the agent fails over to the next one when a push fails (several replicas, or a standby).
      */
     url: z.union([HttpUrl, z.array(HttpUrl).min(1).max(16)]).optional(),
-    /** The directory of the SQLite ledger (collector.sqlite). */
+    /** The directory of the SQLite ledger (collector.sqlite) and the report archive. */
     dataDir: z.string().min(1).default("./var/collector"),
+    /** The ledger: SQLite in `dataDir` unless `store.postgres` is given. */
+    store: LedgerStore.default({}),
     /**
      * One bearer token per vantage point: the token is the agent's identity. Needed where the
      * collector runs; an agent-only host leaves it out and sets `agent.token` instead.

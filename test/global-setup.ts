@@ -10,6 +10,7 @@
  */
 import { execFileSync } from "node:child_process";
 import {
+  chmodSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
@@ -37,6 +38,9 @@ export function setup(project: TestProject): void {
   removeAbandonedRoots();
   before = new Set(readdirSync(SYSTEM_TMP));
   root = mkdtempSync(path.join(SYSTEM_TMP, RUN_ROOT_PREFIX));
+  // Traversable (not listable) by the daemons' own users: PostgreSQL runs as postgres and keeps its
+  // data directory, owned by it, inside the run root (test/stack/postgres.ts).
+  chmodSync(root, 0o711);
   writeFileSync(path.join(root, OWNER_FILE), String(process.pid));
   process.env.MAILSLA_SYSTEM_TMPDIR = SYSTEM_TMP;
   process.env.TMPDIR = root;

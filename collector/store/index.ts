@@ -131,7 +131,8 @@ export function changesSince(db: Database.Database, seq: number, limit: number):
   const rows = db
     .prepare("SELECT * FROM ingest_log WHERE seq > ? ORDER BY seq LIMIT ?")
     .all(seq, limit) as ChangeRow[];
-  return { changes: rows.map(changeFromRow), gap: pruned !== undefined && seq < pruned.value };
+  const changes = rows.map(changeFromRow);
+  return { changes, next: changes.at(-1)?.seq ?? seq, gap: pruned !== undefined && seq < pruned.value };
 }
 
 function pruneChanges(db: Database.Database, before: number): void {

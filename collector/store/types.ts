@@ -120,9 +120,16 @@ export interface IngestChange {
   readonly security: boolean;
 }
 
-/** The change log's answer: the changes after a cursor, or word that some were pruned before it was read. */
+/**
+ * The change log's answer: the changes after a cursor, the cursor to ask with next, or word that
+ * some were pruned before they were read. The cursor is opaque: SQLite's single writer commits in
+ * `seq` order, so its cursor is a seq; PostgreSQL transactions commit out of order, so its cursor is
+ * the oldest transaction still running (`pg_snapshot_xmin`), below which no change can appear late.
+ */
 export interface ChangesSince {
   readonly changes: IngestChange[];
+  /** Ask from here next time. */
+  readonly next: number;
   /** Changes after the cursor were pruned: the reader must treat everything as changed. */
   readonly gap: boolean;
 }
@@ -152,9 +159,9 @@ export interface CollectorStore {
     receivedAt: number,
     toPoints?: (record: IngestRecord) => ExportPoint[],
   ): Promise<IngestOutcome>;
-  /** Committed ingests after `seq` (at most `limit`), oldest first. */
-  changesSince(seq: number, limit?: number): Promise<ChangesSince>;
-  /** The newest change's seq (0 for none): a new reader starts from here. */
+  /** Committed ingests after `cursor` (at most `limit`), oldest first. */
+  changesSince(cursor: number, limit?: number): Promise<ChangesSince>;
+  /** The cursor of now: a new reader starts from here. */
   lastChange(): Promise<number>;
   /** Each vantage point's last push (received time) recorded in the change log since `since`. */
   lastPushes(since: number): Promise<Map<string, number>>;

@@ -1,0 +1,192 @@
+import type { Pool, PoolClient } from "pg";
+import type { ProbeResult } from "../../../contract/result.js";
+import type { FailureCause, RunStart } from "../../sla/causes.js";
+import type { ObservationSeries } from "../../sla/vantage-state.js";
+import type { ExportPoint } from "../export-queue.js";
+import {
+  checkRow,
+  inTimeOrder,
+  type DeliveryPayload,
+  type IngestRecord,
+  type ResultQuery,
+  type StoredCheck,
+  type StoredDelivery,
+} from "../results.js";
+import type { ResultReader } from "../types.js";
+
+/**
+ * Probe results in PostgreSQL: the SQLite ledger's columns (collector/store/results.ts), written a
+ * batch per statement (`unnest` of column arrays, `ON CONFLICT DO NOTHING`), so one ingest costs a
+ * few round trips whatever its size, and two replicas storing the same result at once store it once.
+ * Text is ordered `COLLATE "C"` (bytes, as SQLite orders it), whatever the database's locale.
+ */
+
+/** The columns of {@link checkRow} as arrays, one per column, for `unnest`. */
+function checkColumns(records: readonly ProbeResult[], receivedAt: number): unknown[][] {
+  const cols: unknown[][] = Array.from({ length: 11 }, () => []);
+  for (const r of records) checkRow(r, receivedAt).forEach((v, i) => cols[i]!.push(v));
+  return cols;
+}
+
+/**
+ * Stores the records of one batch inside the caller's transaction; returns those that were new.
+ * Export points of the new records are queued in the same transaction.
+ */
+export async function insertBatch(
+  client: PoolClient,
+  vantage: string,
+  records: readonly IngestRecord[],
+  receivedAt: number,
+  toPoints?: (record: IngestRecord) => ExportPoint[],
+): Promise<IngestRecord[]> {
+  const checks = records.flatMap((r) => (r.type === "check" ? [r.payload] : []));
+  const deliveries = records.flatMap((r) => (r.type === "delivery" ? [r.payload] : []));
+  const fresh = new Set<string>();
+  if (checks.length > 0) {
+    const inserted = await client.query<{ id: string; service: string; vantage: string }>(
+      `INSERT INTO check_results
+        (id, service, vantage, kind, started_at, ok, code, stage, duration_seconds, payload, received_at)
+      SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::smallint[],
+        $7::text[], $8::text[], $9::float8[], $10::text[], $11::bigint[])
+      ON CONFLICT (id) DO NOTHING RETURNING id, service, vantage`,
+      checkColumns(checks, receivedAt),
+    );
+    for (const row of inserted.rows) fresh.add(`check:${row.id}`);
+    if (inserted.rows.length > 0) {
+      await client.query(
+        `INSERT INTO check_series (service, vantage) SELECT DISTINCT * FROM unnest($1::text[], $2::text[])
+        ON CONFLICT DO NOTHING`,
+        [inserted.rows.map((r) => r.service), inserted.rows.map((r) => r.vantage)],
+      );
+    }
+  }
+  if (deliveries.length > 0) {
+    // A delivery belongs to the time the operator took the message over (collector/sla/delivery.ts).
+    const inserted = await client.query<{ id: string }>(
+      `INSERT INTO delivery_results (id, vantage, delivery, at, payload, received_at)
+      SELECT id, $2, delivery, at, payload, $3 FROM unnest($1::text[], $4::text[], $5::bigint[], $6::text[])
+        AS d(id, delivery, at, payload)
+      ON CONFLICT (id) DO NOTHING RETURNING id`,
+      [
+        deliveries.map((d) => d.id),
+        vantage,
+        receivedAt,
+        deliveries.map((d) => d.delivery),
+        deliveries.map((d) => d.sentAt),
+        deliveries.map((d) => JSON.stringify(d)),
+      ],
+    );
+    for (const row of inserted.rows) fresh.add(`delivery:${row.id}`);
+  }
+  // A batch may hold one id twice: the first occurrence is the one stored.
+  const stored: IngestRecord[] = [];
+  for (const r of records) {
+    if (fresh.delete(`${r.type}:${r.payload.id}`)) stored.push(r);
+  }
+  const points = toPoints ? stored.flatMap((r) => toPoints(r)) : [];
+  if (points.length > 0) {
+    await client.query("INSERT INTO export_queue (point) SELECT * FROM unnest($1::text[])", [
+      points.map((p) => JSON.stringify(p)),
+    ]);
+  }
+  return stored;
+}
+
+interface CheckRow {
+  id: string;
+  service: string;
+  vantage: string;
+  kind: string;
+  startedAt: number;
+  ok: number;
+  code: string | null;
+  stage: string | null;
+  durationSeconds: number;
+}
+
+/** The result tables read over a pool. */
+export class PgResults implements ResultReader {
+  constructor(private readonly pool: Pool) {}
+
+  async checks(q: ResultQuery): Promise<StoredCheck[]> {
+    const where = ["started_at >= $1", "started_at < $2"];
+    const params: unknown[] = [q.from, q.to];
+    if (q.service !== undefined) where.push(`service = $${params.push(q.service)}`);
+    if (q.vantage !== undefined) where.push(`vantage = $${params.push(q.vantage)}`);
+    const { rows } = await this.pool.query<CheckRow>(
+      `SELECT id, service, vantage, kind, started_at AS "startedAt", ok, code, stage,
+        duration_seconds AS "durationSeconds" FROM check_results
+      WHERE ${where.join(" AND ")} ORDER BY started_at, id COLLATE "C"`,
+      params,
+    );
+    return rows.map((r) => ({ ...r, ok: r.ok === 1 }));
+  }
+
+  async checkPayload(id: string): Promise<ProbeResult | undefined> {
+    const { rows } = await this.pool.query<{ payload: string }>(
+      "SELECT payload FROM check_results WHERE id = $1",
+      [id],
+    );
+    return rows[0] ? (JSON.parse(rows[0].payload) as ProbeResult) : undefined;
+  }
+
+  /**
+   * One query for every series: each comes back as one row of two aggregates (times as a float8
+   * array, the ok column as a string of digits), in the order of the SQLite ledger's covering index
+   * (time, then ok), so both stores hand the engine identical series.
+   */
+  async observationSeries(from: number, to: number): Promise<ObservationSeries[]> {
+    const { rows } = await this.pool.query<{ service: string; vantage: string; at: number[]; ok: string }>(
+      `SELECT service, vantage, array_agg(started_at::float8 ORDER BY started_at, ok) AS at,
+        string_agg(ok::text, '' ORDER BY started_at, ok) AS ok
+      FROM check_results WHERE started_at >= $1 AND started_at < $2
+      GROUP BY service, vantage ORDER BY service COLLATE "C", vantage COLLATE "C"`,
+      [from, to],
+    );
+    return rows.map((r) => {
+      const ok = new Uint8Array(r.ok.length);
+      for (let i = 0; i < ok.length; i++) ok[i] = r.ok.charCodeAt(i) - 48;
+      return { service: r.service, vantage: r.vantage, ...inTimeOrder(Float64Array.from(r.at), ok) };
+    });
+  }
+
+  async causes(starts: readonly RunStart[]): Promise<FailureCause[]> {
+    if (starts.length === 0) return [];
+    const { rows } = await this.pool.query<FailureCause>(
+      `SELECT DISTINCT ON (s.service, s.vantage, s.at) s.service, s.vantage, s.at, c.code, c.stage
+      FROM unnest($1::text[], $2::text[], $3::bigint[]) AS s(service, vantage, at)
+      JOIN check_results c ON c.service = s.service AND c.vantage = s.vantage AND c.started_at = s.at
+        AND c.ok = 0
+      ORDER BY s.service, s.vantage, s.at, c.id COLLATE "C"`,
+      [starts.map((s) => s.service), starts.map((s) => s.vantage), starts.map((s) => s.at)],
+    );
+    const found = new Map(rows.map((r) => [`${r.service}\u0000${r.vantage}\u0000${r.at}`, r]));
+    return starts.flatMap((s) => found.get(`${s.service}\u0000${s.vantage}\u0000${s.at}`) ?? []);
+  }
+
+  async deliveries(q: Omit<ResultQuery, "service">): Promise<StoredDelivery[]> {
+    const params: unknown[] = [q.from, q.to];
+    const vantage = q.vantage !== undefined ? ` AND vantage = $${params.push(q.vantage)}` : "";
+    const { rows } = await this.pool.query<{ id: string; vantage: string; at: number; payload: string }>(
+      `SELECT id, vantage, at, payload FROM delivery_results WHERE at >= $1 AND at < $2${vantage}
+      ORDER BY at, id COLLATE "C"`,
+      params,
+    );
+    return rows.map((r) => ({ ...r, payload: JSON.parse(r.payload) as DeliveryPayload }));
+  }
+
+  async holdsName(type: "check" | "delivery", name: string): Promise<boolean> {
+    const sql =
+      type === "check"
+        ? "SELECT 1 FROM check_series WHERE service = $1 LIMIT 1"
+        : "SELECT 1 FROM delivery_results WHERE delivery = $1 LIMIT 1";
+    return (await this.pool.query(sql, [name])).rows.length > 0;
+  }
+
+  async counts(): Promise<{ checks: number; deliveries: number }> {
+    const { rows } = await this.pool.query<{ checks: number; deliveries: number }>(
+      "SELECT (SELECT count(*) FROM check_results) AS checks, (SELECT count(*) FROM delivery_results) AS deliveries",
+    );
+    return rows[0]!;
+  }
+}
