@@ -2,7 +2,8 @@ import { csvCell } from "../escape.js";
 import type { ReportModel } from "./model.js";
 
 /**
- * The indicators as CSV, one row per indicator, for the spreadsheet a manager keeps per year:
+ * The indicators as CSV, one row per indicator (then one per sender reputation row, source
+ * `reputation`), for the spreadsheet a manager keeps per year:
  * RFC 4180 (CRLF, quoted where needed), UTF-8 with a byte-order mark so Excel reads "±" right,
  * and a leading apostrophe on any cell that a spreadsheet would run as a formula (an operator's note).
  */
@@ -35,6 +36,19 @@ export function renderCsv(model: ReportModel): string {
     r.source,
     r.note ?? "",
   ]);
-  const lines = [[...CSV_COLUMNS], ...rows].map((r) => r.map(csvCell).join(","));
+  // the sender reputation rows (issue 14): pass/fail against their clause, the evidence as the note
+  const reputation = model.reputation.map((r) => [
+    model.month,
+    r.clause,
+    r.title,
+    "pass",
+    "",
+    "",
+    r.verdict,
+    "",
+    "reputation",
+    r.evidence,
+  ]);
+  const lines = [[...CSV_COLUMNS], ...rows, ...reputation].map((r) => r.map(csvCell).join(","));
   return `\uFEFF${lines.join("\r\n")}\r\n`;
 }

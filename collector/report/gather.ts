@@ -1,6 +1,7 @@
 import { DateTime } from "luxon";
 import { daysOf, monthRange, yearOf } from "../sla/calendar.js";
 import { computeMonth, computePeriod } from "../sla/engine.js";
+import type { ReputationInput } from "../sla/reputation.js";
 import type { EngineInput } from "../sla/timeline.js";
 import { computeYear } from "../sla/year.js";
 import type { ManualIndicators } from "./manual.js";
@@ -19,6 +20,8 @@ export interface MonthSource {
   readonly manual: ManualIndicators;
   /** The operator's name; its zone and users are the engine setup's. */
   readonly operator: Pick<ReportOperator, "name">;
+  /** The month's sender-hygiene results (reputation-source.ts); none: every row "not checked". */
+  readonly reputation?: ReputationInput;
 }
 
 /** The 12 months "YYYY-MM" ending with `month`, oldest first. */
@@ -40,6 +43,7 @@ export function gatherReport(source: MonthSource, month: string, generatedAt: nu
     days: daysOf(range, tz).map((d) => computePeriod(input, d)),
     delays: input.delays ?? [],
     manual: source.manual,
+    ...(source.reputation ? { reputation: source.reputation } : {}),
     operator: { name: source.operator.name, timeZone: tz, totalUsers: input.setup.totalUsers },
     generatedAt,
   };

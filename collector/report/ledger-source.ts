@@ -8,6 +8,7 @@ import { openStoreReadOnly, type CollectorStore } from "../store/index.js";
 import { trendMonths } from "./gather.js";
 import type { ManualIndicators } from "./manual.js";
 import type { LoadMonth } from "./produce.js";
+import { loadReputation } from "./reputation-source.js";
 
 /**
  * The report's data source in production: the collector's own ledger, read through the same
@@ -71,13 +72,18 @@ export function ledgerLoadMonth(
   const tz = config.operator.timeZone;
   return async (month) => {
     const now = clock();
-    if (monthRange(month, tz).start >= now) {
+    const range = monthRange(month, tz);
+    if (range.start >= now) {
       throw new Error(`${month} has not begun yet in ${tz}: there is nothing to report`);
     }
     return {
       input: await reportInput(store, config, month, now),
       manual: await manualOf(store, month),
       operator: { name: config.operator.name },
+      reputation: await loadReputation(store.results, config, {
+        start: range.start,
+        end: Math.min(range.end, now),
+      }),
     };
   };
 }

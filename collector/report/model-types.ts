@@ -1,5 +1,6 @@
 import type { Figure } from "../sla/figures.js";
 import type { LateNoticeCountsAs } from "../sla/maintenance.js";
+import type { ReputationRow } from "../sla/reputation.js";
 import type { OrphanReport } from "../sla/reports.js";
 
 /**
@@ -243,6 +244,11 @@ export interface ReportModel {
     failingAtEnd: string[];
     failedDuring: string[];
   }[];
+  /**
+   * Sender reputation (issue 14): eight pass/fail rows from the marketing specification's clauses
+   * (and SPEC 7.1.15), judged from the sender-hygiene checks (collector/sla/reputation.ts).
+   */
+  readonly reputation: ReputationRow[];
   readonly daily: DayPoint[];
   readonly trend: TrendPoint[];
   readonly year: YearSummary;

@@ -1,6 +1,7 @@
 import { monthOf } from "../sla/calendar.js";
 import type { DelaySample } from "../sla/delivery.js";
 import type { PeriodResult } from "../sla/engine.js";
+import { reputationRows, type ReputationInput } from "../sla/reputation.js";
 import type { YearResult } from "../sla/year.js";
 import {
   dayPoints,
@@ -48,6 +49,8 @@ export interface ReportInput {
   readonly delays: readonly DelaySample[];
   /** Values the operator entered for the month (7.1.1, 7.1.6, 7.1.7.2, 7.1.11, 7.1.15, 7.2.x). */
   readonly manual: ManualIndicators;
+  /** The month's sender-hygiene results; absent: the reputation rows read "not checked". */
+  readonly reputation?: ReputationInput;
   readonly operator: ReportOperator;
   /** When the report is made (the injected clock), shown on it. */
   readonly generatedAt: number;
@@ -88,6 +91,11 @@ export function buildReport(input: ReportInput): ReportModel {
       clause: month.figures[check].clause,
       ...month.security[check],
     })),
+    reputation: reputationRows(
+      input.reputation ?? { services: [], results: [] },
+      { start: month.period.start, end: month.period.effectiveEnd },
+      (t) => showTime(t, tz),
+    ),
     daily: dayPoints(input.days),
     trend: trendPoints(input.trend),
     year: yearSummary(input.year),

@@ -6,6 +6,7 @@ import {
   maintenanceSection,
 } from "./sections-figures.js";
 import { orphanSection } from "./sections-orphans.js";
+import { reputationSection } from "./sections-reputation.js";
 import {
   coverageSection,
   deliverySection,
@@ -81,6 +82,7 @@ export function reportSections(m: ReportModel): Section[] {
     ...orphanSection(m),
     deliverySection(m),
     securitySection(m),
+    reputationSection(m),
     coverageSection(m),
     yearSection(m),
     ...warningSection(m),

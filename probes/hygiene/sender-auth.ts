@@ -2,6 +2,7 @@ import { authenticate } from "mailauth";
 import type { SenderAuthAspect } from "../../config/hygiene.js";
 import type { ServiceOf } from "../../config/services.js";
 import { ProbeError, type ErrorCode } from "../../contract/errors.js";
+import { FAILING_RESULTS } from "../../contract/sender-auth.js";
 import type { CheckOutcome } from "../../contract/result.js";
 import type { CheckContext, CheckKind } from "../kinds/kind.js";
 import type { HygieneDns } from "./dns.js";
@@ -30,15 +31,8 @@ export interface SinkMessage {
 /** What each aspect came to, in RFC 8601 words (pass, fail, softfail, none, ...) or missing/mismatch. */
 export type AspectResults = Record<SenderAuthAspect, string>;
 
-/** Results that fail an aspect; anything else (pass, none for ARC, neutral for SPF) does not. */
-const FAILING: Record<SenderAuthAspect, ReadonlySet<string>> = {
-  spf: new Set(["fail", "softfail", "permerror", "none"]),
-  dkim: new Set(["fail", "policy", "neutral", "permerror", "none"]),
-  dmarc: new Set(["fail", "permerror", "none"]),
-  arc: new Set(["fail"]),
-  ptr: new Set(["missing", "mismatch"]),
-  helo: new Set(["fail"]),
-};
+/** Results that fail an aspect: shared with the collector's report (contract/sender-auth.ts). */
+const FAILING = FAILING_RESULTS;
 
 /** The code of a failing aspect; the order of this list is the order failures are reported in. */
 const CODE: [SenderAuthAspect, (result: string) => ErrorCode][] = [

@@ -56,7 +56,7 @@ describe("mailsla report", () => {
     await report("--month=2026-11", "--input", inputFile, "--out", pdfFile); // PDF is the default format
     const text = pdfText(readFileSync(pdfFile));
     expect(text).toMatch(/7\.1\.2\s+Monthly user-weighted fault duration\s+<= 400 min\s+43\.50 min\s+pass/);
-    expect(text.split("\f").filter((p) => p.trim() !== "")).toHaveLength(4);
+    expect(text.split("\f").filter((p) => p.trim() !== "")).toHaveLength(5);
   });
 
   it("uses the entered values of the requested month only", async () => {

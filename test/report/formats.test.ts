@@ -118,8 +118,12 @@ describe("every format shows the same numbers", () => {
   it("CSV has one row per indicator with the model's target, value, unit and verdict", () => {
     const [header, ...rows] = parseCsv(out.csv);
     expect(header).toEqual([...CSV_COLUMNS]);
-    expect(rows).toHaveLength(model.indicators.length);
-    rows.forEach((cells, i) => {
+    // the indicators, then the sender reputation rows (test/report/reputation.test.ts)
+    expect(rows).toHaveLength(model.indicators.length + model.reputation.length);
+    expect(rows.slice(model.indicators.length).map((r) => r[8])).toEqual(
+      model.reputation.map(() => "reputation"),
+    );
+    rows.slice(0, model.indicators.length).forEach((cells, i) => {
       const r = model.indicators[i]!;
       expect(cells.slice(0, 7)).toEqual([
         "2026-11",

@@ -31,22 +31,23 @@ beforeAll(async () => {
 });
 
 describe("PDF pages", () => {
-  it("is an A4 PDF of four pages, each numbered in its footer", () => {
+  it("is an A4 PDF of five pages, each numbered in its footer", () => {
     expect(pdf.subarray(0, 5).toString()).toBe("%PDF-");
-    expect(pages).toHaveLength(4);
+    expect(pages).toHaveLength(5);
     for (const p of pages) expect(p.height / p.width).toBeCloseTo(841.89 / 595.28, 2);
     const texts = pdfText(pdf)
       .split("\f")
       .filter((t) => t.trim() !== "");
-    expect(texts).toHaveLength(4);
-    texts.forEach((t, i) => expect(t).toContain(`page ${i + 1} of 4`));
+    expect(texts).toHaveLength(5);
+    texts.forEach((t, i) => expect(t).toContain(`page ${i + 1} of 5`));
     expect(texts[0]).toContain(model.title.slice(0, 40));
   });
 
   it("has no blank page: every page's body carries ink", () => {
     for (const [i, p] of pages.entries()) {
       const body = inkShare(p, 0, Math.floor(p.height * 0.92));
-      expect(body, `page ${i + 1}`).toBeGreaterThan(0.02);
+      // the last page may hold only the tail of a table (the trend's last months)
+      expect(body, `page ${i + 1}`).toBeGreaterThan(i === pages.length - 1 ? 0.005 : 0.02);
     }
     expect(inkShare(pages[0]!)).toBeGreaterThan(0.1); // the first page: banner and the indicator table
   });
