@@ -1,3 +1,5 @@
+import { randomUUID } from "node:crypto";
+import { hostname } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { LogController, type FastifyInstance } from "fastify";
@@ -13,6 +15,7 @@ import { startIncidentLog } from "./incident-log.js";
 import { startExporter, type Exporter } from "./influx/exporter.js";
 import { ledgerLoadMonth } from "./report/ledger-source.js";
 import { createReportService, type ReportService } from "./report/service.js";
+import type { SendClaims } from "./report/schedule.js";
 import type { SlaWiring } from "./routes/sla.js";
 import { createSlaSource } from "./sla-source/wiring.js";
 import { openStore, type CollectorStore } from "./store/index.js";
@@ -205,7 +208,22 @@ function reportService(
   return createReportService(config, config.report, loadMonth, {
     ...(now ? { clock: now } : {}),
     log: (line) => log.info(line),
+    claims: sendClaims(ledger, `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`),
   });
+}
+
+/** How long a claim on a month's send holds without renewal (the schedule renews it every minute). */
+const SEND_LEASE_MS = 10 * 60_000;
+
+/** The month's send claimed in the ledger as job "report:YYYY-MM", so replicas send it once. */
+export function sendClaims(ledger: CollectorStore, holder: string): SendClaims {
+  const job = (month: string) => `report:${month}`;
+  return {
+    claim: async (month, now) => (await ledger.claimJob(job(month), holder, now, SEND_LEASE_MS)).granted,
+    sending: (month, now) => ledger.setJobState(job(month), holder, "sending", now),
+    retry: (month, now) => ledger.setJobState(job(month), holder, "claimed", now),
+    done: (month, now) => ledger.setJobState(job(month), holder, "done", now),
+  };
 }
 
 /** Starts the report schedule and logs when it will next send. */

@@ -32,13 +32,40 @@ export interface ScheduleDeps {
   /** Hands a message to the SMTP server. */
   readonly send: (message: Mail.Options) => Promise<SendReceipt>;
   readonly log?: (line: string) => void;
+  /**
+   * Claims on each month's send in the shared ledger, when several collectors run on one
+   * PostgreSQL: only the claim's holder builds and sends, so the report goes out once.
+   */
+  readonly claims?: SendClaims;
+}
+
+/** The claims of a month's send (collector/store/types.ts `claimJob`, job "report:YYYY-MM"). */
+export interface SendClaims {
+  /** Takes or renews the claim; false when another collector holds it or finished it. */
+  claim(month: string, now: number): Promise<boolean>;
+  /** The irreversible step begins: no other collector may take the month over any more. */
+  sending(month: string, now: number): Promise<void>;
+  /** A refused send: the claim is held again (another collector may take it over if this one dies). */
+  retry(month: string, now: number): Promise<void>;
+  /** Sent (or uncertain): finished for every collector. */
+  done(month: string, now: number): Promise<void>;
 }
 
 /** What one tick did. */
 export interface TickResult {
   readonly month: string | null;
   readonly outcome:
-    "not-due" | "ready" | "sent" | "already-sent" | "retry" | "waiting" | "uncertain" | "busy" | "error";
+    | "not-due"
+    | "ready"
+    | "sent"
+    | "already-sent"
+    | "retry"
+    | "waiting"
+    | "uncertain"
+    | "busy"
+    | "error"
+    /** Another collector on the same ledger holds (or finished) this month's send. */
+    | "elsewhere";
   readonly error?: string;
 }
 
@@ -117,6 +144,8 @@ export class ReportSchedule {
     if (rec && rec.lastAttemptAt !== null && now - rec.lastAttemptAt < RETRY_AFTER_MS) {
       return { month, outcome: "waiting" };
     }
+    if (this.deps.claims && !(await this.deps.claims.claim(month, now)))
+      return { month, outcome: "elsewhere" };
     if (!rec) {
       try {
         archive.saveBuilt(await this.deps.build(month), now);
@@ -135,20 +164,39 @@ export class ReportSchedule {
     } catch (err) {
       return { month, outcome: "error", error: `the archived report cannot be read: ${message(err)}` };
     }
+    const claims = this.deps.claims;
     if (!archive.beginSend(month, now)) return { month, outcome: "busy" };
+    try {
+      await claims?.sending(month, now);
+    } catch (err) {
+      archive.markRetry(month, message(err));
+      return { month, outcome: "retry", error: `the send could not be claimed: ${message(err)}` };
+    }
     try {
       const receipt = await this.deps.send(
         reportMessage(report, { from: settings.from, to: settings.recipients }),
       );
       archive.markSent(month, this.deps.clock(), receipt.messageId);
+      await this.#finish(() => claims?.done(month, this.deps.clock()));
       return { month, outcome: "sent" };
     } catch (err) {
       if (certainlyNotSent(err)) {
         archive.markRetry(month, message(err));
+        await this.#finish(() => claims?.retry(month, this.deps.clock()));
         return { month, outcome: "retry", error: message(err) };
       }
       archive.markUncertain(month, message(err));
+      await this.#finish(() => claims?.done(month, this.deps.clock()));
       return { month, outcome: "uncertain", error: message(err) };
+    }
+  }
+
+  /** Records a claim's outcome; a ledger that cannot take it leaves the claim at "sending" (safe). */
+  async #finish(step: () => Promise<void> | undefined): Promise<void> {
+    try {
+      await step();
+    } catch (err) {
+      this.deps.log?.(`report: the shared claim could not be updated: ${message(err)}`);
     }
   }
 

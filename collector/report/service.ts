@@ -9,7 +9,7 @@ import { showTime } from "./format.js";
 import { reportMessage, sendMessage, smtpSettings, certainlyNotSent, type SendReceipt } from "./mail.js";
 import { produceReport, type LoadMonth } from "./produce.js";
 import { renderReportBounded } from "./render-bounded.js";
-import { dueAt, ReportSchedule, STALE_SENDING_MS } from "./schedule.js";
+import { dueAt, ReportSchedule, STALE_SENDING_MS, type SendClaims } from "./schedule.js";
 
 /**
  * The monthly report wired from the configuration: archive, SMTP settings, the shared pipeline and
@@ -50,7 +50,7 @@ export function createReportService(
   config: Pick<Config, "accounts" | "operator">,
   report: Report,
   loadMonth: LoadMonth,
-  opts: { clock?: () => number; log?: (line: string) => void } = {},
+  opts: { clock?: () => number; log?: (line: string) => void; claims?: SendClaims } = {},
 ): ReportService {
   const smtp = smtpSettings(config, report);
   const clock = opts.clock ?? Date.now;
@@ -65,6 +65,7 @@ export function createReportService(
     build: (month) => produceReport(loadMonth, month, clock(), renderReportBounded),
     send: (message) => sendMessage(smtp, message),
     ...(opts.log ? { log: opts.log } : {}),
+    ...(opts.claims ? { claims: opts.claims } : {}),
   });
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<unknown> = Promise.resolve();

@@ -9,7 +9,7 @@ import Database from "better-sqlite3";
  */
 
 /**
- * The schema version this collector writes (`PRAGMA user_version`): 2 added the change log. Additive
+ * The schema version this collector writes (`PRAGMA user_version`): 2 added the change log and jobs. Additive
  * only, so an older ledger is brought up on open; a newer one is refused (an older binary must not
  * write a schema it does not know).
  */
@@ -100,6 +100,14 @@ CREATE TABLE IF NOT EXISTS ingest_log (
   security INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS ingest_log_vantage ON ingest_log (vantage, received_at);
+-- Exactly-once jobs (collector/store/types.ts JobState): one row per job, e.g. 'report:2026-11'.
+CREATE TABLE IF NOT EXISTS jobs (
+  name TEXT PRIMARY KEY,
+  holder TEXT NOT NULL,
+  state TEXT NOT NULL,
+  lease_until INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
 CREATE TABLE IF NOT EXISTS ledger_meta (
   key TEXT PRIMARY KEY,
   value INTEGER NOT NULL

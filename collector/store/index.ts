@@ -3,6 +3,7 @@ import { AnnotationTable } from "./annotations.js";
 import { CHANGE_LOG_KEEP_MS, changeSpan, PRUNE_EVERY } from "./change-log.js";
 import { databaseBytes, openDatabase, quickCheck } from "./db.js";
 import { ExportQueue, type ExportPoint } from "./export-queue.js";
+import { decideClaim, notHolder, type JobRow } from "./jobs.js";
 import { ForceMajeureTable } from "./force-majeure.js";
 import { MaintenanceTable } from "./maintenance.js";
 import { ManualTable } from "./manual.js";
@@ -89,6 +90,19 @@ function storeOver(db: Database.Database, file: string, readOnly = false): Colle
       return { accepted, duplicates: records.length - accepted, byType };
     },
   );
+  const jobRow = (name: string) =>
+    db.prepare("SELECT holder, state, lease_until FROM jobs WHERE name = ?").get(name) as JobRow | undefined;
+  const claimJob = db.transaction((name: string, holder: string, now: number, leaseMs: number) => {
+    const { claim, write } = decideClaim(jobRow(name), holder, now, leaseMs);
+    if (write) {
+      db.prepare(
+        `INSERT INTO jobs (name, holder, state, lease_until, updated_at) VALUES (?, ?, ?, ?, ?)
+        ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, state = excluded.state,
+        lease_until = excluded.lease_until, updated_at = excluded.updated_at`,
+      ).run(name, write.holder, write.state, write.lease_until, now);
+    }
+    return claim;
+  });
   return {
     engine: "sqlite",
     location: file,
@@ -118,6 +132,13 @@ function storeOver(db: Database.Database, file: string, readOnly = false): Colle
           "INSERT INTO heartbeat (id, at) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET at = excluded.at",
         )
         .run(at),
+    claimJob: async (name, holder, now, leaseMs) => claimJob(name, holder, now, leaseMs),
+    setJobState: async (name, holder, state, now) => {
+      const done = db
+        .prepare("UPDATE jobs SET state = ?, updated_at = ? WHERE name = ? AND holder = ?")
+        .run(state, now, name, holder);
+      if (done.changes === 0) throw notHolder(name, holder, jobRow(name));
+    },
     quickCheck: async (max) => quickCheck(db, max),
     sizeBytes: async () => databaseBytes(file),
     close: async () => closeDb(db),

@@ -134,6 +134,21 @@ export interface ChangesSince {
   readonly gap: boolean;
 }
 
+/**
+ * Where an exactly-once job stands (the monthly report's send): `claimed` while its holder works on
+ * it (its lease renewed each step; another collector may take it over once the lease runs out),
+ * `sending` once the holder began the irreversible step (never taken over: a holder that died here
+ * leaves the outcome uncertain for a human), `done` when finished.
+ */
+export type JobState = "claimed" | "sending" | "done";
+
+/** A claim's answer: whether the caller holds the job now, and who does. */
+export interface JobClaim {
+  readonly granted: boolean;
+  readonly holder: string;
+  readonly state: JobState;
+}
+
 /** The ledger. */
 export interface CollectorStore {
   /** "sqlite" or "postgres". */
@@ -173,5 +188,14 @@ export interface CollectorStore {
   quickCheck(max?: number): Promise<string[]>;
   /** Bytes of the ledger on disk. */
   sizeBytes(): Promise<number>;
+  /**
+   * Claims job `name` for `holder` until `now + leaseMs`: granted when nobody holds it, when
+   * `holder` already does (the lease is renewed), or when a `claimed` lease ran out. Never granted
+   * once it is `sending` by another holder or `done`. Several collectors on one ledger run each job
+   * once this way (the monthly report: docs/scaling.md).
+   */
+  claimJob(name: string, holder: string, now: number, leaseMs: number): Promise<JobClaim>;
+  /** Moves a job its holder holds to `state`; rejects when `holder` does not hold it. */
+  setJobState(name: string, holder: string, state: JobState, now: number): Promise<void>;
   close(): Promise<void>;
 }

@@ -330,6 +330,46 @@ export function storeContract(engine: string, make: StoreMaker): void {
         expect(await store.manual.remove("2026-01", "7.1.1")).toBe(false);
       }));
 
+    it("grants an exactly-once job to one holder at a time, and never again once it is sending or done", () =>
+      use(async (store) => {
+        const lease = 600_000;
+        expect(await store.claimJob("report:2026-11", "r1", T0, lease)).toEqual({
+          granted: true,
+          holder: "r1",
+          state: "claimed",
+        });
+        const contenders = await Promise.all(
+          ["r2", "r3"].map((h) => store.claimJob("report:2026-11", h, T0 + 1, lease)),
+        );
+        expect(contenders.map((c) => c.granted)).toEqual([false, false]);
+        expect(await store.claimJob("report:2026-11", "r1", T0 + 60_000, lease)).toMatchObject({
+          granted: true,
+        });
+        // r1 renewed at T0 + 60 s: its lease holds until T0 + 660 s, then r2 may take the month over.
+        expect(await store.claimJob("report:2026-11", "r2", T0 + 659_000, lease)).toMatchObject({
+          granted: false,
+        });
+        expect(await store.claimJob("report:2026-11", "r2", T0 + 660_000, lease)).toMatchObject({
+          granted: true,
+        });
+        await expect(store.setJobState("report:2026-11", "r1", "sending", T0 + 661_000)).rejects.toThrow(
+          "job report:2026-11: r1 does not hold it (r2 does, claimed)",
+        );
+        await store.setJobState("report:2026-11", "r2", "sending", T0 + 661_000);
+        // A holder that died while sending is never replaced: the outcome is for a human to judge.
+        expect(await store.claimJob("report:2026-11", "r3", T0 + 9e9, lease)).toEqual({
+          granted: false,
+          holder: "r2",
+          state: "sending",
+        });
+        await store.setJobState("report:2026-11", "r2", "done", T0 + 662_000);
+        expect(await store.claimJob("report:2026-11", "r2", T0 + 663_000, lease)).toMatchObject({
+          granted: false,
+          state: "done",
+        });
+        expect(await store.claimJob("report:2026-12", "r3", T0, lease)).toMatchObject({ granted: true });
+      }));
+
     it("answers liveness, readiness writes, an integrity check and its size", () =>
       use(async (store) => {
         await store.ping();

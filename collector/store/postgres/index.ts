@@ -5,6 +5,7 @@ import { changeFromRow } from "../index.js";
 import type { QueuedPoint } from "../export-queue.js";
 import type { ExportPoint } from "../export-queue.js";
 import type { IngestRecord } from "../results.js";
+import { decideClaim, notHolder, type JobRow } from "../jobs.js";
 import type { ChangesSince, CollectorStore, IngestOutcome } from "../types.js";
 import { inTransaction, PgAnnotations, PgForceMajeure, PgMaintenance, PgManual } from "./declarations.js";
 import { insertBatch, PgResults } from "./results.js";
@@ -54,10 +55,14 @@ const types = {
       : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
 };
 
+/** The PostgreSQL ledger with what only it has: the migration it ran at open, and its pool (the copy from SQLite). */
+export type PostgresLedger = CollectorStore & {
+  readonly migration: MigrationOutcome;
+  readonly pool: pg.Pool;
+};
+
 /** Opens the pool, migrates the schema and returns the store; rejects naming the database on failure. */
-export async function openPostgresStore(
-  o: PostgresOptions,
-): Promise<CollectorStore & { readonly migration: MigrationOutcome }> {
+export async function openPostgresStore(o: PostgresOptions): Promise<PostgresLedger> {
   const location = safeUrl(o.url);
   const now = o.now ?? Date.now;
   const pool = new pg.Pool({
@@ -113,6 +118,7 @@ export async function openPostgresStore(
     location,
     file: undefined,
     migration,
+    pool,
     results: new PgResults(pool),
     maintenance: new PgMaintenance(pool),
     annotations: new PgAnnotations(pool),
@@ -167,6 +173,38 @@ export async function openPostgresStore(
         "INSERT INTO heartbeat (id, at) VALUES (1, $1) ON CONFLICT (id) DO UPDATE SET at = excluded.at",
         [at],
       )),
+    claimJob: (name, holder, now, leaseMs) =>
+      inTransaction(pool, async (client) => {
+        // The row may not exist yet: a transaction-scoped advisory lock on the name serialises claims.
+        await client.query("SELECT pg_advisory_xact_lock(hashtext($1))", [`job:${name}`]);
+        const { rows } = await client.query<JobRow>(
+          "SELECT holder, state, lease_until FROM jobs WHERE name = $1 FOR UPDATE",
+          [name],
+        );
+        const { claim, write } = decideClaim(rows[0], holder, now, leaseMs);
+        if (write) {
+          await client.query(
+            `INSERT INTO jobs (name, holder, state, lease_until, updated_at) VALUES ($1, $2, $3, $4, $5)
+            ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, state = excluded.state,
+            lease_until = excluded.lease_until, updated_at = excluded.updated_at`,
+            [name, write.holder, write.state, write.lease_until, now],
+          );
+        }
+        return claim;
+      }),
+    setJobState: async (name, holder, state, now) => {
+      const r = await pool.query(
+        "UPDATE jobs SET state = $1, updated_at = $2 WHERE name = $3 AND holder = $4",
+        [state, now, name, holder],
+      );
+      if ((r.rowCount ?? 0) === 0) {
+        const { rows } = await pool.query<JobRow>(
+          "SELECT holder, state, lease_until FROM jobs WHERE name = $1",
+          [name],
+        );
+        throw notHolder(name, holder, rows[0]);
+      }
+    },
     quickCheck: async () => {
       const v = (await pool.query<{ v: number }>("SELECT max(version) AS v FROM schema_migrations")).rows[0]
         ?.v;

@@ -104,6 +104,13 @@ CREATE TABLE ingest_log (
 );
 CREATE INDEX ingest_log_vantage ON ingest_log (vantage, received_at);
 CREATE INDEX ingest_log_tx ON ingest_log (tx);
+CREATE TABLE jobs (
+  name TEXT PRIMARY KEY,
+  holder TEXT NOT NULL,
+  state TEXT NOT NULL,
+  lease_until BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL
+);
 CREATE TABLE ledger_meta (
   key TEXT PRIMARY KEY,
   value BIGINT NOT NULL
