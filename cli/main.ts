@@ -9,6 +9,7 @@ import { Duration } from "../config/duration.js";
 import { ConfigError, loadConfigFile } from "../config/load.js";
 import { packageVersion } from "./package-root.js";
 import { ledgerCommand } from "./ledger-command.js";
+import { migrateCommand } from "./migrate-command.js";
 import { reportCommand } from "./report-command.js";
 import { rulesCommand } from "./rules-command.js";
 
@@ -122,6 +123,7 @@ program
 
 program.addCommand(reportCommand());
 program.addCommand(ledgerCommand());
+program.addCommand(migrateCommand());
 program.addCommand(rulesCommand());
 
 program.parseAsync().catch((err: unknown) => {
