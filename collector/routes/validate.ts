@@ -92,6 +92,21 @@ export async function parseOr400Async<S extends z.ZodType>(
   name?: PathNamer,
 ): Promise<z.output<S>> {
   const r = await schema.safeParseAsync(value);
-  if (!r.success) throw invalid(r.error.issues, name);
+  if (!r.success) throw invalid(inRecordOrder(r.error.issues), name);
   return r.data;
+}
+
+/**
+ * The issues with those of ingest records in record order, as a synchronous parse lists them: an
+ * asynchronous refinement that waits for the ledger adds its issue after later records' ones. Only
+ * the record issues' places are reordered (a stable sort among them); every other issue stays put.
+ */
+function inRecordOrder(issues: readonly z.core.$ZodIssue[]): z.core.$ZodIssue[] {
+  const index = (i: z.core.$ZodIssue) =>
+    i.path[0] === "records" && typeof i.path[1] === "number" ? i.path[1] : undefined;
+  const slots = issues.flatMap((i, at) => (index(i) === undefined ? [] : [at]));
+  const sorted = slots.map((at) => issues[at]!).sort((a, b) => index(a)! - index(b)!);
+  const out = [...issues];
+  slots.forEach((at, k) => (out[at] = sorted[k]!));
+  return out;
 }

@@ -85,7 +85,7 @@ describe("maintenance windows", () => {
       expect(r.statusCode, message).toBe(400);
       expect(r.json().message).toContain(message);
     }
-    expect(c.store.maintenance.list()).toEqual([]);
+    expect(await c.store.maintenance.list()).toEqual([]);
   });
 });
 
@@ -104,13 +104,13 @@ describe("incident annotations", () => {
       updatedAt: NOW,
     });
     await admin("PATCH", `/api/v1/incidents/${id}/annotation`, { affectedUsers: 120, forceMajeure: null });
-    expect(c.store.annotations.forceMajeureMarks()).toEqual([]);
-    expect(c.store.annotations.overrides()).toEqual([
+    expect(await c.store.annotations.forceMajeureMarks()).toEqual([]);
+    expect(await c.store.annotations.overrides()).toEqual([
       { incidentId: "north@2025-03-09T01:02:00.000Z", affectedUsers: 120 },
     ]);
     expect((await admin("GET", "/api/v1/incidents")).json().annotations).toHaveLength(1);
     await admin("PATCH", `/api/v1/incidents/${id}/annotation`, { forceMajeure: { reason: "flood" } });
-    expect(c.store.annotations.forceMajeureMarks()).toEqual([
+    expect(await c.store.annotations.forceMajeureMarks()).toEqual([
       {
         id: "incident:north@2025-03-09T01:02:00.000Z",
         reason: "flood",
@@ -138,7 +138,7 @@ describe("incident annotations", () => {
     expect(bad.json().message).toContain("id: expected an incident id");
     const users = await admin("PATCH", `/api/v1/incidents/${id}/annotation`, { affectedUsers: -1 });
     expect(users.json().message).toContain("affectedUsers: Too small");
-    expect(c.store.annotations.list()).toEqual([]);
+    expect(await c.store.annotations.list()).toEqual([]);
   });
 });
 
@@ -207,7 +207,7 @@ describe("manual indicators", () => {
     expect(quote.json().code).toBe("MAILSLA_UNPARSEABLE_BODY");
     const month = await admin("PUT", "/api/v1/manual/2025-13", { entries: [{ clause: "7.1.6", value: 0 }] });
     expect(month.json().message).toBe("month: expected a month YYYY-MM");
-    expect(c.store.manual.list("2025-02")).toEqual([]);
+    expect(await c.store.manual.list("2025-02")).toEqual([]);
   });
 });
 
@@ -223,7 +223,7 @@ describe("SLA extension point", () => {
 
   it("asks the provider when one is given", async () => {
     const wired = await testCollector({
-      sla: { month: (m) => ({ period: m, figures: {} }), year: (y) => ({ period: y }) },
+      sla: { month: async (m) => ({ period: m, figures: {} }), year: async (y) => ({ period: y }) },
     });
     const r = await wired.app.inject({ method: "GET", url: "/api/v1/sla?year=2025", headers: bearer(ADMIN) });
     expect(r.json()).toEqual({ period: "2025" });

@@ -32,12 +32,12 @@ afterAll(async () => {
 
 /** Pushes one record from vantage `v`, expects it refused, and returns its one refusal. */
 async function refusalOf(record: unknown, v: "a" | "b" | "c" = "a") {
-  const before = c.counts();
+  const before = await c.counts();
   const r = await c.ingest(v, [record]);
   expect(r.status, JSON.stringify(r.body)).toBe(400);
   expect(r.body.code).toBe("MAILSLA_INVALID_BODY");
   expect(r.body.records).toEqual([0]);
-  expect(c.counts()).toEqual(before);
+  expect(await c.counts()).toEqual(before);
   return r.body.refusals![0]!;
 }
 
@@ -141,7 +141,7 @@ describe("ingest admits only what the configuration describes", () => {
   });
 
   it("refuses only the bad records of a batch, naming each, and stores none of the batch", async () => {
-    const before = c.counts();
+    const before = await c.counts();
     const r = await c.ingest("a", [
       check(),
       check({ check: "nope" }),
@@ -154,7 +154,7 @@ describe("ingest admits only what the configuration describes", () => {
       [1, "unknown-service"],
       [3, "out-of-range"],
     ]);
-    expect(c.counts()).toEqual(before);
+    expect(await c.counts()).toEqual(before);
   });
 
   it("afterwards the public page, /metrics and the SLA API answer, showing no refused value", async () => {

@@ -53,9 +53,9 @@ const coverage = (text: string, window: string) =>
   sample(text, "mailsla_sla_fault_budget_burn_coverage_ratio", { window });
 
 /** The engine's 7.1.2 figure for the window ending at `now`, as a burn rate. */
-function engineBurn(c: SlaCollector, now: number, windowMs: number): number {
+async function engineBurn(c: SlaCollector, now: number, windowMs: number): Promise<number> {
   const window = { start: now - windowMs, end: now };
-  const result = computePeriod(engineInput(c.store, config(), now, window), window);
+  const result = computePeriod(await engineInput(c.store, config(), now, window), window);
   const minutes = result.figures.faultMinutes.value;
   if (typeof minutes !== "number") throw new Error(`no 7.1.2 figure for the ${windowMs} ms window`);
   return minutes / (windowMs / MIN) / allowedFaultRatio();
@@ -91,7 +91,10 @@ describe("burn-rate gauges from the ledger", () => {
     };
     for (const [window, [rate, seen]] of Object.entries(expected)) {
       expect(burn(during, window), window).toBeCloseTo(rate, 9);
-      expect(burn(during, window), window).toBeCloseTo(engineBurn(c, clock.t, durations[window]! * MIN), 9);
+      expect(burn(during, window), window).toBeCloseTo(
+        await engineBurn(c, clock.t, durations[window]! * MIN),
+        9,
+      );
       expect(coverage(during, window), window).toBeCloseTo(seen, 9);
     }
 
@@ -101,7 +104,7 @@ describe("burn-rate gauges from the ledger", () => {
     const after = await scrape(c);
     expect(burn(after, "5m")).toBe(0);
     expect(burn(after, "1h")).toBeCloseTo(5.4, 9);
-    expect(burn(after, "1h")).toBeCloseTo(engineBurn(c, clock.t, 60 * MIN), 9);
+    expect(burn(after, "1h")).toBeCloseTo(await engineBurn(c, clock.t, 60 * MIN), 9);
     expect(coverage(after, "6h")).toBeCloseTo(120 / 360, 9);
 
     // March (Shanghai) has 44640 minutes; 3 fault minutes so far and 3 a day for the 26.5 days left.

@@ -132,7 +132,7 @@ export async function testCollector(over: Partial<CollectorDeps> = {}): Promise<
     registry,
     close: async () => {
       await app.close();
-      store.close();
+      await store.close();
     },
   };
 }

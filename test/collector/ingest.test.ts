@@ -40,7 +40,7 @@ describe("POST /api/v1/ingest", () => {
       records: [...batch.slice(2), { type: "check", payload: checkResult("a") }],
     });
     expect(again.json()).toEqual({ accepted: 1, duplicates: 3 });
-    expect(stored()).toEqual({ checks: 6, deliveries: 0 });
+    expect(await stored()).toEqual({ checks: 6, deliveries: 0 });
     const sameTwice = checkResult("a");
     const r = await ingest({
       records: [
@@ -49,7 +49,7 @@ describe("POST /api/v1/ingest", () => {
       ],
     });
     expect(r.json()).toEqual({ accepted: 1, duplicates: 1 });
-    expect(c.store.results.checkPayload(sameTwice.id)).toEqual(sameTwice);
+    expect(await c.store.results.checkPayload(sameTwice.id)).toEqual(sameTwice);
   });
 
   it("stores delivery results (DeliveryResult) by id at the time the operator took them over", async () => {
@@ -63,7 +63,7 @@ describe("POST /api/v1/ingest", () => {
     });
     const records = [deliveryResult("a"), lost].map((payload) => ({ type: "delivery", payload }));
     expect((await ingest({ records })).json()).toEqual({ accepted: 2, duplicates: 0 });
-    const [d] = c.store.results.deliveries({ from: T0 - 10_000, to: T0 });
+    const [d] = await c.store.results.deliveries({ from: T0 - 10_000, to: T0 });
     expect(d).toEqual({
       id: lost.id,
       vantage: "a",
@@ -74,7 +74,7 @@ describe("POST /api/v1/ingest", () => {
     expect(bad.json().message).toBe("records[0].payload.delaySeconds: not allowed when outcome is lost");
     const other = await ingest({ records: [{ type: "delivery", payload: deliveryResult("c") }] });
     expect(other.statusCode).toBe(403);
-    expect(c.store.results.counts()).toEqual({ checks: 0, deliveries: 2 });
+    expect(await c.store.results.counts()).toEqual({ checks: 0, deliveries: 2 });
   });
 
   it.each([
@@ -85,7 +85,7 @@ describe("POST /api/v1/ingest", () => {
     const r = await ingest({ records: [{ type: "check", payload: checkResult("a") }] }, token);
     expect(r.statusCode).toBe(401);
     expect(r.json()).toMatchObject({ code: "MAILSLA_UNAUTHORIZED", message });
-    expect(stored().checks).toBe(0);
+    expect((await stored()).checks).toBe(0);
   });
 
   it("answers 400 naming the field, and stores none of the batch", async () => {
@@ -100,7 +100,7 @@ describe("POST /api/v1/ingest", () => {
       message: "records[3].payload.startedAt: expected number, received string",
       records: [3],
     });
-    expect(stored().checks).toBe(0);
+    expect((await stored()).checks).toBe(0);
   });
 
   it("names every bad record: unknown type, bad uuid, unknown key", async () => {
@@ -118,7 +118,7 @@ describe("POST /api/v1/ingest", () => {
     expect(body.message).toContain("records[1].type: Invalid discriminator value");
     expect(body.message).toContain("records[2].payload.id: Invalid UUID");
     expect(body.message).toContain('records[3].payload: unknown key "colour"');
-    expect(stored().checks).toBe(0);
+    expect((await stored()).checks).toBe(0);
   });
 
   it("answers 400 to a body that is not JSON or has no records", async () => {
@@ -148,7 +148,7 @@ describe("POST /api/v1/ingest", () => {
       message: 'records[1].payload.vantage: "b" is not this agent\'s vantage point "a"',
       records: [1],
     });
-    expect(stored().checks).toBe(0);
+    expect((await stored()).checks).toBe(0);
   });
 
   it("answers 413 to a body over the byte limit and to a batch over maxBatch, storing nothing", async () => {
@@ -166,7 +166,7 @@ describe("POST /api/v1/ingest", () => {
       code: "MAILSLA_BATCH_TOO_LARGE",
       message: "101 records exceed the batch limit of 100",
     });
-    expect(stored().checks).toBe(0);
+    expect((await stored()).checks).toBe(0);
   });
 
   it("checks the token before reading an oversized body", async () => {
@@ -197,7 +197,7 @@ describe("/metrics and /healthz", () => {
   it("/healthz says the process answers; /readyz says whether the ledger takes a write", async () => {
     expect((await c.app.inject({ method: "GET", url: "/healthz" })).json()).toEqual({ status: "ok" });
     expect((await c.app.inject({ method: "GET", url: "/readyz" })).statusCode).toBe(200);
-    c.store.close();
+    await c.store.close();
     await new Promise((r) => setTimeout(r, 1100)); // readiness writes at most once a second
     expect((await c.app.inject({ method: "GET", url: "/healthz" })).statusCode).toBe(200);
     const r = await c.app.inject({ method: "GET", url: "/readyz" });

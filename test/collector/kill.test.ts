@@ -134,7 +134,7 @@ describe("collector killed with SIGKILL while three agents push", () => {
 
     const store = openStore(ledgerPath(join(dir, "data")));
     cleanup.push(() => store.close());
-    const stored = store.results.checks({ from: 0, to: Number.MAX_SAFE_INTEGER });
+    const stored = await store.results.checks({ from: 0, to: Number.MAX_SAFE_INTEGER });
     const produced = agents.reduce((n, a) => n + a.produced.size, 0);
     const figures = {
       kills,

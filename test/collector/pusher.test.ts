@@ -46,12 +46,12 @@ class CollectorOnPort {
     await this.current?.close();
     this.current = undefined;
   }
-  counts() {
+  async counts() {
     const store = openStore(this.file);
     try {
-      return store.results.counts();
+      return await store.results.counts();
     } finally {
-      store.close();
+      await store.close();
     }
   }
 }
@@ -107,7 +107,7 @@ describe("pusher against a real collector", () => {
     await collector.start();
     await within(5000, p.flush());
     expect(state.outbox.size()).toBe(0);
-    expect(collector.current!.store.results.counts().checks).toBe(120);
+    expect((await collector.current!.store.results.counts()).checks).toBe(120);
     // the backlog is logged once as it starts and once as it ends; the retries between are debug
     expect(lines.filter((l) => l.msg.startsWith("collector unreachable"))).toHaveLength(1);
     expect(
@@ -120,7 +120,7 @@ describe("pusher against a real collector", () => {
     expect(state.outbox.size()).toBe(30);
     await collector.start();
     await within(5000, p.flush());
-    expect(collector.counts().checks).toBe(150);
+    expect((await collector.counts()).checks).toBe(150);
     expect(p.stats).toMatchObject({ acknowledged: 150, quarantined: 0 });
   });
 
@@ -138,7 +138,7 @@ describe("pusher against a real collector", () => {
     await within(5000, p.flush());
 
     expect(state.outbox.size()).toBe(0);
-    expect(collector.current!.store.results.counts().checks).toBe(10);
+    expect((await collector.current!.store.results.counts()).checks).toBe(10);
     const dead = new DeadLetters(state).list();
     expect(dead.map((d) => [d.status, d.code, d.message])).toEqual([
       [400, "MAILSLA_INVALID_BODY", "records[4].payload.startedAt: expected number, received string"],
@@ -160,7 +160,7 @@ describe("pusher against a real collector", () => {
     for (const r of resultSeries("a", 60)) state.outbox.add("check", r);
     const p = pusher(state, collector.url, log);
     await within(5000, p.flush());
-    expect(collector.current!.store.results.counts().checks).toBe(60);
+    expect((await collector.current!.store.results.counts()).checks).toBe(60);
     expect(new DeadLetters(state).count()).toBe(0);
     expect(lines.some((l) => l.msg.includes("sending smaller batches"))).toBe(true);
   });
@@ -178,7 +178,7 @@ describe("pusher against a real collector", () => {
     expect(lines.some((l) => l.level === "error" && l.msg.startsWith("collector refuses this agent"))).toBe(
       true,
     );
-    expect(collector.current!.store.results.counts().checks).toBe(0);
+    expect((await collector.current!.store.results.counts()).checks).toBe(0);
   });
 });
 
@@ -343,14 +343,14 @@ describe("pusher with a list of collector URLs", () => {
     cleanup.push(() => p.stop());
     for (const r of resultSeries("a", 40)) state.outbox.add("check", r);
     await within(3000, p.flush());
-    expect(b.counts().checks).toBe(40);
+    expect((await b.counts()).checks).toBe(40);
     expect(lines.some((l) => l.msg === "collector push failed: trying the next collector URL")).toBe(true);
 
     await b.stop();
     await a.start();
     for (const r of resultSeries("a", 30, T0 + 3_600_000)) state.outbox.add("check", r);
     await within(3000, p.flush());
-    expect(a.counts().checks).toBe(70); // one ledger: every result stored once
+    expect((await a.counts()).checks).toBe(70); // one ledger: every result stored once
     expect(p.stats).toMatchObject({ acknowledged: 70, quarantined: 0 });
   });
 });

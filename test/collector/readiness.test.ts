@@ -108,8 +108,8 @@ describe("readiness", () => {
       type: "check" as const,
       payload: checkResult("a", { startedAt: recent(), details: { banner: "x".repeat(200) } }),
     }));
-    store.ingest("a", records, Date.now());
-    store.close();
+    await store.ingest("a", records, Date.now());
+    await store.close();
     const size = statSync(file).size;
     expect(size).toBeGreaterThan(100 * 4096);
     // Garbage over pages in the middle of the file (never the header page).
@@ -134,7 +134,7 @@ describe("readiness", () => {
     const c = await trustCollector({ dataDir: saved });
     try {
       expect((await readyz(c.url)).status).toBe(200);
-      expect(c.counts().checks).toBe(checks.copied);
+      expect((await c.counts()).checks).toBe(checks.copied);
     } finally {
       await c.close();
     }

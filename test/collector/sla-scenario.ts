@@ -82,7 +82,7 @@ export async function slaCollector(
   const ledger = openStore(file);
   const source = createSlaSource(ledger, cfg, { now: clock.now });
   const app = buildCollector({
-    store: source.store,
+    store: ledger,
     registry: new Registry(),
     agentTokens: Object.fromEntries(Object.entries(TOKENS).map(([v, t]) => [v, new Secret(t)])),
     adminToken: new Secret(ADMIN),
@@ -102,7 +102,7 @@ export async function slaCollector(
     clock,
     close: async () => {
       await app.close();
-      ledger.close();
+      await ledger.close();
     },
   };
 }

@@ -10,6 +10,7 @@ import { deliveryInput } from "../../collector/sla-source/deliveries.js";
 import { loadVerdicts, verdictOf } from "../../collector/sla-source/security.js";
 import { startCollector, type RunningCollector } from "../../collector/server.js";
 import { parseConfigText } from "../../config/load.js";
+import { openStore } from "../../collector/store/index.js";
 import type { StoredCheck } from "../../collector/store/results.js";
 import { ADMIN, bearer, TOKEN_ENV, tempDir } from "./fixtures.js";
 import {
@@ -114,13 +115,13 @@ describe("7.1.13 and 7.1.14 verdicts", () => {
       local("2023-01-10T10:00"),
       local("2023-01-10T10:01"),
     );
-    c.store.ingest(
+    await c.store.ingest(
       "b",
       ancient.map((payload) => ({ type: "check", payload })),
       c.clock.now(),
     );
     const services = [{ name: "submission", kind: "submission" }];
-    const march = loadVerdicts(
+    const march = await loadVerdicts(
       c.store.results,
       services,
       local("2025-03-01T00:00"),
@@ -129,7 +130,7 @@ describe("7.1.13 and 7.1.14 verdicts", () => {
     expect(march).toEqual([
       { check: "smtpAuthRequired", service: "submission", at: local("2025-02-10T10:01"), ok: false },
     ]);
-    const early = loadVerdicts(
+    const early = await loadVerdicts(
       c.store.results,
       services,
       local("2024-06-01T00:00"),
@@ -161,14 +162,21 @@ describe("the cache of computed months", () => {
     cache.set("m", entry({ start: 100, end: 600 }));
     expect(
       cache.invalidate([
-        { at: 700, security: false },
-        { at: 50, security: false },
+        { from: 700, to: 700, security: false },
+        { from: 50, to: 50, security: false },
+        { from: 20, to: 99, security: false },
+        { from: 600, to: 900, security: false },
       ]),
     ).toBe(0);
-    expect(cache.invalidate([{ at: 700, security: true }])).toBe(0);
-    expect(cache.invalidate([{ at: 20, security: true }])).toBe(1);
+    expect(cache.invalidate([{ from: 700, to: 700, security: true }])).toBe(0);
+    expect(cache.invalidate([{ from: 20, to: 20, security: true }])).toBe(1);
     cache.set("m", entry({ start: 100, end: 600 }));
-    expect(cache.invalidate([{ at: 599, security: false }])).toBe(1);
+    expect(cache.invalidate([{ from: 599, to: 599, security: false }])).toBe(1);
+    // One ingest with results on both sides of the reach: its span covers the reach, so it drops the entry.
+    cache.set("m", entry({ start: 100, end: 600 }));
+    expect(cache.invalidate([{ from: 50, to: 700, security: false }])).toBe(1);
+    cache.set("m", entry({ start: 100, end: 600 }));
+    expect(cache.invalidate([{ from: 20, to: 100, security: false }])).toBe(1);
     expect(cache.size).toBe(0);
   });
 
@@ -216,10 +224,60 @@ describe("live state", () => {
           vantage,
         },
       );
-    expect(await last("a")).toBe(local("2025-03-05T11:29") / 1000);
+    // The change log keeps when each ingest was received: the push at 12:00, not a guess from its results.
+    expect(await last("a")).toBe(local("2025-03-05T12:00") / 1000);
     expect(await last("b")).toBe(0);
     await push(again.app, checks("mx", "smtp", ["b"], local("2025-03-05T12:09"), local("2025-03-05T12:10")));
     expect(await last("b")).toBe(clock.t / 1000);
+  });
+});
+
+describe("the ledger's change log", () => {
+  it("brings another writer's ingest to a cached month and to the last-push gauge", async () => {
+    const clock = new Clock(local("2025-03-05T12:00"));
+    const c = await slaCollector(clock);
+    open.push(c);
+    await push(
+      c.app,
+      checks("imap", "imap", ["a", "b", "c"], local("2025-03-05T10:50"), local("2025-03-05T11:00")),
+    );
+    const faultMinutes = async () =>
+      (await admin(c.app, "GET", "/api/v1/sla?month=2025-03")).body.figures.faultMinutes.value;
+    expect(await faultMinutes()).toBeNull(); // no fault seen, the rest of the month unseen
+    clock.t += 30_000;
+    const before = c.source.stats();
+    expect(await faultMinutes()).toBeNull(); // the running month, reused for maxAge while nothing changes
+    expect(c.source.stats().computations).toBe(before.computations);
+
+    // Another collector replica on the same ledger stores imap failing from a and b, 11:00 to 11:10:
+    // this collector's ingest route never sees it, the change log tells its SLA source.
+    const replica = openStore(c.file);
+    const down = (v: string, t: number) => v !== "c" && t >= local("2025-03-05T11:00");
+    const late = checks(
+      "imap",
+      "imap",
+      ["a", "b", "c"],
+      local("2025-03-05T11:00"),
+      local("2025-03-05T11:10"),
+      down,
+    );
+    for (const vantage of ["a", "b", "c"]) {
+      const mine = late
+        .filter((r) => r.vantage === vantage)
+        .map((payload) => ({ type: "check" as const, payload }));
+      await replica.ingest(vantage, mine, clock.t);
+    }
+    await replica.close();
+    // 11:00 to 11:12 (the last failure stays fresh for 3 minutes), north's 0.6 of the users.
+    expect(await faultMinutes()).toBeCloseTo(12 * 0.6, 9);
+    expect(c.source.stats()).toMatchObject({
+      computations: before.computations + 1,
+      ingests: before.ingests + 3,
+      invalidated: before.invalidated + 1,
+    });
+    const text = (await c.app.inject({ method: "GET", url: "/metrics" })).body;
+    for (const vantage of ["a", "b", "c"])
+      expect(sample(text, "mailsla_agent_last_push_timestamp_seconds", { vantage })).toBe(clock.t / 1000);
   });
 });
 
@@ -241,7 +299,7 @@ describe("live maintenance", () => {
     expect((await admin(c.app, "POST", `/api/v1/maintenance/${gone.body.window.id}/cancel`)).status).toBe(
       200,
     );
-    const live = c.source.snapshot().live;
+    const live = (await c.source.snapshot()).live;
     expect(live.maintenance.map((w) => [w.start, w.late, w.countsAs, w.covers])).toEqual([
       [local("2025-03-05T11:00"), false, "maintenance", [{ service: "pop", segment: "south" }]],
       [

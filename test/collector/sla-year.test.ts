@@ -84,16 +84,16 @@ describe("a fault crossing a month boundary", () => {
     expect(may.incidents.map((i: Json) => [i.id, i.faultMinutes])).toEqual([[O2, 36 * 60]]);
     const setup = setupFromConfig(config());
     const tz = setup.timeZone;
-    const mayRead = loadRange(c.store.results, setup, monthRange("2025-05", tz), clock.t);
+    const mayRead = await loadRange(c.store.results, setup, monthRange("2025-05", tz), clock.t);
     expect(mayRead.start).toBeLessThanOrEqual(local("2025-04-28T12:00"));
     const june = monthRange("2025-06", tz);
     // (2 failures + 3 stale intervals) x 1 minute before; the running month reads up to now.
-    expect(loadRange(c.store.results, setup, june, clock.t)).toEqual({
+    expect(await loadRange(c.store.results, setup, june, clock.t)).toEqual({
       start: june.start - 5 * MIN,
       end: clock.t,
     });
     const feb = monthRange("2025-02", tz);
-    expect(loadRange(c.store.results, setup, feb, clock.t)).toEqual({
+    expect(await loadRange(c.store.results, setup, feb, clock.t)).toEqual({
       start: feb.start - 5 * MIN,
       end: feb.end + 5 * MIN,
     });
@@ -104,7 +104,7 @@ describe("the year from its months", () => {
   it("equals computeYear over the whole year read at once", async () => {
     const { body } = await admin(c.app, "GET", "/api/v1/sla?year=2025");
     const whole = computeYear(
-      engineInput(c.store, config(), clock.t, yearRange("2025", "Asia/Shanghai")),
+      await engineInput(c.store, config(), clock.t, yearRange("2025", "Asia/Shanghai")),
       "2025",
     );
     // The year's own result equals computeYear's; the API adds its months and their totals.

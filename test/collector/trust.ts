@@ -55,7 +55,7 @@ export interface TrustCollector {
     path: string,
     body?: unknown,
   ): Promise<{ status: number; body: Record<string, unknown> }>;
-  counts(): { checks: number; deliveries: number };
+  counts(): Promise<{ checks: number; deliveries: number }>;
   close(): Promise<void>;
 }
 

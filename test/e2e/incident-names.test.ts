@@ -79,8 +79,8 @@ async function api(
 }
 
 /** Every service has passed from every vantage point since `since`. */
-function allPassingSince(since: number): boolean {
-  const checks = collector.store.results.checks({ from: since, to: Date.now() + 1 });
+async function allPassingSince(since: number): Promise<boolean> {
+  const checks = await collector.store.results.checks({ from: since, to: Date.now() + 1 });
   return Object.values(services).every((service) =>
     config.vantagePoints.every((v) =>
       checks.some((c) => c.service === service && c.vantage === v.name && c.ok),
@@ -139,7 +139,7 @@ describe("a stopped Dovecot, named on every surface", () => {
       // The first error is whatever Dovecot's shutdown did to the check running then (a refused
       // connection, a session cut, a login its dying auth process refused): exactly the ledger's
       for (const v of s.vantagePoints) {
-        const [row] = collector.store.results.checks({
+        const [row] = await collector.store.results.checks({
           from: v.start,
           to: v.start + 1,
           service: name,
@@ -150,7 +150,7 @@ describe("a stopped Dovecot, named on every surface", () => {
       expect(s.vantagePoints.map((v) => [v.code, v.stage])).toContainEqual([s.code, s.stage]);
       // ... and once it is gone, nothing listens on its ports: the newest failure is "connect"
       for (const { name: vantage } of config.vantagePoints) {
-        const rows = collector.store.results.checks({
+        const rows = await collector.store.results.checks({
           from: Date.now() - 3000,
           to: Date.now() + 1,
           service: name,
@@ -188,8 +188,8 @@ describe("a stopped Dovecot, named on every surface", () => {
     const now = Date.now();
     const month = monthOf(now, config.operator.timeZone);
     const source = {
-      input: reportInput(collector.store, config, month, now),
-      manual: manualOf(collector.store, month),
+      input: await reportInput(collector.store, config, month, now),
+      manual: await manualOf(collector.store, month),
       operator: { name: config.operator.name },
     };
     const model = buildReport(gatherReport(source, month, now));

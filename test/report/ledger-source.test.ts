@@ -17,12 +17,12 @@ import { local } from "../collector/sla-scenario.js";
 const SCAN = `EXPLAIN QUERY PLAN SELECT count(*), json_group_array(started_at), group_concat(ok, '')
   FROM check_results WHERE service = 'mx' AND vantage = 'a' AND started_at >= 0 AND started_at < 1e15`;
 
-const open: { close(): void }[] = [];
-afterEach(() => {
-  for (const o of open.splice(0)) o.close();
+const open: { close(): Promise<void> }[] = [];
+afterEach(async () => {
+  for (const o of open.splice(0)) await o.close();
 });
 
-function track<T extends { close(): void }>(x: T): T {
+function track<T extends { close(): Promise<void> }>(x: T): T {
   open.push(x);
   return x;
 }
@@ -45,26 +45,26 @@ function inspect(file: string): { indexes: string[]; plan: string } {
 }
 
 describe("the covering index of check results", () => {
-  it("is added to a ledger made before it, which keeps its results, once and idempotently", () => {
+  it("is added to a ledger made before it, which keeps its results, once and idempotently", async () => {
     const file = join(tempDir(), "collector.sqlite");
     const store = openStore(file);
-    store.ingest(
+    await store.ingest(
       "a",
       resultSeries("a", 50).map((payload) => ({ type: "check" as const, payload })),
       1,
     );
-    const before = store.results.observationSeries(0, 2e12);
-    store.close();
+    const before = await store.results.observationSeries(0, 2e12);
+    await store.close();
     const db = new Database(file); // the schema as it was: the series index without ok
     db.exec(`DROP INDEX check_results_series_ok;
       CREATE INDEX check_results_series ON check_results (service, vantage, started_at);`);
     db.close();
     expect(inspect(file).plan).toMatch(/USING INDEX check_results_series \(/);
     const reader = openLedgerReadOnly(file); // the CLI reads an old ledger as it is
-    expect(reader.results.observationSeries(0, 2e12)).toEqual(before);
-    reader.close();
+    expect(await reader.results.observationSeries(0, 2e12)).toEqual(before);
+    await reader.close();
 
-    for (let i = 0; i < 2; i++) track(openStore(file)).close();
+    for (let i = 0; i < 2; i++) await track(openStore(file)).close();
     const after = inspect(file);
     expect(after.indexes.sort()).toEqual([
       "check_results_series_ok",
@@ -73,7 +73,7 @@ describe("the covering index of check results", () => {
     ]);
     expect(after.plan).toMatch(/USING COVERING INDEX check_results_series_ok/);
     const reopened = track(openStore(file));
-    expect(reopened.results.observationSeries(0, 2e12)).toEqual(before);
+    expect(await reopened.results.observationSeries(0, 2e12)).toEqual(before);
     expect(Array.from(before[0]!.ok).filter((x) => !x)).toHaveLength(10); // every fifth result failed
   });
 });
@@ -91,21 +91,21 @@ describe("inTimeOrder", () => {
 });
 
 describe("openLedgerReadOnly", () => {
-  it("reads what a running collector commits, and cannot write", () => {
+  it("reads what a running collector commits, and cannot write", async () => {
     const file = join(tempDir(), "collector.sqlite");
     const writer: CollectorStore = track(openStore(file));
     const at = local("2025-03-05T10:00");
     const one = (startedAt: number) => [{ type: "check" as const, payload: checkResult("a", { startedAt }) }];
-    writer.ingest("a", one(at), at);
+    await writer.ingest("a", one(at), at);
     const reader = track(openLedgerReadOnly(file));
-    expect(reader.results.observationSeries(0, 2e12)[0]!.at).toEqual(Float64Array.from([at]));
-    writer.ingest("a", one(at + 60_000), at + 60_000);
-    expect(reader.results.observationSeries(0, 2e12)[0]!.at).toHaveLength(2);
-    expect(() => reader.ingest("a", one(at + 120_000), at)).toThrow(/open read-only for a report/);
-    expect(() => reader.manual.upsert("2025-03", [{ clause: "7.1.1", value: true }], at)).toThrow(
+    expect((await reader.results.observationSeries(0, 2e12))[0]!.at).toEqual(Float64Array.from([at]));
+    await writer.ingest("a", one(at + 60_000), at + 60_000);
+    expect((await reader.results.observationSeries(0, 2e12))[0]!.at).toHaveLength(2);
+    await expect(reader.ingest("a", one(at + 120_000), at)).rejects.toThrow(/open read-only for a report/);
+    await expect(reader.manual.upsert("2025-03", [{ clause: "7.1.1", value: true }], at)).rejects.toThrow(
       /readonly database/,
     );
-    expect(writer.results.counts().checks).toBe(2);
+    expect((await writer.results.counts()).checks).toBe(2);
   });
 
   it("refuses a missing file instead of creating one", () => {
@@ -114,9 +114,9 @@ describe("openLedgerReadOnly", () => {
 });
 
 describe("the report's reads", () => {
-  it("takes the month's entered values without the store's extra keys", () => {
+  it("takes the month's entered values without the store's extra keys", async () => {
     const store = track(openStore(join(tempDir(), "collector.sqlite")));
-    store.manual.upsert(
+    await store.manual.upsert(
       "2025-03",
       [
         { clause: "7.1.6", value: 0.00002, note: "audit" },
@@ -124,9 +124,9 @@ describe("the report's reads", () => {
       ],
       5,
     );
-    store.manual.upsert("2025-04", [{ clause: "7.1.1", value: false }], 6);
-    expect(store.manual.list("2025-03")[0]).toHaveProperty("enteredAt", 5);
-    const manual = manualOf(store, "2025-03");
+    await store.manual.upsert("2025-04", [{ clause: "7.1.1", value: false }], 6);
+    expect((await store.manual.list("2025-03"))[0]).toHaveProperty("enteredAt", 5);
+    const manual = await manualOf(store, "2025-03");
     expect(ManualIndicators.parse(manual)).toEqual({
       month: "2025-03",
       entries: [

@@ -35,13 +35,13 @@ describe("results that do not count", () => {
       expect(countsAsFailure(code)).toBe(true);
   });
 
-  it("the ledger keeps them apart and the engine skips them: no failing time, unknown once stale", () => {
+  it("the ledger keeps them apart and the engine skips them: no failing time, unknown once stale", async () => {
     const tables = new ResultTables(openDatabase(":memory:"));
     // ok, then ten login-delay refusals in a row, then ok again after a gap of 11 minutes
     const results = [result(0), ...Array.from({ length: 10 }, (_, i) => result(i + 1, "login-delay"))];
     results.push(result(11), result(12, "auth"), result(13, "auth"));
     for (const r of results) tables.insert({ type: "check", payload: r }, "a", 0);
-    const [series] = tables.observationSeries(0, rules.now);
+    const [series] = await tables.observationSeries(0, rules.now);
     expect(Array.from(series!.ok)).toEqual([1, ...Array<number>(10).fill(NOT_COUNTED), 1, 0, 0]);
     const state = vantageState(series!, rules);
     // only the two auth failures fail; minutes 3 to 11 were covered by no counted result
@@ -50,9 +50,9 @@ describe("results that do not count", () => {
       { start: 0, end: 3 * MIN },
       { start: 11 * MIN, end: 16 * MIN },
     ]);
-    expect(tables.checks({ from: 0, to: rules.now }).filter((c) => c.code === "login-delay")).toHaveLength(
-      10,
-    );
+    expect(
+      (await tables.checks({ from: 0, to: rules.now })).filter((c) => c.code === "login-delay"),
+    ).toHaveLength(10);
   });
 
   it("loose observations marked counted: false are skipped the same way", () => {

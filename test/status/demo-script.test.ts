@@ -85,7 +85,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await collector?.close();
-  store?.close();
+  await store?.close();
   await target?.stop();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
@@ -154,7 +154,7 @@ describe("the scripted demo", () => {
         expect(await inMailbox(held)).toBe(false);
       },
       5_000: async () => {
-        const [w, ...more] = store.maintenance.list();
+        const [w, ...more] = await store.maintenance.list();
         expect(more).toEqual([]);
         expect(w).toMatchObject({
           services: [DEMO_SUBMISSION_SERVICE],

@@ -67,7 +67,7 @@ async function startCollector(config: Readonly<Config>, clock: TestClock, sla: S
   const app = buildCollector(
     {
       ...configuredDeps(config),
-      store: source.store,
+      store,
       registry: new Registry(),
       sla:
         sla === "none"
@@ -83,7 +83,7 @@ async function startCollector(config: Readonly<Config>, clock: TestClock, sla: S
   await app.listen({ host, port: Number(port) });
   const close = async () => {
     await app.close();
-    store.close();
+    await store.close();
   };
   return { source, url: `http://${c.listen}`, close };
 }
