@@ -15,6 +15,7 @@ import type { KnownNames } from "./routes/spans.js";
 import { manualRoutes } from "./routes/manual.js";
 import { createCollectorMetrics, healthMetrics, metricsRoutes } from "./routes/metrics.js";
 import { slaRoutes, type SlaWiring } from "./routes/sla.js";
+import { reputationServices } from "./report/reputation-source.js";
 import { statusRoutes } from "./status/routes.js";
 import type { CollectorStore } from "./store/index.js";
 
@@ -80,7 +81,13 @@ export async function collectorApp(app: FastifyInstance, deps: CollectorDeps): P
   const health = deps.health ?? createHealth({ store: deps.store, minFreeBytes: limits.minFreeBytes, now });
   healthMetrics(deps.registry, health);
   metricsRoutes(app, deps.registry, health);
-  statusRoutes(app, { store: deps.store, sla: deps.sla, vantagePoints: Object.keys(deps.agentTokens), now });
+  statusRoutes(app, {
+    store: deps.store,
+    sla: deps.sla,
+    vantagePoints: Object.keys(deps.agentTokens),
+    now,
+    hygiene: reputationServices(deps.described),
+  });
   ingestRoutes(app, {
     store: deps.store,
     resolveAgent: agentResolver(deps.agentTokens),

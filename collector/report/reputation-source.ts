@@ -24,21 +24,44 @@ export interface ReputationReader {
 export const MAX_PAYLOADS = 1000;
 
 const HOUR = 3_600_000;
+/** The schema's defaults (config/delivery.ts, config/schema.ts), for a configuration that leaves them out. */
 const DEFAULT_SEND_INTERVAL = 300_000;
+const DEFAULT_INTERVAL = 60_000;
+const DEFAULT_STALE_INTERVALS = 3;
+
+/**
+ * The part of the configuration the hygiene services are read from: a whole Config fits, and so does
+ * the collector's AdmissionConfig (missing timetables take the schema's defaults).
+ */
+export interface HygieneConfig {
+  readonly services: readonly {
+    readonly name: string;
+    readonly kind: string;
+    readonly interval?: number | undefined;
+    readonly require?: readonly string[] | undefined;
+  }[];
+  readonly deliveries: readonly { readonly direction: string; readonly interval?: number | undefined }[];
+  /** `timeout` is not read: it is what every configuration shape has (the admission rules read it). */
+  readonly agent: { readonly interval?: number | undefined; readonly timeout: number };
+  readonly thresholds?: { readonly staleAfterIntervals: number } | undefined;
+}
 
 /** The hygiene services of the configuration, with how long one result of each vouches for. */
-export function reputationServices(config: Readonly<Config>): ReputationService[] {
-  const stale = config.thresholds.staleAfterIntervals;
-  const sends = config.deliveries.filter((d) => d.direction === "send").map((d) => d.interval);
+export function reputationServices(config: HygieneConfig): ReputationService[] {
+  const stale = config.thresholds?.staleAfterIntervals ?? DEFAULT_STALE_INTERVALS;
+  const sends = config.deliveries
+    .filter((d) => d.direction === "send")
+    .map((d) => d.interval ?? DEFAULT_SEND_INTERVAL);
   const sendInterval = sends.length ? Math.min(...sends) : DEFAULT_SEND_INTERVAL;
   return config.services
     .filter((s) => !countsForAvailability(s.kind))
     .map((s) => {
-      const interval = s.kind === "sender-auth" ? sendInterval : (s.interval ?? config.agent.interval);
+      const interval =
+        s.kind === "sender-auth" ? sendInterval : (s.interval ?? config.agent.interval ?? DEFAULT_INTERVAL);
       return {
         name: s.name,
         kind: s.kind,
-        ...(s.kind === "sender-auth" ? { require: s.require } : {}),
+        ...(s.kind === "sender-auth" && s.require ? { require: s.require } : {}),
         freshMs: Math.max(HOUR, stale * interval),
       };
     });

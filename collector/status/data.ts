@@ -5,7 +5,9 @@ import type { PeriodResult } from "../sla/engine.js";
 import { judgeWindows, type JudgedWindow } from "../sla/maintenance.js";
 import type { StoredWindow } from "../store/maintenance.js";
 import type { YearResult } from "../sla/year.js";
+import type { ReputationService } from "../sla/reputation.js";
 import type { CollectorStore } from "../store/index.js";
+import { hygieneChecks, type HygieneCheck } from "./hygiene.js";
 
 /**
  * Everything one rendering of the status page shows, read at one instant. The page is the embedded
@@ -25,6 +27,8 @@ export interface StatusDeps {
   /** Configured vantage points (the agent tokens' names): an agent that never pushed is listed too. */
   readonly vantagePoints: readonly string[];
   readonly now: () => number;
+  /** The sender-hygiene services (report/reputation-source.ts reputationServices): a row per check. */
+  readonly hygiene?: readonly ReputationService[];
 }
 
 /** The newest check result of one (service, vantage point): the live view without the engine. */
@@ -53,6 +57,8 @@ export interface StatusData {
   readonly windows: readonly StatusWindow[];
   /** Each vantage point's last push (or newest result without the engine), Unix ms or null. */
   readonly agents: readonly { readonly vantage: string; readonly lastPushAt: number | null }[];
+  /** The newest result of each sender-hygiene check (reputation, never the page's UP/DOWN). */
+  readonly hygiene?: readonly HygieneCheck[];
   /** What could not be shown and why, in words for the page. */
   readonly notices: readonly string[];
 }
@@ -142,7 +148,10 @@ export async function gatherStatus(deps: StatusDeps): Promise<StatusData> {
       notices.push(`The SLA engine failed (${message(err)}): live state only, no month-to-date figures.`);
     }
   }
-  const latest = engine.live ? [] : await latestChecks(deps.store, now);
+  // hygiene results are reputation: they have their own section and never make the page FAILED
+  const hygiene = new Set(deps.hygiene?.map((s) => s.name));
+  const raw = engine.live ? [] : await latestChecks(deps.store, now);
+  const latest = raw.filter((l) => !hygiene.has(l.service));
   const monthStart = engine.month?.period.start ?? now - 31 * DAY;
   const lateCountsAs = engine.month?.lateNoticeCountsAs ?? "fault";
   return {
@@ -150,7 +159,8 @@ export async function gatherStatus(deps: StatusDeps): Promise<StatusData> {
     ...engine,
     latest,
     windows: statusWindows(await deps.store.maintenance.list(monthStart, Infinity), lateCountsAs),
-    agents: engine.live?.agents ?? rawAgents(deps.vantagePoints, latest),
+    agents: engine.live?.agents ?? rawAgents(deps.vantagePoints, raw),
+    hygiene: deps.hygiene ? await hygieneChecks(deps.store.results, deps.hygiene, now) : [],
     notices,
   };
 }

@@ -4,6 +4,7 @@ import { monthOf } from "../sla/calendar.js";
 import type { StatusData } from "./data.js";
 import { figuresHtml } from "./figures.js";
 import { badge, esc, section, type Tone } from "./html.js";
+import { hygieneHtml } from "./hygiene.js";
 import { agentsHtml, incidentsHtml, liveHtml, maintenanceHtml, zoneOf } from "./sections.js";
 import { STATUS_CSS } from "./style.js";
 
@@ -14,7 +15,15 @@ import { STATUS_CSS } from "./style.js";
  */
 
 /** The sections the script refreshes, by element id. */
-export const SECTION_IDS = ["notices", "live", "figures", "incidents", "maintenance", "agents"] as const;
+export const SECTION_IDS = [
+  "notices",
+  "live",
+  "figures",
+  "incidents",
+  "maintenance",
+  "agents",
+  "hygiene",
+] as const;
 
 /** What `/status.json` serves: rendered sections plus the figures' raw values for machines. */
 export interface StatusView {
@@ -107,6 +116,7 @@ export function statusView(d: StatusData): StatusView {
       incidents: incidentsHtml(d),
       maintenance: maintenanceHtml(d),
       agents: agentsHtml(d),
+      hygiene: hygieneHtml(d.hygiene ?? [], zone, d.now),
     },
     engine: d.month !== null,
   };
@@ -141,6 +151,7 @@ ${section("incidents", "Incidents", s.incidents)}
 </div>
 <div class="col">
 ${section("figures", "Indicators this month (SPEC 7.1)", s.figures)}
+${section("hygiene", "Sender hygiene (reputation, not availability)", s.hygiene)}
 </div>
 </div>
 ${section("maintenance", "Maintenance windows", s.maintenance)}

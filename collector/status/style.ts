@@ -30,7 +30,7 @@ main{padding:.5rem clamp(.75rem,2.5vw,2.5rem) 1rem}
 .notice{margin:0 0 1rem;padding:.6em .9em;border-left:.35rem solid var(--maint-bd);background:var(--card);border-radius:.25rem}
 .grid{display:flex;flex-direction:column;gap:1rem;margin-bottom:1rem}
 .col{display:contents}
-#s-live{order:1}#s-figures{order:2}#s-incidents{order:3}#s-agents{order:4}
+#s-live{order:1}#s-figures{order:2}#s-incidents{order:3}#s-agents{order:4}#s-hygiene{order:5}
 @media (min-width:1100px){.grid{display:grid;grid-template-columns:minmax(0,1fr) minmax(0,1.35fr);align-items:start}
 .col{display:flex;flex-direction:column;gap:1rem}}
 .card{background:var(--card);border:1px solid var(--line);border-radius:.6rem;padding:.75rem clamp(.6rem,1.2vw,1.1rem) .9rem;min-width:0}

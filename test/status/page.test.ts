@@ -164,7 +164,7 @@ describe("status page in Chromium", () => {
     expect(await attrs("[aria-live]", "id")).toEqual(["summary"]);
     expect(await b.page.getAttribute("#summary", "role")).toBe("status");
     const labelled = await attrs("section", "aria-labelledby");
-    expect(labelled.length).toBe(5);
+    expect(labelled.length).toBe(6);
     for (const id of labelled) expect(await b.page.locator(`h2#${id}`).count(), String(id)).toBe(1);
     for (const word of await texts(".badge")) expect(word).toMatch(/[A-Z]{2,}/);
   });
