@@ -8,6 +8,7 @@ import {
 } from "./common.js";
 import { checksRow } from "./probe/checks.js";
 import { deliveryRow } from "./probe/delivery.js";
+import { hygieneRow } from "./probe/hygiene.js";
 import { phasesRow } from "./probe/phases.js";
 import { tlsRow } from "./probe/tls.js";
 
@@ -21,7 +22,7 @@ export function probeDetailDashboard(o: DashboardOptions): dashboard.Dashboard {
     "mailsla / Probe detail",
     "mailsla-probe-detail",
     o,
-    "Per vantage point and check: failures by error code and stage, phase durations, delivery delay distribution, certificates and the security checks of SPEC 7.1.13 and 7.1.14.",
+    "Per vantage point and check: failures by error code and stage, phase durations, delivery delay distribution, certificates, the security checks of SPEC 7.1.13 and 7.1.14, and sender hygiene.",
   )
     .withVariable(datasourceVariable("influxdb"))
     .withVariable(
@@ -41,5 +42,5 @@ export function probeDetailDashboard(o: DashboardOptions): dashboard.Dashboard {
         'label_values(mailsla_delivery_sent_total{vantage=~"$vantage"}, delivery)',
       ),
     );
-  return assemble(builder, [checksRow(), phasesRow(), deliveryRow(), tlsRow(o)]);
+  return assemble(builder, [checksRow(), phasesRow(), deliveryRow(), tlsRow(o), hygieneRow()]);
 }

@@ -60,6 +60,9 @@ export async function startDashboardStack(): Promise<DashboardStack> {
       dataDir: dir,
       interval: "2s",
       extra: `  influx: { url: ${JSON.stringify(influxd.url)}, database: ${INFLUX_DB}, flushInterval: 200ms }\n`,
+      // a sender-hygiene check for the probe-detail dashboard's hygiene row: the demo MX refuses
+      // postmaster@ (no such mailbox), so it fails with role-address-refused every interval
+      services: `  - { name: demo-postmaster, kind: role-addresses, host: ${JSON.stringify(target.host)}, port: ${target.ports.smtp}, tls: { mode: starttls, caFile: ${JSON.stringify(target.caFile)}, servername: ${JSON.stringify(target.servername)} }, from: probe@outside.example, domains: [${target.domain}] }\n`,
       source: "(dashboard queries stack)",
     });
     const collector = await startCollector(config, { log });

@@ -20,6 +20,8 @@ export interface DemoStackConfigOptions {
   readonly interval: string;
   /** Lines appended to the configuration (they continue its last section, the collector's). */
   readonly extra?: string;
+  /** Service entries ("  - { ... }" lines) added at the top of the demo's `services` list. */
+  readonly services?: string;
   /** The name parse errors give the configuration. */
   readonly source: string;
 }
@@ -33,7 +35,14 @@ export function demoStackConfig(target: DemoTarget, o: DemoStackConfigOptions): 
   );
   if (!yaml.includes(`  interval: ${interval}`))
     throw new Error("demo configuration changed: no agent interval of 10s");
-  return parseConfigText(o.extra === undefined ? yaml : `${yaml.trimEnd()}\n${o.extra}`, o.source);
+  if (o.services !== undefined && !/^services:\n/m.test(yaml))
+    throw new Error("demo configuration changed: no top-level services list");
+  const withServices =
+    o.services === undefined ? yaml : yaml.replace(/^services:\n/m, `services:\n${o.services}`);
+  return parseConfigText(
+    o.extra === undefined ? withServices : `${withServices.trimEnd()}\n${o.extra}`,
+    o.source,
+  );
 }
 
 /** A stack's temporary directory and its stops: `stop` runs them in reverse, the directory's removal last. */
