@@ -8,7 +8,11 @@ import type { Config } from "../config/schema.js";
 import { systemClock } from "../contract/clock.js";
 import type { DeliveryResult } from "../contract/delivery-result.js";
 import { ERROR_CODES, type ErrorCode } from "../contract/errors.js";
+import type { Logger } from "../contract/log.js";
+import type { ProbeResult } from "../contract/result.js";
+import { runDeps, servicesFor } from "../probes/agent.js";
 import { startDeliveries } from "../probes/delivery/deliveries.js";
+import { senderAuthAtSink } from "../probes/hygiene/at-sink.js";
 import { openAgentState } from "../probes/state/agent-state.js";
 
 /**
@@ -16,8 +20,11 @@ import { openAgentState } from "../probes/state/agent-state.js";
  * (or for the timeout), printing each phase with its time since the start: the sink listening,
  * the mailbox watched, the message handed over (the 250 to DATA), its arrival and the delay the
  * agent would report, with the Received hops. What an operator runs to prove the probe domain's
- * MX and the operator's transport before trusting the 7.1.8 figures. It runs the agent's own
- * delivery code on a throw-away state file, so nothing reaches the agent's outbox or the collector.
+ * MX and the operator's transport before trusting the 7.1.8 figures. A send delivery's message is
+ * also judged by each `sender-auth` service of the vantage point, as the agent judges it at the sink
+ * (SPF, DKIM, DMARC, ARC, PTR, HELO), each printed: `mailsla check --service` sends those services
+ * here. It runs the agent's own delivery code on a throw-away state file, so nothing reaches the
+ * agent's outbox or the collector.
  */
 
 /** Options of {@link checkDelivery}. */
@@ -50,13 +57,16 @@ export async function checkDelivery(
   const state = openAgentState(join(dir, "state.sqlite"));
   const results = new Map<string, DeliveryResult>();
   let arrived: ((r: DeliveryResult) => void) | undefined;
+  const log = pino({ name: "check", level: o.logLevel ?? "warn" }, destination(2));
+  const judge = senderAuthJudge(config, vantage, d.direction === "send", log);
   const runner = await startDeliveries({
     config: { ...config, deliveries: [d] },
     vantage,
     state,
-    log: pino({ name: "check", level: o.logLevel ?? "warn" }, destination(2)),
+    log,
     registry: new Registry(),
     schedule: false,
+    ...(judge.onSinkMessage ? { onSinkMessage: judge.onSinkMessage } : {}),
     onResult(r) {
       results.set(r.token, r);
       arrived?.(r);
@@ -104,7 +114,17 @@ export async function checkDelivery(
       return false;
     }
     say(`PASS arrived (${r.detection}): delay ${r.delaySeconds} s, error bound ${r.errorBoundSeconds} s`);
-    return true;
+    let judged = true;
+    for (const j of await judge.results(o.timeoutMs)) {
+      if (!j) {
+        say(`FAIL sender-auth: no judgement within ${o.timeoutMs / 1000} s`);
+        judged = false;
+        continue;
+      }
+      say(senderAuthLine(j));
+      judged &&= j.ok;
+    }
+    return judged;
   } finally {
     await runner.stop();
     state.close();
@@ -126,4 +146,63 @@ function waitFor(
       resolve(r);
     });
   });
+}
+
+/** The sender-auth services of the vantage point judging the sink's message, and their results. */
+interface SenderAuthJudge {
+  onSinkMessage: ReturnType<typeof senderAuthAtSink>;
+  /** One result per sender-auth service (undefined: none came within `ms`). */
+  results(ms: number): Promise<(ProbeResult | undefined)[]>;
+}
+
+/**
+ * The agent's own sink judgement (probes/hygiene/at-sink.ts) for a send delivery: the results go to
+ * this command's output instead of the outbox. Nothing to judge for other directions, or without a
+ * `sender-auth` service for the vantage point.
+ */
+function senderAuthJudge(
+  config: Readonly<Config>,
+  vantage: string,
+  send: boolean,
+  log: Logger,
+): SenderAuthJudge {
+  const services = send ? servicesFor(config, vantage).filter((s) => s.kind === "sender-auth") : [];
+  const got: ProbeResult[] = [];
+  let wake: (() => void) | undefined;
+  const onSinkMessage =
+    services.length === 0
+      ? undefined
+      : senderAuthAtSink({
+          services,
+          deps: runDeps(config, vantage),
+          timeoutMs: config.agent.timeout,
+          record(r) {
+            got.push(r);
+            wake?.();
+          },
+          log,
+        });
+  return {
+    onSinkMessage,
+    async results(ms) {
+      const deadline = Date.now() + ms;
+      while (got.length < services.length && Date.now() < deadline)
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+          setTimeout(resolve, Math.min(250, Math.max(0, deadline - Date.now())));
+        });
+      return services.map((s) => got.find((r) => r.check === s.name));
+    },
+  };
+}
+
+/** One line per sender-auth judgement: every aspect on a pass, the code, stage and why on a failure. */
+function senderAuthLine(r: ProbeResult): string {
+  if (r.ok) {
+    const d = r.details ?? {};
+    const aspects = ["spf", "dkim", "dmarc", "arc", "ptr", "helo"].map((a) => `${a}=${String(d[a])}`);
+    return `PASS sender-auth ${r.check}: ${aspects.join(" ")} (from ${String(d.ip)}, HELO ${String(d.heloName)})`;
+  }
+  const e = r.error!;
+  return `FAIL sender-auth ${r.check}: ${e.code} at ${e.stage}: ${ERROR_CODES[e.code as ErrorCode]} (${e.message})`;
 }
