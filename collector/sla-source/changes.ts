@@ -60,19 +60,19 @@ export class ChangeFollower {
       return;
     }
     for (;;) {
-      const { changes, gap } = await this.store.changesSince(this.cursor);
+      const { changes, gap, next } = await this.store.changesSince(this.cursor);
       if (gap) {
         this.listener.lost();
         this.cursor = await this.store.lastChange();
         await this.seed(now);
         return;
       }
+      this.cursor = next;
       if (changes.length === 0) return;
       this.seen += changes.length;
       for (const c of changes)
         this.pushes.set(c.vantage, Math.max(c.receivedAt, this.pushes.get(c.vantage) ?? 0));
       this.listener.changed(spansOf(changes));
-      this.cursor = changes[changes.length - 1]!.seq;
     }
   }
 

@@ -204,6 +204,21 @@ export function storeContract(engine: string, make: StoreMaker): void {
         expect((await store.changesSince(next)).changes).toEqual([]);
       }));
 
+    it("pages through the change log without losing or repeating a change", () =>
+      use(async (store) => {
+        let cursor = await store.lastChange();
+        for (let i = 0; i < 7; i++)
+          await store.ingest("a", checks([checkResult("a", { startedAt: T0 + i })]), T0 + i);
+        const seen: number[] = [];
+        for (let pages = 0; pages < 20; pages++) {
+          const { changes, next } = await store.changesSince(cursor, 2);
+          seen.push(...changes.map((c) => c.minAt!));
+          cursor = next;
+          if (changes.length === 0) break;
+        }
+        expect(seen).toEqual([0, 1, 2, 3, 4, 5, 6].map((i) => T0 + i));
+      }));
+
     it("keeps maintenance windows, cancels each once, never deletes one", () =>
       use(async (store) => {
         const w = {

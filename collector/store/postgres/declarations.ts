@@ -24,19 +24,27 @@ import type { AnnotationStore, ForceMajeureStore, MaintenanceStore, ManualStore 
  * transaction with the row locked (`FOR UPDATE`), since two replicas may take the same request.
  */
 
-/** Runs `fn` in a transaction on one pooled connection. */
+/**
+ * Runs `fn` in a transaction on one pooled connection. A connection the server ends while it is
+ * checked out (a restart between two statements) emits an error with no query to take it: it is
+ * caught here, the transaction fails with it, and the connection is destroyed, not pooled again.
+ */
 export async function inTransaction<T>(pool: Pool, fn: (client: PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();
+  let broken: Error | undefined;
+  const onError = (err: Error) => void (broken ??= err);
+  client.on("error", onError);
   try {
     await client.query("BEGIN");
     const out = await fn(client);
     await client.query("COMMIT");
     return out;
   } catch (err) {
-    await client.query("ROLLBACK").catch(() => undefined);
+    if (!broken) await client.query("ROLLBACK").catch((e: Error) => void (broken ??= e));
     throw err;
   } finally {
-    client.release();
+    client.off("error", onError);
+    client.release(broken ?? false);
   }
 }
 

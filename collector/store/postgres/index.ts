@@ -79,10 +79,12 @@ export async function openPostgresStore(o: PostgresOptions): Promise<PostgresLed
   let migration: MigrationOutcome;
   try {
     const client = await pool.connect();
+    let broken: Error | undefined;
+    client.on("error", (err: Error) => void (broken ??= err));
     try {
       migration = await migrate(client, location, o.by ?? `${hostname()}:${process.pid}`, now());
     } finally {
-      client.release();
+      client.release(broken ?? false);
     }
   } catch (err) {
     await pool.end().catch(() => undefined);
