@@ -49,6 +49,21 @@ export function renderCsv(model: ReportModel): string {
     "reputation",
     r.evidence,
   ]);
-  const lines = [[...CSV_COLUMNS], ...rows, ...reputation].map((r) => r.map(csvCell).join(","));
+  // probe messages filed as spam (7.1.11 false positives), one row per direction with arrivals
+  const junk = model.junk
+    .filter((j) => j.arrived > 0)
+    .map((j) => [
+      model.month,
+      "7.1.11",
+      `Probe messages filed as spam (${j.direction}): false positives`,
+      "reported",
+      j.show.rate.replace(/ %$/, ""),
+      "%",
+      "reported",
+      "",
+      "probes",
+      `${j.spam} of ${j.arrived} arrived probe messages in the Junk folder`,
+    ]);
+  const lines = [[...CSV_COLUMNS], ...rows, ...reputation, ...junk].map((r) => r.map(csvCell).join(","));
   return `\uFEFF${lines.join("\r\n")}\r\n`;
 }

@@ -2,6 +2,7 @@ import { DateTime } from "luxon";
 import { daysOf, monthRange, yearOf } from "../sla/calendar.js";
 import { computeMonth, computePeriod } from "../sla/engine.js";
 import type { ReputationInput } from "../sla/reputation.js";
+import type { JunkCounts } from "./junk.js";
 import type { EngineInput } from "../sla/timeline.js";
 import { computeYear } from "../sla/year.js";
 import type { ManualIndicators } from "./manual.js";
@@ -22,6 +23,8 @@ export interface MonthSource {
   readonly operator: Pick<ReportOperator, "name">;
   /** The month's sender-hygiene results (reputation-source.ts); none: every row "not checked". */
   readonly reputation?: ReputationInput;
+  /** The month's arrived probe messages, inbox or Junk (junk.ts); none: no false-positive rows. */
+  readonly junk?: JunkCounts;
 }
 
 /** The 12 months "YYYY-MM" ending with `month`, oldest first. */
@@ -44,6 +47,7 @@ export function gatherReport(source: MonthSource, month: string, generatedAt: nu
     delays: input.delays ?? [],
     manual: source.manual,
     ...(source.reputation ? { reputation: source.reputation } : {}),
+    ...(source.junk ? { junk: source.junk } : {}),
     operator: { name: source.operator.name, timeZone: tz, totalUsers: input.setup.totalUsers },
     generatedAt,
   };

@@ -8,6 +8,7 @@ import { openStoreReadOnly, type CollectorStore } from "../store/index.js";
 import { trendMonths } from "./gather.js";
 import type { ManualIndicators } from "./manual.js";
 import type { LoadMonth } from "./produce.js";
+import { loadJunk } from "./junk.js";
 import { loadReputation } from "./reputation-source.js";
 
 /**
@@ -84,6 +85,7 @@ export function ledgerLoadMonth(
         start: range.start,
         end: Math.min(range.end, now),
       }),
+      junk: await loadJunk(store.results, range),
     };
   };
 }

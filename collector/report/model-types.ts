@@ -1,6 +1,7 @@
 import type { Figure } from "../sla/figures.js";
 import type { LateNoticeCountsAs } from "../sla/maintenance.js";
 import type { ReputationRow } from "../sla/reputation.js";
+import type { JunkRow } from "./junk.js";
 import type { OrphanReport } from "../sla/reports.js";
 
 /**
@@ -249,6 +250,8 @@ export interface ReportModel {
    * (and SPEC 7.1.15), judged from the sender-hygiene checks (collector/sla/reputation.ts).
    */
   readonly reputation: ReputationRow[];
+  /** Probe messages filed as spam per direction (7.1.11 false positives); empty without counts. */
+  readonly junk: JunkRow[];
   readonly daily: DayPoint[];
   readonly trend: TrendPoint[];
   readonly year: YearSummary;

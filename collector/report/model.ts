@@ -2,6 +2,7 @@ import { monthOf } from "../sla/calendar.js";
 import type { DelaySample } from "../sla/delivery.js";
 import type { PeriodResult } from "../sla/engine.js";
 import { reputationRows, type ReputationInput } from "../sla/reputation.js";
+import { junkRows, junkSummary, type JunkCounts } from "./junk.js";
 import type { YearResult } from "../sla/year.js";
 import {
   dayPoints,
@@ -51,6 +52,8 @@ export interface ReportInput {
   readonly manual: ManualIndicators;
   /** The month's sender-hygiene results; absent: the reputation rows read "not checked". */
   readonly reputation?: ReputationInput;
+  /** The month's arrived probe messages, inbox or Junk: the 7.1.11 false positives. */
+  readonly junk?: JunkCounts;
   readonly operator: ReportOperator;
   /** When the report is made (the injected clock), shown on it. */
   readonly generatedAt: number;
@@ -64,7 +67,26 @@ export function buildReport(input: ReportInput): ReportModel {
   const manual = resolveManual(input.manual);
   const warnings = [...month.warnings, ...manual.warnings];
   if (input.manual.month !== name) warnings.push(`entered values are for ${input.manual.month}, not ${name}`);
-  const indicators = indicatorRows(month, input.year, manual.values);
+  const junk = junkRows(input.junk);
+  const reputation = reputationRows(
+    input.reputation ?? { services: [], results: [] },
+    { start: month.period.start, end: month.period.effectiveEnd },
+    (t) => showTime(t, tz),
+  );
+  // beside entered clauses, what the probes measured: the spam ratio (7.1.11) gets how much
+  // legitimate mail (the probes) was filed as spam, 7.1.15 the sending-limit check's verdict
+  const limits = reputation.find((r) => r.key === "sendingLimits");
+  const beside: Record<string, string | null> = {
+    spamRatio: junkSummary(junk),
+    sendingLimits:
+      limits && limits.services.length > 0
+        ? `measured beside it (sender reputation): ${limits.verdict.toUpperCase()}, ${limits.evidence}`
+        : null,
+  };
+  const indicators = indicatorRows(month, input.year, manual.values).map((r) => {
+    const measured = beside[r.key];
+    return measured ? { ...r, note: r.note ? `${r.note} · ${measured}` : measured } : r;
+  });
   return {
     schema: "mailsla.report/1",
     month: name,
@@ -91,11 +113,8 @@ export function buildReport(input: ReportInput): ReportModel {
       clause: month.figures[check].clause,
       ...month.security[check],
     })),
-    reputation: reputationRows(
-      input.reputation ?? { services: [], results: [] },
-      { start: month.period.start, end: month.period.effectiveEnd },
-      (t) => showTime(t, tz),
-    ),
+    junk,
+    reputation,
     daily: dayPoints(input.days),
     trend: trendPoints(input.trend),
     year: yearSummary(input.year),

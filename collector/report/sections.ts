@@ -6,6 +6,7 @@ import {
   maintenanceSection,
 } from "./sections-figures.js";
 import { orphanSection } from "./sections-orphans.js";
+import { junkSection } from "./sections-junk.js";
 import { reputationSection } from "./sections-reputation.js";
 import {
   coverageSection,
@@ -81,6 +82,7 @@ export function reportSections(m: ReportModel): Section[] {
     forceMajeureSection(m),
     ...orphanSection(m),
     deliverySection(m),
+    ...junkSection(m),
     securitySection(m),
     reputationSection(m),
     coverageSection(m),

@@ -211,6 +211,10 @@ describe("sender reputation from the ledger", () => {
     // the daily check vouches for 3 days (3 intervals): the month's first 3 hours are unseen
     expect(row("sendingLimits").coverage).toBeCloseTo(1 - 3 / 720, 6);
     expect(row("sendingLimits").evidence).toBe("30 results, none failed, 99.6 % of the month seen");
+    // and beside the entered 7.1.15 in the indicator table
+    expect(model.indicators.find((r) => r.key === "sendingLimits")!.note).toBe(
+      "measured beside it (sender reputation): PASS, 30 results, none failed, 99.6 % of the month seen",
+    );
     expect(model.reputation.map((r) => r.clause)).toEqual([
       "2.2.2, note 14",
       "2.2.3, note 15",
