@@ -90,21 +90,31 @@ export const RoleAddressesService = z.strictObject({
  * `recipient` (the probe's own sink) in one authenticated submission session, spread evenly over
  * `within` (back to back when absent); the first 4xx/5xx throttle ends the burst and is the pass.
  * Never more than `burst` messages: every run costs the operator that many accepted messages at
- * most, so `interval` is required and at least an hour.
+ * most, so `interval` is required and at least an hour. With `within`, the timeout defaults to
+ * `within` plus a minute (a given one must be longer than `within`).
  */
-export const SendingLimitService = z.strictObject({
-  ...socketService,
-  kind: z.literal("sending-limit"),
-  interval: Duration.refine((ms) => ms >= 3_600_000, {
-    error: "expected at least 1h: every run sends up to `burst` real messages",
-  }),
-  tls: TlsOptions.default({ mode: "starttls", verify: true }),
-  account: z.string(),
-  recipient: z.email({ error: "expected the e-mail address of the probe's own sink" }),
-  burst: z.number().int().min(2).max(500),
-  within: Duration.optional(),
-  ehloName: z.string().min(1).optional(),
-});
+export const SendingLimitService = z
+  .strictObject({
+    ...socketService,
+    kind: z.literal("sending-limit"),
+    interval: Duration.refine((ms) => ms >= 3_600_000, {
+      error: "expected at least 1h: every run sends up to `burst` real messages",
+    }),
+    tls: TlsOptions.default({ mode: "starttls", verify: true }),
+    account: z.string(),
+    recipient: z.email({ error: "expected the e-mail address of the probe's own sink" }),
+    burst: z.number().int().min(2).max(500),
+    within: Duration.refine((ms) => ms <= 3_600_000, { error: "expected at most 1h" }).optional(),
+    ehloName: z.string().min(1).optional(),
+  })
+  .refine((s) => s.within === undefined || s.timeout === undefined || s.timeout > s.within, {
+    error: "expected a timeout longer than `within`: the burst is spread over `within`",
+    path: ["timeout"],
+  })
+  // a burst spread over `within` needs that long and a minute for the session: the default timeout
+  .transform((s) =>
+    s.within !== undefined && s.timeout === undefined ? { ...s, timeout: s.within + 60_000 } : s,
+  );
 
 /**
  * How the delivery probes watch an IMAP mailbox (probes/delivery/watch.ts WatchMode): `auto` (IDLE

@@ -87,6 +87,13 @@ describe("sender-hygiene configuration", () => {
     ]);
     expect(issues({ burst: 1 })?.[0]).toMatch(/^burst: /);
     expect(issues({ recipient: "sink" })?.[0]).toMatch(/^recipient: expected the e-mail address/);
+    // a burst spread over `within` gets the time it needs
+    expect(Service.parse({ ...raw, within: "10m" })).toMatchObject({ within: 600_000, timeout: 660_000 });
+    expect(Service.parse({ ...raw, within: "10m", timeout: "11m" })).toMatchObject({ timeout: 660_000 });
+    expect(issues({ within: "10m", timeout: "5m" })).toEqual([
+      "timeout: expected a timeout longer than `within`: the burst is spread over `within`",
+    ]);
+    expect(issues({ within: "2h" })).toEqual(["within: expected at most 1h"]);
   });
 
   it("the hygiene kinds are reputation, not availability; only sender-auth is event-driven", () => {
