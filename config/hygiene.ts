@@ -140,6 +140,7 @@ export const MtaStsOptions = z.strictObject({
   httpsPort: Port.default(443),
   smtpPort: Port.default(25),
 });
+/** The parsed `mtaSts` options, as the dns-policy check reads them. */
 export type MtaStsOptions = z.infer<typeof MtaStsOptions>;
 
 const domainName = z.string().regex(/^([a-z0-9-]+\.)+[a-z0-9-]+$/i, "expected a domain name");

@@ -20,6 +20,7 @@ export const REPUTATION_ROWS = [
   "sendingLimits",
   "dnsPolicy",
 ] as const;
+/** One row of the section, by key: what the model, the CSV and the tests name a row by. */
 export type ReputationRowKey = (typeof REPUTATION_ROWS)[number];
 
 /** A sender-auth aspect (config/hygiene.ts SENDER_AUTH_ASPECTS), as this module needs it. */
