@@ -16,6 +16,7 @@ import { SINK_BOUND_SECONDS, startSink, type RunningSink, type SinkReceived } fr
 import { watchPop3 } from "./pop3-watch.js";
 import { loginSlot } from "../net/pop3-login-slot.js";
 import { HostLimits } from "../net/host-limits.js";
+import { SmtpPool } from "./smtp-pool.js";
 import { DEFAULT_TUNING, type Watcher, type WatchTuning } from "./watch.js";
 
 /**
@@ -42,6 +43,12 @@ export interface DeliveryOptions {
   lossCheckMs?: number;
   /** Called with every result after it is committed to the outbox. */
   onResult?: (result: DeliveryResult) => void;
+  /**
+   * Keep SMTP sessions open between probe messages (default true). Tests that change the MTA's
+   * configuration between messages turn it off: a reused session keeps the server process, and so
+   * the configuration, it started with (Postfix's smtpd serves a client until it leaves).
+   */
+  sessionReuse?: boolean;
   /**
    * Called with each message the sink received for a probe this agent sent (unknown tokens are
    * left out: strangers cannot make the sender checks judge their mail): probes/hygiene/at-sink.ts.
@@ -77,6 +84,7 @@ export async function startDeliveries(o: DeliveryOptions): Promise<DeliveryRunne
   const domain = o.config.sink ? sinkDomain(o.config.sink, o.vantage) : undefined;
   const sink = await startSinkIfNeeded(o, deliveries, domain, clock, arrivals);
   const limits = new HostLimits(o.config.agent.hostLimits);
+  const pool = o.sessionReuse === false ? undefined : new SmtpPool(limits);
   const watchers = startWatchers(o, deliveries, clock, inflight, arrivals, limits);
   const shutdown = new AbortController();
   const running = new Set<Promise<unknown>>();
@@ -88,6 +96,7 @@ export async function startDeliveries(o: DeliveryOptions): Promise<DeliveryRunne
     sent: (d) => metrics.sent(d),
     publish,
     limits,
+    ...(pool ? { pool } : {}),
   };
   const sendOnce = (d: Delivery) => sendProbe(d, ctx);
   const track = <T>(p: Promise<T>): Promise<T> => {
@@ -127,6 +136,7 @@ export async function startDeliveries(o: DeliveryOptions): Promise<DeliveryRunne
       clearInterval(lossTimer);
       shutdown.abort();
       await Promise.allSettled([...running]);
+      pool?.close();
       await Promise.all([...watchers.values()].map((w) => w.stop()));
       await sink?.close();
     },
@@ -223,9 +233,14 @@ function startWatchers(
   return watchers;
 }
 
-/** Runs `run` every interval (fixed rate, first run spread over the first 10 % of it), never overlapping. */
+/**
+ * Runs `run` every interval (fixed rate), never overlapping. The first run comes at a random point
+ * of the first interval, so an agent's deliveries spread evenly over each interval: 2,000 mailboxes
+ * at one probe a minute are ~33 hand-overs a second, not 2,000 within the first seconds of each
+ * minute (which would queue on the host limits and crowd the watchers' bursts).
+ */
 function schedule(d: Delivery, run: () => Promise<unknown>): { stop(): void } {
-  let due = performance.now() + Math.random() * 0.1 * d.interval;
+  let due = performance.now() + Math.random() * d.interval;
   let busy = false;
   let timer: NodeJS.Timeout;
   const tick = () => {

@@ -3,10 +3,11 @@ import type { Clock } from "../../contract/clock.js";
 import { classifyError, codedError, type ProbeError, type Stage } from "../../contract/errors.js";
 import type { CheckContext, Credentials } from "../kinds/kind.js";
 import type { HostLimits } from "../net/host-limits.js";
-import { openSmtpSession } from "../kinds/smtp.js";
+import { openSmtpSession, type SmtpSession } from "../kinds/smtp.js";
 import { formatReply } from "../net/smtp-dialog.js";
 import type { Instant } from "./inflight.js";
 import { queueIdOf } from "./result.js";
+import type { Lease, SmtpPool } from "./smtp-pool.js";
 
 /**
  * Hands one probe message to the operator over SMTP: through submission with AUTH (send, roundtrip)
@@ -31,6 +32,8 @@ export interface HandOver {
   beforeData(): void;
   /** Per-host session and login limits and the host's back-off (config `agent.hostLimits`). */
   limits?: HostLimits | undefined;
+  /** Sessions kept open between messages; without it every hand-over opens and QUITs its own. */
+  pool?: SmtpPool | undefined;
 }
 
 /** The operator took the message over. */
@@ -53,61 +56,150 @@ export class HandOverError extends Error {
   }
 }
 
-/** Runs the SMTP session; resolves on the 250 to DATA, throws a {@link HandOverError} otherwise. */
+/**
+ * Runs the SMTP transaction, on an idle session of the pool when there is one (a session the server
+ * dropped while idle is replaced by a fresh one, once, before anything was sent), else on a new
+ * session; resolves on the 250 to DATA, throws a {@link HandOverError} otherwise.
+ */
 export async function handOver(h: HandOver): Promise<Accepted> {
   const timeout = AbortSignal.timeout(h.timeoutMs);
   const signal = h.signal ? AbortSignal.any([h.signal, timeout]) : timeout;
-  let begun = false;
+  const progress = { begun: false };
   const ctx = phaseContext(h, signal);
   const host = h.service.host;
-  let release: (() => void) | undefined;
+  const key = `${h.service.name}\n${h.account?.username ?? ""}`;
+  let lease: Lease | undefined;
   try {
-    // not through ctx.phase: its own abort answer would hide which limit held the hand-over
-    release = await h.limits?.session(host, !!h.account, signal);
-    const session = await openSmtpSession(h.service, ctx);
-    const { dialog } = session;
-    try {
-      if (h.account) {
-        const { username, password } = h.account;
-        await ctx.phase("auth", () => dialog.auth(session.ehlo.auth, username, password));
+    lease = h.pool?.take(key, signal);
+    if (lease) {
+      await h.limits?.resume(host, signal);
+      try {
+        return await transact(h, ctx, lease, progress);
+      } catch (err) {
+        if (!droppedWhileIdle(classifyError(err, ctx.stage()))) throw err;
+        lease.discard();
+        lease = undefined;
       }
-      await ctx.phase("mail", () => dialog.mailFrom(h.from));
-      await ctx.phase("rcpt", () => dialog.rcptTo(h.to));
-      const data = await ctx.phase("data", () => {
-        h.beforeData();
-        begun = true;
-        return dialog.data(h.message);
-      });
-      const at = { mono: data.acceptedAt, wall: h.clock.now() - (h.clock.monotonic() - data.acceptedAt) };
-      const reply = formatReply(data.reply);
-      const queueId = queueIdOf(reply);
-      await politeQuit(dialog);
-      h.limits?.ok(host);
-      return { at, reply, ...(queueId ? { queueId } : {}) };
-    } finally {
-      dialog.close();
+    }
+    lease = await openLease(h, ctx, signal, key);
+    return await transact(h, ctx, lease, progress);
+  } catch (err) {
+    lease?.discard();
+    const failure = classifyError(err, ctx.stage());
+    if (h.limits && asksToBackOff(failure)) h.limits.backOff(host, failure.message);
+    throw new HandOverError(failure, progress.begun);
+  }
+}
+
+/** A new session: a host slot (and login turn), connect, TLS, EHLO, and AUTH when the hand-over logs in. */
+async function openLease(h: HandOver, ctx: PhaseContext, signal: AbortSignal, key: string): Promise<Lease> {
+  const host = h.service.host;
+  // not through ctx.phase: its own abort answer would hide which limit held the hand-over
+  const release = (await h.limits?.session(host, !!h.account, signal)) ?? (() => undefined);
+  let session: SmtpSession | undefined;
+  try {
+    session = await openSmtpSession(h.service, ctx);
+    if (h.account) {
+      const { username, password } = h.account;
+      const offered = session.ehlo.auth;
+      await ctx.phase("auth", () => session!.dialog.auth(offered, username, password));
     }
   } catch (err) {
-    const failure = classifyError(err, ctx.stage());
-    if (h.limits && asksToBackOff(failure, begun)) h.limits.backOff(host, failure.message);
-    throw new HandOverError(failure, begun);
-  } finally {
-    release?.();
+    session?.dialog.close();
+    release();
+    throw err;
   }
+  return h.pool ? h.pool.lease(key, host, session, release) : singleUse(session, release);
+}
+
+/**
+ * MAIL, RCPT and DATA on the leased session, in one write when the server offers PIPELINING, then
+ * the message; after the 250 the session goes back to the pool (or QUIT). The in-flight row is
+ * written before DATA can be sent, so an arrival can never beat it.
+ */
+async function transact(
+  h: HandOver,
+  ctx: PhaseContext,
+  lease: Lease,
+  progress: { begun: boolean },
+): Promise<Accepted> {
+  const { dialog, ehlo } = lease.session;
+  const begin = () => {
+    if (!progress.begun) h.beforeData();
+    progress.begun = true;
+  };
+  const mail = `MAIL FROM:<${h.from}>`;
+  const rcpt = `RCPT TO:<${h.to}>`;
+  if (ehlo.extensions.has("PIPELINING")) {
+    begin();
+    await ctx.phase("mail", async () => {
+      await dialog.pipeline([mail, rcpt, "DATA"]);
+      return dialog.reply(mail);
+    });
+    await ctx.phase("rcpt", () => dialog.reply(rcpt));
+    await ctx.phase("data", () => dialog.reply("DATA", 354));
+  } else {
+    await ctx.phase("mail", () => dialog.command(mail));
+    await ctx.phase("rcpt", () => dialog.command(rcpt));
+    await ctx.phase("data", () => {
+      begin();
+      return dialog.command("DATA", 354);
+    });
+  }
+  const data = await ctx.phase("data", () => dialog.body(h.message));
+  const at = { mono: data.acceptedAt, wall: h.clock.now() - (h.clock.monotonic() - data.acceptedAt) };
+  const reply = formatReply(data.reply);
+  const queueId = queueIdOf(reply);
+  if (h.pool) h.pool.give(lease);
+  else {
+    await politeQuit(dialog);
+    lease.discard();
+  }
+  h.limits?.ok(h.service.host);
+  return { at, reply, ...(queueId ? { queueId } : {}) };
+}
+
+/**
+ * An idle session the server closed (or told 421, its "closing" answer) before it answered MAIL:
+ * nothing of this message reached it, so a fresh session may carry it instead (the in-flight row,
+ * if already written, is kept: beforeData runs once).
+ */
+function droppedWhileIdle(failure: ProbeError): boolean {
+  if (failure.stage !== "mail") return false;
+  if (failure.responseCode !== undefined) return failure.responseCode === 421;
+  return failure.code !== "timeout";
+}
+
+/** A session used for one message (no pool): QUIT after it, then its slot is free. */
+function singleUse(session: SmtpSession, release: () => void): Lease {
+  let open = true;
+  return {
+    session,
+    uses: 0,
+    discard() {
+      if (!open) return;
+      open = false;
+      session.dialog.close();
+      release();
+    },
+  };
 }
 
 /**
  * A 421 anywhere, or another 4xx before DATA (greeting, EHLO, AUTH, MAIL, RCPT), is the server
  * asking senders to slow down or come back later: the host is paused for new hand-overs. A 4xx to
- * the message itself is about that message, not the host.
+ * DATA or the message itself is about that message, not the host.
  */
-function asksToBackOff(failure: ProbeError, begun: boolean): boolean {
+function asksToBackOff(failure: ProbeError): boolean {
   const code = failure.responseCode;
-  return code === 421 || (code !== undefined && code >= 400 && code < 500 && !begun);
+  return code === 421 || (code !== undefined && code >= 400 && code < 500 && failure.stage !== "data");
 }
 
+/** A CheckContext that also says the stage reached, for failures outside any phase. */
+type PhaseContext = CheckContext & { stage(): Stage };
+
 /** A CheckContext for openSmtpSession: phases only attribute failures to stages here. */
-function phaseContext(h: HandOver, signal: AbortSignal): CheckContext & { stage(): Stage } {
+function phaseContext(h: HandOver, signal: AbortSignal): PhaseContext {
   let stage: Stage = "connect";
   return {
     signal,

@@ -10,6 +10,7 @@ import { buildProbeMessage, newToken } from "./message.js";
 import type { DeliveryResult } from "../../contract/delivery-result.js";
 import { sendFailedResult } from "./result.js";
 import { handOver, HandOverError } from "./send.js";
+import type { SmtpPool } from "./smtp-pool.js";
 
 /**
  * One probe message from token to in-flight row: where it goes and as whom (per direction), the
@@ -41,6 +42,8 @@ export interface SendContext {
   publish(result: DeliveryResult): void;
   /** Per-host session and login limits and back-off (config `agent.hostLimits`). */
   limits?: HostLimits;
+  /** SMTP sessions kept open between probe messages (probes/delivery/smtp-pool.ts). */
+  pool?: SmtpPool;
 }
 
 /** Sends one probe message of a delivery; never throws for a refused or broken hand-over. */
@@ -55,6 +58,7 @@ export async function sendProbe(d: Delivery, c: SendContext): Promise<SendOutcom
       ...{ service, account, from, to, message, clock: c.clock, signal: c.signal },
       timeoutMs: d.timeout,
       limits: c.limits,
+      pool: c.pool,
       ehloName: service.ehloName ?? c.domain ?? `mailsla-${c.vantage}.invalid`,
       beforeData() {
         c.inflight.begin({ ...m, lossTimeoutMs: d.lossTimeout, mailbox: d.mailbox }, startedWall);

@@ -75,6 +75,19 @@ export class HostLimits {
   }
 
   /**
+   * Waits out any pause the host asked for, taking nothing: a probe reusing a session it already
+   * holds (delivery probes' SMTP pool) honours the host's back-off like a new one.
+   */
+  async resume(host: string, signal?: AbortSignal): Promise<void> {
+    await this.pause(this.host(host), host, signal);
+  }
+
+  /** How many probes wait for a session slot on `host`: an idle session is closed rather than kept then. */
+  queued(host: string): number {
+    return this.hosts.get(host)?.waiting.length ?? 0;
+  }
+
+  /**
    * The host asked us to back off (`reason`, e.g. "[UNAVAILABLE]" or "421 4.7.0 ..."): no new session
    * or login to it for a while, doubling per repeat. Returns the pause in ms.
    */

@@ -21,7 +21,7 @@ export class LineConnection {
 
   private constructor(
     socket: net.Socket,
-    private readonly signal: AbortSignal,
+    private signal: AbortSignal,
   ) {
     this.socket = socket;
     this.attach(socket);
@@ -94,6 +94,25 @@ export class LineConnection {
   /** Whether the connection is encrypted now. */
   get secure(): boolean {
     return this.socket instanceof tls.TLSSocket;
+  }
+
+  /**
+   * Puts the connection under another abort signal: a session kept open between probes (the
+   * delivery probes' SMTP pool) is bounded by each user's timeout in turn, and by none while idle.
+   */
+  rebind(signal: AbortSignal): void {
+    this.signal.removeEventListener("abort", this.onAbort);
+    this.signal = signal;
+    if (signal.aborted) this.onAbort();
+    else signal.addEventListener("abort", this.onAbort, { once: true });
+  }
+
+  /**
+   * Whether the connection can carry a new command now: open, nothing failed, and nothing unread
+   * (a server that said something unasked, e.g. "421 timeout" before closing, is not reused).
+   */
+  get idleUsable(): boolean {
+    return !this.failure && this.buffer === "" && !this.socket.destroyed && this.socket.writable;
   }
 
   /** Closes the connection at once; safe to call twice. */

@@ -194,6 +194,27 @@ export class SmtpDialog {
    */
   async data(message: string): Promise<DataResult> {
     await this.command("DATA", 354);
+    return this.body(message);
+  }
+
+  /**
+   * Sends several commands in one write (RFC 2920 PIPELINING, when EHLO offered it): a probe's MAIL,
+   * RCPT and DATA cost one write and one round trip instead of three. Read each reply with
+   * {@link reply}, in order.
+   */
+  pipeline(lines: readonly string[]): Promise<void> {
+    return this.conn.write(lines.map((l) => `${l}\r\n`).join(""));
+  }
+
+  /** Reads the reply to a command sent earlier (pipelined) and requires 2xx, or exactly `expect`. */
+  async reply(what: string, expect?: number): Promise<SmtpReply> {
+    const reply = await this.readReply();
+    if (expect === undefined ? reply.code >= 300 : reply.code !== expect) throw replyError(what, reply);
+    return reply;
+  }
+
+  /** The message after the 354 (dot-stuffed), and the 250 timed on the monotonic clock as in {@link data}. */
+  async body(message: string): Promise<DataResult> {
     await this.conn.write(dotStuff(message));
     const reply = await this.readReply();
     const acceptedAt = this.clock.monotonic();
@@ -230,6 +251,16 @@ export class SmtpDialog {
     await Promise.race([polite, bound]);
     clearTimeout(timer);
     this.close();
+  }
+
+  /** Puts the session under another abort signal (a session reused for the next probe message). */
+  rebind(signal: AbortSignal): void {
+    this.conn.rebind(signal);
+  }
+
+  /** Whether the session can take a new transaction now: open, no failure, no unread reply. */
+  get reusable(): boolean {
+    return this.conn.idleUsable;
   }
 
   /** Closes the connection at once; safe to call twice. */
