@@ -1,7 +1,7 @@
 import { fork, type ChildProcess } from "node:child_process";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { probeHeaders } from "../probes/delivery/message.js";
+import { bundleAgent } from "./bundle.js";
 import { DEFAULT_TUNING } from "../probes/delivery/watch.js";
 import type { AgentCommand, AgentEvent } from "./delivery-mailsla-agent.js";
 import {
@@ -48,6 +48,12 @@ const TIMEOUT_MS = 20_000;
  */
 const PROFILE_DIR = process.env.MAILSLA_BENCH_CPU_PROF;
 
+/**
+ * Node options of the agent process (MAILSLA_BENCH_AGENT_ARGS, space-separated, e.g. `--trace-gc`
+ * to see its collections); none by default, as `mailsla agent` runs.
+ */
+const AGENT_NODE_ARGS = process.env.MAILSLA_BENCH_AGENT_ARGS?.split(" ").filter(Boolean) ?? [];
+
 /** One probe's clock readings on this process's performance.now(). */
 interface Probe {
   appeared: number;
@@ -63,7 +69,7 @@ interface Probe {
  */
 export async function runMailsla(p: PhaseContext): Promise<ToolRun> {
   const witness = await watchMaildir(p.stack.maildir("probe2"), (text) => probeHeaders(text)?.token);
-  const agent = startAgent(p);
+  const agent = await startAgent(p);
   try {
     const { stack } = p;
     const view = { host: stack.host, hostname: stack.hostname, ports: stack.ports, users: stack.users };
@@ -115,10 +121,10 @@ interface Agent {
   stop(): Promise<void>;
 }
 
-function startAgent(p: PhaseContext): Agent {
-  const file = fileURLToPath(new URL("./delivery-mailsla-agent.ts", import.meta.url));
+async function startAgent(p: PhaseContext): Promise<Agent> {
+  const file = await bundleAgent(new URL("./delivery-mailsla-agent.ts", import.meta.url), "delivery-agent");
   const child: ChildProcess = fork(file, [], {
-    execArgv: ["--import", "tsx"],
+    execArgv: AGENT_NODE_ARGS,
     stdio: ["ignore", "inherit", "inherit", "ipc"],
   });
   const events: AgentEvent[] = [];

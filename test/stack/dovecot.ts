@@ -24,6 +24,8 @@ export interface DovecotSettings {
   /** The live certificate and key; the stack swaps their contents and reloads. */
   certFile: string;
   keyFile: string;
+  /** Appended to dovecot.conf (limits for many connections: the scale bench). */
+  extraConf?: string;
 }
 
 /** Virtual users are delivered as the system user "mail" (uid/gid 8 on every Debian). */
@@ -93,7 +95,7 @@ service auth {
 protocol lmtp {
   postmaster_address = postmaster@${s.domain}
 }
-`;
+${s.extraConf ?? ""}`;
 }
 
 /**

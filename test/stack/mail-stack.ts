@@ -53,6 +53,10 @@ export interface MailStackOptions {
   mailServer?: MailServer;
   /** Cyrus settings that differ between servers; Debian's defaults (popminpoll 1, no idled) if unset. */
   cyrus?: { popminpoll?: number; idled?: boolean };
+  /** More mailbox users of `domain` (Dovecot only), e.g. the scale bench's thousands of probe mailboxes. */
+  extraUsers?: StackUser[];
+  /** Lines appended to dovecot.conf, e.g. raised process and client limits for many connections. */
+  dovecotConf?: string;
 }
 
 /** A running stack; every member exists so tests can drive or break one part of the mail path. */
@@ -156,7 +160,7 @@ export async function startMailStack(opts: MailStackOptions = {}): Promise<MailS
   try {
     const cyrus = opts.mailServer === "cyrus";
     lease = await allocatePorts(cyrus ? 12 : 8);
-    parts = await createParts(dir, portsFrom(lease.ports), cyrus ? { ...opts.cyrus } : undefined);
+    parts = await createParts(dir, portsFrom(lease.ports), cyrus ? { ...opts.cyrus } : undefined, opts);
     await parts.dovecot.start();
     await parts.cyrus?.start();
     await parts.postfix.start();
@@ -212,7 +216,9 @@ async function createParts(
   dir: string,
   allPorts: StackPorts & { dovecot?: DovecotPorts },
   cyrusOpts?: MailStackOptions["cyrus"],
+  more: Pick<MailStackOptions, "extraUsers" | "dovecotConf"> = {},
 ): Promise<Parts> {
+  const users = [...Object.values(USERS), ...(more.extraUsers ?? [])];
   const { dovecot: dovecotPorts, ...ports } = allPorts;
   const ca = await createTestCa(path.join(dir, "ca"), { hostname: HOSTNAME, wrongName: "other.example" });
   const live = { certFile: path.join(dir, "ca", "live.crt"), keyFile: path.join(dir, "ca", "live.key") };
@@ -223,7 +229,8 @@ async function createParts(
     name: `dovecot-${path.basename(dir)}`,
     domain: DOMAIN,
     ports: dovecotPorts ?? ports,
-    users: Object.values(USERS),
+    users,
+    ...(more.dovecotConf ? { extraConf: more.dovecotConf } : {}),
     ...live,
   });
   const cyrus = cyrusOpts
@@ -244,7 +251,7 @@ async function createParts(
     domain: DOMAIN,
     foreignDomain: FOREIGN_DOMAIN,
     ports,
-    mailboxes: Object.values(USERS).map((u) => u.user),
+    mailboxes: users.map((u) => u.user),
     lmtpSocket: (cyrus ?? dovecot).lmtpSocket,
     authSocket: dovecot.authSocket,
     ...live,
