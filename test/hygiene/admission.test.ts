@@ -1,6 +1,6 @@
 /**
- * The collector and the sender-hygiene kinds: results of configured sender-auth, dnsbl and
- * role-addresses services, with their codes and stages, are admitted like any check's (a vantage
+ * The collector and the sender-hygiene kinds: results of configured sender-auth, dnsbl,
+ * role-addresses, dns-policy (MTA-STS codes too) and sending-limit services, with their codes and stages, are admitted like any check's (a vantage
  * point the service does not name is refused), and their failures are never fault time: the SLA
  * API shows no incident and no warning for them.
  */
@@ -13,7 +13,8 @@ const EXTRA = `
   - { name: outbound-auth, kind: sender-auth, vantagePoints: [a] }
   - { name: blocklists, kind: dnsbl, addresses: [192.0.2.1], lists: [{ zone: bl.example }] }
   - { name: postmaster, kind: role-addresses, host: 127.0.0.1, from: x@foreign.example, domains: [example.net] }
-  - { name: published, kind: dns-policy, domains: [example.net] }`;
+  - { name: published, kind: dns-policy, domains: [example.net] }
+  - { name: limit, kind: sending-limit, host: 127.0.0.1, account: probe, recipient: l@sink.example, burst: 5, interval: 1d }`;
 
 let c: TrustCollector;
 beforeAll(async () => {
@@ -42,16 +43,17 @@ describe("sender-hygiene results at the collector", () => {
         failed("outbound-auth", "sender-auth", "dmarc-fail", "dmarc", at),
         failed("blocklists", "dnsbl", "listed", "dnsbl", at),
         failed("postmaster", "role-addresses", "role-address-refused", "rcpt", at),
-        failed("published", "dns-policy", "spf-record", "policy", at),
+        failed("published", "dns-policy", i % 2 ? "mta-sts-policy" : "mta-sts-mx", "policy", at),
+        failed("limit", "sending-limit", "no-send-limit", "data", at),
       );
     }
     const r = await c.ingest("a", records);
-    expect(r, JSON.stringify(r.body)).toMatchObject({ status: 200, body: { accepted: 40 } });
+    expect(r, JSON.stringify(r.body)).toMatchObject({ status: 200, body: { accepted: 50 } });
     const month = new Date(start).toISOString().slice(0, 7);
     const sla = await c.admin("GET", `/api/v1/sla?month=${month}`);
     expect(sla.status).toBe(200);
     const text = JSON.stringify(sla.body);
-    expect(text).not.toMatch(/outbound-auth|blocklists|postmaster|published/);
+    expect(text).not.toMatch(/outbound-auth|blocklists|postmaster|published|limit/);
     const body = sla.body as {
       coverage: { services: { service: string }[] };
       warnings: string[];
