@@ -15,6 +15,8 @@ import { startIncidentLog } from "./incident-log.js";
 import { startExporter, type Exporter } from "./influx/exporter.js";
 import { ledgerLoadMonth } from "./report/ledger-source.js";
 import { createReportService, type ReportService } from "./report/service.js";
+import { startRetention } from "./retention.js";
+import { sourceContext } from "./sla-source/input.js";
 import type { SendClaims } from "./report/schedule.js";
 import type { SlaWiring } from "./routes/sla.js";
 import { createSlaSource } from "./sla-source/wiring.js";
@@ -154,10 +156,20 @@ export async function startCollector(
   }
   if (report) startReport(report, log);
   const integrity = watchIntegrity(health, c.limits.integrityCheckInterval, log);
+  const retention = startRetention({
+    store,
+    setup: sourceContext(config).setup,
+    rawMs: c.retention.raw,
+    everyMs: c.retention.every,
+    holder: REPLICA,
+    now: opts.now ?? Date.now,
+    log,
+  });
   const incidents = source && startIncidentLog(async () => (await source.snapshot()).live.services, log);
   const close = async () => {
     clearInterval(integrity);
     incidents?.stop();
+    await retention.stop();
     await app.close();
     await exporter?.stop();
     await report?.stop();
@@ -208,9 +220,12 @@ function reportService(
   return createReportService(config, config.report, loadMonth, {
     ...(now ? { clock: now } : {}),
     log: (line) => log.info(line),
-    claims: sendClaims(ledger, `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`),
+    claims: sendClaims(ledger, REPLICA),
   });
 }
+
+/** This collector among the replicas of one ledger, in job claims: host, process and a random part. */
+const REPLICA = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
 
 /** How long a claim on a month's send holds without renewal (the schedule renews it every minute). */
 const SEND_LEASE_MS = 10 * 60_000;

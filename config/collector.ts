@@ -52,6 +52,22 @@ export const PostgresStore = z.strictObject({
 });
 export type PostgresStore = z.infer<typeof PostgresStore>;
 
+const DAY = 86_400_000;
+
+/**
+ * How long raw check results are kept before compaction (collector/store/compaction.ts) keeps only
+ * their state runs, from which the same figures come out. At least 60 days (what Order 38 art. 10
+ * asks a provider to keep of its logs); 400 days by default, so any month of the last year can be
+ * recomputed from raw results.
+ */
+export const Retention = z.strictObject({
+  raw: Duration.default(400 * DAY).refine((ms) => ms >= 60 * DAY, {
+    message: "at least 60d: raw results are kept at least 60 days (Order 38 art. 10)",
+  }),
+  /** How often the collector looks for results to compact. */
+  every: Duration.default(3_600_000),
+});
+
 /** Where the ledger is: the SQLite file in `dataDir` (the default), or PostgreSQL. */
 export const LedgerStore = z.strictObject({
   postgres: PostgresStore.optional(),
@@ -104,6 +120,8 @@ export const Collector = z
     dataDir: z.string().min(1).default("./var/collector"),
     /** The ledger: SQLite in `dataDir` unless `store.postgres` is given. */
     store: LedgerStore.default({}),
+    /** Raw results are compacted after `retention.raw` (400 days by default). */
+    retention: Retention.default(Retention.parse({})),
     /**
      * One bearer token per vantage point: the token is the agent's identity. Needed where the
      * collector runs; an agent-only host leaves it out and sets `agent.token` instead.

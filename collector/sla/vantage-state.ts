@@ -33,6 +33,12 @@ export interface ObservationSeries {
    * nothing about the service (the server refused the probe by its own rate policy).
    */
   readonly ok: ArrayLike<boolean | number>;
+  /**
+   * Parallel to `at`, present for a compacted ledger (collector/store/compaction.ts): the time of the
+   * last result a row stands for. A row with `last[i] > at[i]` stands for a run of results with the
+   * same outcome from `at[i]` to `last[i]`, none more than the stale time after the one before.
+   */
+  readonly last?: ArrayLike<number>;
 }
 
 /**
@@ -106,7 +112,9 @@ export function vantageState(series: ObservationSeries, rules: VantageRules): Va
       if (freshEnd > freshStart) fresh.push({ start: freshStart, end: freshEnd });
       freshStart = t;
     }
-    freshEnd = t + staleMs;
+    // A compacted row stands for results up to `last` (collector/store/compaction.ts), none more than
+    // staleMs apart: of those before now, the last is within staleMs of now, so now - 1 stands for it.
+    freshEnd = Math.min(series.last?.[i] ?? t, now - 1) + staleMs;
     if (series.ok[i]) closeRun(t);
     else if (runLength++ === 0) runStart = t;
   }

@@ -9,7 +9,8 @@ import Database from "better-sqlite3";
  */
 
 /**
- * The schema version this collector writes (`PRAGMA user_version`): 2 added the change log and jobs. Additive
+ * The schema version this collector writes (`PRAGMA user_version`): 2 added the change log, jobs and
+ * compacted runs. Additive
  * only, so an older ledger is brought up on open; a newer one is refused (an older binary must not
  * write a schema it does not know).
  */
@@ -100,6 +101,20 @@ CREATE TABLE IF NOT EXISTS ingest_log (
   security INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS ingest_log_vantage ON ingest_log (vantage, received_at);
+-- Compacted check results (collector/store/compaction.ts): a row stands for its segment's results
+-- from started_at to run_end. ledger_meta 'compacted_through': everything before it is compacted.
+CREATE TABLE IF NOT EXISTS check_runs (
+  service TEXT NOT NULL,
+  vantage TEXT NOT NULL,
+  started_at INTEGER NOT NULL,
+  run_end INTEGER NOT NULL,
+  ok INTEGER NOT NULL,
+  code TEXT,
+  stage TEXT,
+  segment_start INTEGER NOT NULL,
+  represents INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS check_runs_series ON check_runs (service, vantage, started_at);
 -- Exactly-once jobs (collector/store/types.ts JobState): one row per job, e.g. 'report:2026-11'.
 CREATE TABLE IF NOT EXISTS jobs (
   name TEXT PRIMARY KEY,

@@ -8,6 +8,7 @@ import { ForceMajeureTable } from "./force-majeure.js";
 import { MaintenanceTable } from "./maintenance.js";
 import { ManualTable } from "./manual.js";
 import { ResultTables, type IngestRecord } from "./results.js";
+import { sqliteCompaction } from "./runs-sqlite.js";
 import type { ChangesSince, CollectorStore, IngestChange, IngestOutcome } from "./types.js";
 
 /**
@@ -113,6 +114,7 @@ function storeOver(db: Database.Database, file: string, readOnly = false): Colle
     forceMajeure: new ForceMajeureTable(db),
     manual: new ManualTable(db),
     exportQueue,
+    compaction: sqliteCompaction(db),
     ingest: async (vantage, records, receivedAt, toPoints) => ingest(vantage, records, receivedAt, toPoints),
     changesSince: async (seq, limit = 10_000) => changesSince(db, seq, limit),
     lastChange: async () =>

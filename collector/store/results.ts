@@ -4,6 +4,8 @@ import { NOT_COUNTED, type ObservationSeries } from "../sla/vantage-state.js";
 import { countsAsFailure } from "../../contract/errors.js";
 import type { DeliveryResult } from "../../contract/delivery-result.js";
 import type { ProbeResult } from "../../contract/result.js";
+import { mergeRuns } from "./compaction.js";
+import { runsIn } from "./runs-sqlite.js";
 import type { ResultReader } from "./types.js";
 
 /**
@@ -152,7 +154,7 @@ export class ResultTables implements ResultReader {
       for (let i = 0; i < row.n; i++) ok[i] = row.ok!.charCodeAt(i) - 48; // "0", "1" or "2" (NOT_COUNTED)
       out.push({ service, vantage, ...inTimeOrder(Float64Array.from(JSON.parse(row.at) as number[]), ok) });
     }
-    return out;
+    return mergeRuns(out, runsIn(this.db, from, to), to);
   }
 
   /**
@@ -162,9 +164,17 @@ export class ResultTables implements ResultReader {
   async causes(starts: readonly RunStart[]): Promise<FailureCause[]> {
     const one = this.db.prepare(`SELECT code, stage FROM check_results
       WHERE service = ? AND vantage = ? AND started_at = ? AND ok = 0 ORDER BY id LIMIT 1`);
+    // A run start older than the raw retention is a row of check_runs (collector/store/compaction.ts).
+    const hasRuns =
+      this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'check_runs'").get() !==
+      undefined;
+    const run = hasRuns
+      ? this.db.prepare(`SELECT code, stage FROM check_runs
+        WHERE service = ? AND vantage = ? AND started_at = ? AND ok = 0 LIMIT 1`)
+      : undefined;
     const out: FailureCause[] = [];
     for (const s of starts) {
-      const row = one.get(s.service, s.vantage, s.at) as
+      const row = (one.get(s.service, s.vantage, s.at) ?? run?.get(s.service, s.vantage, s.at)) as
         { code: string | null; stage: string | null } | undefined;
       if (row)
         out.push({ service: s.service, vantage: s.vantage, at: s.at, code: row.code, stage: row.stage });

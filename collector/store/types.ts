@@ -9,6 +9,7 @@ import type { ExportPoint, QueuedPoint } from "./export-queue.js";
 import type { StoredForceMajeure } from "./force-majeure.js";
 import type { CancelOutcome, StoredWindow } from "./maintenance.js";
 import type { ManualEntry, StoredManualEntry } from "./manual.js";
+import type { RawRow, RunRow, SeriesPlan } from "./compaction.js";
 import type { IngestCounts, IngestRecord, ResultQuery, StoredCheck, StoredDelivery } from "./results.js";
 
 /**
@@ -98,6 +99,26 @@ export interface ExportQueueStore {
   size(): Promise<number>;
 }
 
+/** Compaction's access to the ledger (collector/store/compaction.ts plans, this writes). */
+export interface CompactionStore {
+  /** Everything before this is compacted (0: nothing yet). */
+  boundary(): Promise<number>;
+  /** The series with raw results before `before`, with their check kind. */
+  series(before: number): Promise<{ service: string; vantage: string; kind: string }[]>;
+  /** Raw results of one series in `[from, before)`, oldest first. */
+  raw(service: string, vantage: string, from: number, before: number): Promise<RawRow[]>;
+  /** The time of a series' oldest raw result, or undefined. */
+  oldestRaw(service: string, vantage: string): Promise<number | undefined>;
+  /** The stored run rows of the series' last segment, oldest first. */
+  tail(service: string, vantage: string): Promise<RunRow[]>;
+  /** Writes one series' plan in one transaction: runs inserted and updated, raw results deleted. */
+  apply(plan: SeriesPlan): Promise<void>;
+  /** Records that everything before `before` is compacted. */
+  setBoundary(before: number): Promise<void>;
+  /** Run rows (compacted results) in the ledger. */
+  runCount(): Promise<number>;
+}
+
 /** What one ingest transaction did, in total and by record type. */
 export interface IngestOutcome extends IngestCounts {
   byType: Record<IngestRecord["type"], IngestCounts>;
@@ -163,6 +184,7 @@ export interface CollectorStore {
   readonly forceMajeure: ForceMajeureStore;
   readonly manual: ManualStore;
   readonly exportQueue: ExportQueueStore;
+  readonly compaction: CompactionStore;
   /**
    * Stores a batch in ONE transaction: every new record, its export points (when `toPoints` is
    * given) and its change-log row, or nothing at all. Resolves once the transaction is committed.

@@ -9,6 +9,7 @@ import { decideClaim, notHolder, type JobRow } from "../jobs.js";
 import type { ChangesSince, CollectorStore, IngestOutcome } from "../types.js";
 import { inTransaction, PgAnnotations, PgForceMajeure, PgMaintenance, PgManual } from "./declarations.js";
 import { insertBatch, PgResults } from "./results.js";
+import { pgCompaction } from "./runs.js";
 import { migrate, SCHEMA_VERSION, type MigrationOutcome } from "./schema.js";
 
 /**
@@ -122,6 +123,7 @@ export async function openPostgresStore(o: PostgresOptions): Promise<PostgresLed
     migration,
     pool,
     results: new PgResults(pool),
+    compaction: pgCompaction(pool),
     maintenance: new PgMaintenance(pool),
     annotations: new PgAnnotations(pool),
     forceMajeure: new PgForceMajeure(pool),

@@ -12,7 +12,9 @@ import {
   type StoredCheck,
   type StoredDelivery,
 } from "../results.js";
+import { mergeRuns } from "../compaction.js";
 import type { ResultReader } from "../types.js";
+import { pgRunsIn } from "./runs.js";
 
 /**
  * Probe results in PostgreSQL: the SQLite ledger's columns (collector/store/results.ts), written a
@@ -143,11 +145,12 @@ export class PgResults implements ResultReader {
       GROUP BY service, vantage ORDER BY service COLLATE "C", vantage COLLATE "C"`,
       [from, to],
     );
-    return rows.map((r) => {
+    const raw = rows.map((r) => {
       const ok = new Uint8Array(r.ok.length);
       for (let i = 0; i < ok.length; i++) ok[i] = r.ok.charCodeAt(i) - 48;
       return { service: r.service, vantage: r.vantage, ...inTimeOrder(Float64Array.from(r.at), ok) };
     });
+    return mergeRuns(raw, await pgRunsIn(this.pool, from, to), to);
   }
 
   async causes(starts: readonly RunStart[]): Promise<FailureCause[]> {
@@ -155,8 +158,9 @@ export class PgResults implements ResultReader {
     const { rows } = await this.pool.query<FailureCause>(
       `SELECT DISTINCT ON (s.service, s.vantage, s.at) s.service, s.vantage, s.at, c.code, c.stage
       FROM unnest($1::text[], $2::text[], $3::bigint[]) AS s(service, vantage, at)
-      JOIN check_results c ON c.service = s.service AND c.vantage = s.vantage AND c.started_at = s.at
-        AND c.ok = 0
+      JOIN (SELECT service, vantage, started_at, ok, code, stage, id FROM check_results
+        UNION ALL SELECT service, vantage, started_at, ok, code, stage, '' FROM check_runs) c
+        ON c.service = s.service AND c.vantage = s.vantage AND c.started_at = s.at AND c.ok = 0
       ORDER BY s.service, s.vantage, s.at, c.id COLLATE "C"`,
       [starts.map((s) => s.service), starts.map((s) => s.vantage), starts.map((s) => s.at)],
     );

@@ -19,7 +19,7 @@ export interface Migration {
 export const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
-    description: "results, declarations, change log, export queue",
+    description: "results, compacted runs, declarations, change log, jobs, export queue",
     sql: `
 CREATE TABLE check_results (
   id TEXT PRIMARY KEY,
@@ -104,6 +104,18 @@ CREATE TABLE ingest_log (
 );
 CREATE INDEX ingest_log_vantage ON ingest_log (vantage, received_at);
 CREATE INDEX ingest_log_tx ON ingest_log (tx);
+CREATE TABLE check_runs (
+  service TEXT NOT NULL,
+  vantage TEXT NOT NULL,
+  started_at BIGINT NOT NULL,
+  run_end BIGINT NOT NULL,
+  ok SMALLINT NOT NULL,
+  code TEXT,
+  stage TEXT,
+  segment_start BIGINT NOT NULL,
+  represents BIGINT NOT NULL
+);
+CREATE INDEX check_runs_series ON check_runs (service, vantage, started_at);
 CREATE TABLE jobs (
   name TEXT PRIMARY KEY,
   holder TEXT NOT NULL,
