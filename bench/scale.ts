@@ -37,9 +37,12 @@ const GRACE_MS = 20_000;
 
 /**
  * Dovecot for thousands of IMAP connections, as an operator would raise it: one imap process per
- * connection (process_limit), login processes in high-performance mode (each proxies many TLS
- * connections), client limits and anvil above the connection count. Debian's defaults (100
- * processes, 1,000 clients) refuse the 101st connection.
+ * connection (its own process_limit, 1,024 by default), login processes in high-performance mode
+ * (each proxies many TLS connections), client limits of auth and anvil above what the login
+ * processes may open. Debian's defaults refuse the connections past the limits ("Internal login
+ * failure ... process_limit reached"). The kernel's inotify instances per user (128) are left as
+ * they are: past them Dovecot's IDLE falls back to a stat every 30 s, which the agent's NOOPs do not
+ * depend on.
  */
 function dovecotLimits(n: number): string {
   return `
@@ -48,10 +51,16 @@ default_process_limit = ${n + 200}
 default_client_limit = ${2 * n + 1000}
 default_vsz_limit = 1G
 mail_max_userip_connections = 20
+service imap {
+  process_limit = ${n + 200}
+}
 service imap-login {
   service_count = 0
   process_min_avail = 2
   client_limit = ${n + 500}
+}
+service auth {
+  client_limit = ${4 * (n + 200) + 1000}
 }
 service anvil {
   client_limit = ${3 * n + 2000}

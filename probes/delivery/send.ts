@@ -59,7 +59,9 @@ export class HandOverError extends Error {
 /**
  * Runs the SMTP transaction, on an idle session of the pool when there is one (a session the server
  * dropped while idle is replaced by a fresh one, once, before anything was sent), else on a new
- * session; resolves on the 250 to DATA, throws a {@link HandOverError} otherwise.
+ * session; resolves on the 250 to DATA, throws a {@link HandOverError} otherwise. Either way the
+ * hand-over first takes one of its host's session slots, so at most `connections` messages are
+ * being handed to one host at once.
  */
 export async function handOver(h: HandOver): Promise<Accepted> {
   const timeout = AbortSignal.timeout(h.timeoutMs);
@@ -69,47 +71,54 @@ export async function handOver(h: HandOver): Promise<Accepted> {
   const host = h.service.host;
   const key = `${h.service.name}\n${h.account?.username ?? ""}`;
   let lease: Lease | undefined;
+  let release = (): void => undefined;
   try {
-    lease = h.pool?.take(key, signal);
+    // not through ctx.phase: its own abort answer would hide which limit held the hand-over
+    release = (await h.limits?.session(host, false, signal)) ?? release;
+    lease = h.pool?.take(key, signal, release);
     if (lease) {
-      await h.limits?.resume(host, signal);
       try {
         return await transact(h, ctx, lease, progress);
       } catch (err) {
         if (!droppedWhileIdle(classifyError(err, ctx.stage()))) throw err;
-        lease.discard();
+        lease.session.dialog.close(); // keeps the slot for the fresh session
         lease = undefined;
       }
     }
-    lease = await openLease(h, ctx, signal, key);
+    lease = await openLease(h, ctx, key, signal, release);
     return await transact(h, ctx, lease, progress);
   } catch (err) {
-    lease?.discard();
+    if (lease) lease.discard();
+    else release();
     const failure = classifyError(err, ctx.stage());
     if (h.limits && asksToBackOff(failure)) h.limits.backOff(host, failure.message);
     throw new HandOverError(failure, progress.begun);
   }
 }
 
-/** A new session: a host slot (and login turn), connect, TLS, EHLO, and AUTH when the hand-over logs in. */
-async function openLease(h: HandOver, ctx: PhaseContext, signal: AbortSignal, key: string): Promise<Lease> {
+/** A new session under the hand-over's slot: login turn if it logs in, connect, TLS, EHLO, AUTH. */
+async function openLease(
+  h: HandOver,
+  ctx: PhaseContext,
+  key: string,
+  signal: AbortSignal,
+  release: () => void,
+): Promise<Lease> {
   const host = h.service.host;
-  // not through ctx.phase: its own abort answer would hide which limit held the hand-over
-  const release = (await h.limits?.session(host, !!h.account, signal)) ?? (() => undefined);
-  let session: SmtpSession | undefined;
+  h.pool?.makeRoom(host);
+  if (h.account) await h.limits?.login(host, signal);
+  const session = await openSmtpSession(h.service, ctx);
   try {
-    session = await openSmtpSession(h.service, ctx);
     if (h.account) {
       const { username, password } = h.account;
       const offered = session.ehlo.auth;
-      await ctx.phase("auth", () => session!.dialog.auth(offered, username, password));
+      await ctx.phase("auth", () => session.dialog.auth(offered, username, password));
     }
   } catch (err) {
-    session?.dialog.close();
-    release();
+    session.dialog.close();
     throw err;
   }
-  return h.pool ? h.pool.lease(key, host, session, release) : singleUse(session, release);
+  return h.pool ? h.pool.add(key, host, session, release) : singleUse(session, release);
 }
 
 /**

@@ -82,9 +82,14 @@ export class HostLimits {
     await this.pause(this.host(host), host, signal);
   }
 
-  /** How many probes wait for a session slot on `host`: an idle session is closed rather than kept then. */
-  queued(host: string): number {
-    return this.hosts.get(host)?.waiting.length ?? 0;
+  /** Hand-overs holding a session slot on `host` now: idle pooled sessions must fit beside them. */
+  busy(host: string): number {
+    return this.hosts.get(host)?.open ?? 0;
+  }
+
+  /** The session limit per host (config `agent.hostLimits.connections`). */
+  get connections(): number {
+    return this.o.connections;
   }
 
   /**

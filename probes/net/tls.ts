@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import type { PeerCertificate, TLSSocket } from "node:tls";
+import { createSecureContext, type PeerCertificate, type SecureContext, type TLSSocket } from "node:tls";
 import type { CheckOutcome } from "../../contract/result.js";
 
 /**
@@ -27,16 +27,36 @@ export function tlsClientOptions(
 /** Options for node:tls `connect`, from resolved settings. */
 export function nodeTlsOptions(o: TlsClientOptions): {
   rejectUnauthorized: boolean;
-  ca?: string;
+  secureContext: SecureContext;
   servername?: string;
 } {
   const isIp = /^[\d.]+$|:/.test(o.servername);
   return {
     rejectUnauthorized: o.verify,
-    ...(o.ca ? { ca: o.ca } : {}),
+    secureContext: sharedContext(o.ca),
     ...(isIp ? {} : { servername: o.servername }),
   };
 }
+
+/**
+ * One TLS context per trust anchor (the private CA's text, or the system's roots), shared by every
+ * connection that trusts it. Without it node:tls builds a context for each connection (an OpenSSL
+ * SSL_CTX with its own certificate store, the CA parsed again): with 2,000 mailbox watchers that was
+ * a large share of the agent's memory. A rotated CA file has new text, hence a new context; the
+ * cache is bounded, as a configuration names few CAs.
+ */
+function sharedContext(ca: string | undefined): SecureContext {
+  const key = ca ?? "";
+  let context = contexts.get(key);
+  if (!context) {
+    if (contexts.size >= 16) contexts.clear();
+    context = createSecureContext(ca ? { ca } : {});
+    contexts.set(key, context);
+  }
+  return context;
+}
+
+const contexts = new Map<string, SecureContext>();
 
 /** The facts about a peer certificate that results carry (expiry drives the certificate alerts). */
 export function certificateInfo(socket: TLSSocket): CheckOutcome["tls"] {

@@ -112,14 +112,31 @@ describe("SMTP sessions kept between probe messages", () => {
     expect(limits.pausedFor("127.0.0.1")).toBe(0);
   });
 
-  it("closes a session rather than keeping it idle when another hand-over waits for the host's slot", async () => {
+  it("hands a session to the next message waiting for the host's only slot", async () => {
     const { port, seen } = await peer();
     const limits = new HostLimits({ connections: 1, loginsPerSecond: 100 });
     const pool = new SmtpPool(limits);
     closers.push(() => pool.close());
     await Promise.all(["a", "b", "c"].map((x) => send(port, pool, limits, `${x}@box.test`)));
     expect(seen.messages).toHaveLength(3);
-    expect(seen.connections).toBe(3); // one slot: each waiter got it from a closed session
-    expect(pool.size).toBe(1); // the last one, with nobody waiting, is kept
+    expect(seen.connections).toBe(1);
+    expect(pool.size).toBe(1);
+  });
+
+  it("keeps the host's sessions, idle or busy, within its limit: an idle one of another login makes room", async () => {
+    const { port, seen } = await peer();
+    const limits = new HostLimits({ connections: 1, loginsPerSecond: 100 });
+    const pool = new SmtpPool(limits);
+    closers.push(() => pool.close());
+    await send(port, pool, limits, "a@box.test");
+    const other = { kind: "smtp", name: "mx2", host: "127.0.0.1", port, tls: { mode: "none" } };
+    await handOver({
+      service: other as HandOver["service"],
+      ...{ from: "probe@sink.test", to: "b@box.test", message: "x\r\n", clock: systemClock },
+      ...{ ehloName: "agent.test", timeoutMs: 5000, limits, pool },
+      beforeData: () => undefined,
+    });
+    expect(seen.connections).toBe(2);
+    expect(pool.size).toBe(1); // mx's idle session was closed to make room for mx2's
   });
 });
