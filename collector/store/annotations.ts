@@ -76,9 +76,35 @@ export function mergePatch(
   return { cause: cause ?? null, reason: reason ?? null, users: users ?? null, anchor };
 }
 
-/** The annotation table. */
-export class AnnotationTable {
-  constructor(private readonly db: Database.Database) {}
+/**
+ * The engine's views of the annotation list, written once for both stores: a store supplies `list()`,
+ * this base class derives what the engine reads from it.
+ */
+export abstract class AnnotationViews {
+  /** Every annotation, by incident id. */
+  abstract list(): Promise<Annotation[]>;
+
+  /** The engine's input: every annotation with its time anchor (collector/sla/anchors.ts). */
+  async engineAnnotations(): Promise<IncidentAnnotation[]> {
+    return engineAnnotationsOf(await this.list());
+  }
+
+  /** The engine's force majeure input: one mark per annotated incident. */
+  async forceMajeureMarks(): Promise<ForceMajeureMark[]> {
+    return forceMajeureMarksOf(await this.list());
+  }
+
+  /** The engine's affected-users overrides. */
+  async overrides(): Promise<IncidentOverride[]> {
+    return overridesOf(await this.list());
+  }
+}
+
+/** The annotation table (SQLite). */
+export class AnnotationTable extends AnnotationViews {
+  constructor(private readonly db: Database.Database) {
+    super();
+  }
 
   /**
    * Applies a patch and returns the result; an annotation left empty is removed. `anchorEnd` is
@@ -135,21 +161,6 @@ export class AnnotationTable {
     return (
       this.db.prepare("DELETE FROM incident_annotations WHERE incident_id = ?").run(incidentId).changes > 0
     );
-  }
-
-  /** The engine's input: every annotation with its time anchor (collector/sla/anchors.ts). */
-  async engineAnnotations(): Promise<IncidentAnnotation[]> {
-    return engineAnnotationsOf(await this.list());
-  }
-
-  /** The engine's force majeure input: one mark per annotated incident. */
-  async forceMajeureMarks(): Promise<ForceMajeureMark[]> {
-    return forceMajeureMarksOf(await this.list());
-  }
-
-  /** The engine's affected-users overrides. */
-  async overrides(): Promise<IncidentOverride[]> {
-    return overridesOf(await this.list());
   }
 }
 

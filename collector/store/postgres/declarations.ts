@@ -1,13 +1,9 @@
 import type { Pool, PoolClient } from "pg";
-import type { IncidentAnnotation } from "../../sla/anchors.js";
 import type { ForceMajeureMark } from "../../sla/force-majeure.js";
-import type { IncidentOverride } from "../../sla/incidents.js";
 import {
   annotationFromRow,
-  engineAnnotationsOf,
-  forceMajeureMarksOf,
+  AnnotationViews,
   mergePatch,
-  overridesOf,
   type Annotation,
   type AnnotationPatch,
   type AnnotationRow,
@@ -108,8 +104,10 @@ export class PgMaintenance implements MaintenanceStore {
 }
 
 /** Incident annotations. */
-export class PgAnnotations implements AnnotationStore {
-  constructor(private readonly pool: Pool) {}
+export class PgAnnotations extends AnnotationViews implements AnnotationStore {
+  constructor(private readonly pool: Pool) {
+    super();
+  }
 
   async patch(
     incidentId: string,
@@ -160,18 +158,6 @@ export class PgAnnotations implements AnnotationStore {
   async remove(incidentId: string): Promise<boolean> {
     const r = await this.pool.query("DELETE FROM incident_annotations WHERE incident_id = $1", [incidentId]);
     return (r.rowCount ?? 0) > 0;
-  }
-
-  async engineAnnotations(): Promise<IncidentAnnotation[]> {
-    return engineAnnotationsOf(await this.list());
-  }
-
-  async forceMajeureMarks(): Promise<ForceMajeureMark[]> {
-    return forceMajeureMarksOf(await this.list());
-  }
-
-  async overrides(): Promise<IncidentOverride[]> {
-    return overridesOf(await this.list());
   }
 }
 
