@@ -76,7 +76,10 @@ export const scaleBench: Bench = {
     const figures: Figure[] = [];
     for (const [i, n] of SIZES.entries()) {
       const minutes = MINUTES[i] ?? MINUTES[MINUTES.length - 1]!;
-      figures.push(...(await measureSize(ctx, n, minutes)));
+      const size = await measureSize(ctx, n, minutes);
+      // each size's figures as soon as they exist: a run of half an hour should not lose them all
+      for (const f of size) ctx.log(`scale: ${f.metric} = ${f.value} ${f.unit} (${f.note ?? ""})`);
+      figures.push(...size);
     }
     return figures;
   },
