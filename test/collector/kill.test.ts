@@ -3,62 +3,19 @@
  * agents produced must end up stored exactly once. The collector runs as a child process (tsx
  * collector/server.ts), the agents (outbox + pusher each) in the test process.
  */
-import { spawn, type ChildProcess } from "node:child_process";
-import { closeSync, openSync, readFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { ledgerPath } from "../../collector/server.js";
 import { openStore } from "../../collector/store/index.js";
 import { startPusher, type Pusher } from "../../probes/push/pusher.js";
 import { openAgentState, type AgentState } from "../../probes/state/agent-state.js";
 import { allocatePorts } from "../stack/ports.js";
-import { checkResult, collectorConfigYaml, T0, tempDir, TOKEN_ENV, TOKENS } from "./fixtures.js";
+import { CollectorProcess } from "./collector-process.js";
+import { checkResult, collectorConfigYaml, T0, tempDir, TOKENS } from "./fixtures.js";
 
-const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const between = (lo: number, hi: number) => lo + Math.random() * (hi - lo);
-
-/** The collector as a child process that can be killed and started again on the same ledger. */
-class CollectorProcess {
-  private child?: ChildProcess;
-  constructor(
-    readonly config: string,
-    readonly url: string,
-    readonly log: string,
-  ) {}
-
-  async start(): Promise<void> {
-    const out = openSync(this.log, "a");
-    this.child = spawn(process.execPath, ["--import", "tsx", "collector/server.ts", this.config], {
-      cwd: ROOT,
-      env: { ...process.env, ...TOKEN_ENV, MAILSLA_LOG_LEVEL: "warn" },
-      stdio: ["ignore", out, out],
-    });
-    closeSync(out);
-    const deadline = Date.now() + 20_000;
-    for (;;) {
-      if (this.child.exitCode !== null)
-        throw new Error(`collector exited:\n${readFileSync(this.log, "utf8")}`);
-      if (Date.now() > deadline) throw new Error("collector not ready in 20 s");
-      try {
-        if ((await fetch(`${this.url}/healthz`)).ok) return;
-      } catch {
-        // not listening yet
-      }
-      await sleep(20);
-    }
-  }
-
-  /** Sends `sig` and resolves with the exit code (null when killed by the signal). */
-  async signal(sig: "SIGKILL" | "SIGTERM"): Promise<number | null> {
-    const c = this.child;
-    if (!c || c.exitCode !== null || c.signalCode !== null) return c?.exitCode ?? null;
-    const exited = new Promise<number | null>((r) => c.once("exit", (code) => r(code)));
-    c.kill(sig);
-    return exited;
-  }
-}
 
 /** An agent: a durable outbox filled by a producer, drained by a pusher. */
 interface Agent {
@@ -81,7 +38,12 @@ describe("collector killed with SIGKILL while three agents push", () => {
     const listen = `127.0.0.1:${lease.ports[0]}`;
     const config = join(dir, "mailsla.yaml");
     writeFileSync(config, collectorConfigYaml({ listen, dataDir: join(dir, "data") }));
-    const collector = new CollectorProcess(config, `http://${listen}`, join(dir, "collector.log"));
+    const collector = new CollectorProcess(
+      "collector",
+      ["--import", "tsx", "collector/server.ts", config],
+      `http://${listen}`,
+      join(dir, "collector.log"),
+    );
     cleanup.push(
       () => lease.release(),
       () => collector.signal("SIGKILL"),

@@ -7,8 +7,7 @@
  * while PostgreSQL is down the replicas answer 503 on ingest and on /readyz; replica 3, which
  * cached the month before any result arrived, must answer the month as the others do.
  */
-import { spawn, type ChildProcess } from "node:child_process";
-import { closeSync, openSync, readFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { openPostgresStore } from "../../collector/store/postgres/index.js";
@@ -17,9 +16,9 @@ import { openAgentState, type AgentState } from "../../probes/state/agent-state.
 import { startRecorder } from "../report/smtp-peers.js";
 import { allocatePorts } from "../stack/ports.js";
 import { startPostgres } from "../stack/postgres.js";
-import { ADMIN, bearer, checkResult, tempDir, TOKEN_ENV, TOKENS } from "./fixtures.js";
+import { CollectorProcess } from "./collector-process.js";
+import { ADMIN, bearer, checkResult, tempDir, TOKENS } from "./fixtures.js";
 
-const ROOT = join(import.meta.dirname, "../..");
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const between = (lo: number, hi: number) => lo + Math.random() * (hi - lo);
 /** Results are of November 2026 (an ended month the API and the report can show whole). */
@@ -52,53 +51,19 @@ report:
 `;
 }
 
-/** One replica: `mailsla collector` as a child process on its own port and data directory. */
-class Replica {
-  private child?: ChildProcess;
-  constructor(
-    readonly name: string,
-    readonly config: string,
-    readonly listen: string,
-    readonly log: string,
-  ) {}
-
-  get url(): string {
-    return `http://${this.listen}`;
-  }
-
-  async start(): Promise<void> {
-    const out = openSync(this.log, "a");
-    this.child = spawn(
-      process.execPath,
-      ["dist/cli/main.js", "collector", "--config", this.config, "--collector-listen", this.listen],
-      {
-        cwd: ROOT,
-        env: { ...process.env, ...TOKEN_ENV, MAILSLA_LOG_LEVEL: "info" },
-        stdio: ["ignore", out, out],
-      },
+/** One replica: `mailsla collector` (the compiled CLI) on its own port and data directory. */
+class Replica extends CollectorProcess {
+  constructor(name: string, config: string, listen: string, log: string) {
+    super(
+      name,
+      ["dist/cli/main.js", "collector", "--config", config, "--collector-listen", listen],
+      `http://${listen}`,
+      log,
     );
-    closeSync(out);
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      if (this.child.exitCode !== null)
-        throw new Error(`${this.name} exited:\n${readFileSync(this.log, "utf8")}`);
-      if (Date.now() > deadline)
-        throw new Error(`${this.name} not ready in 30 s:\n${readFileSync(this.log, "utf8")}`);
-      try {
-        if ((await fetch(`${this.url}/healthz`)).ok) return;
-      } catch {
-        // not listening yet
-      }
-      await sleep(25);
-    }
   }
 
   async kill(): Promise<void> {
-    const c = this.child;
-    if (!c || c.exitCode !== null || c.signalCode !== null) return;
-    const exited = new Promise((r) => c.once("exit", r));
-    c.kill("SIGKILL");
-    await exited;
+    await this.signal("SIGKILL");
   }
 
   async get(path: string): Promise<{ status: number; body: string }> {
@@ -130,7 +95,7 @@ describe("three collector replicas on one PostgreSQL", () => {
     cleanup.push(() => smtp.close());
     const lease = await allocatePorts(3);
     cleanup.push(() => lease.release());
-    const dir = process.env.MAILSLA_DEBUG_DIR ?? tempDir();
+    const dir = tempDir();
     const replicas = lease.ports.map((port, i) => {
       const dataDir = join(dir, `replica${i + 1}`);
       const config = join(dir, `replica${i + 1}.yaml`);
