@@ -55,7 +55,10 @@ export function createMxServer(deps: SmtpDeps): DemoSmtpServer {
   );
 }
 
-/** Submission: AUTH PLAIN/LOGIN after STARTTLS is required before MAIL; any recipient once logged in. */
+/**
+ * Submission: AUTH PLAIN/LOGIN after STARTTLS is required before MAIL; any recipient once logged in.
+ * Its `refuse` fault answers 454 to AUTH and 451 to MAIL.
+ */
 export function createSubmissionServer(deps: SmtpDeps, authenticate: Authenticate): DemoSmtpServer {
   return wrap(
     new SMTPServer({
@@ -72,6 +75,14 @@ export function createSubmissionServer(deps: SmtpDeps, authenticate: Authenticat
         if (!address) return callback(smtpError(535, "5.7.8 Authentication credentials invalid"));
         callback(null, { user: address });
       },
+      // A session that logged in before the fault (delivery probes keep theirs between messages)
+      // meets it at MAIL: the fault is the submission service refusing mail, not only new logins.
+      onMailFrom: (_address, _session, callback) =>
+        callback(
+          deps.gate.fault === "refuse"
+            ? smtpError(451, "4.3.0 Temporary failure: submission refuses mail (demo fault)")
+            : undefined,
+        ),
       onRcptTo: (address, _session, callback) => callback(checkLocalRecipient(deps, address, true)),
       onData: receive(deps),
     }),
