@@ -6,6 +6,7 @@ import { ledgerPath } from "../collector/server.js";
 import { gatherReport } from "../collector/report/gather.js";
 import { loadMonthFromFile } from "../collector/report/input-file.js";
 import { ledgerLoadMonth, openLedgerReadOnly } from "../collector/report/ledger-source.js";
+import type { CollectorStore } from "../collector/store/types.js";
 import { buildReport } from "../collector/report/model.js";
 import type { LoadMonth } from "../collector/report/produce.js";
 import { renderFormat } from "../collector/report/render.js";
@@ -61,12 +62,30 @@ async function withSource<T>(
     );
   }
   const config = loadConfigFile(o.config);
-  const store = openLedgerReadOnly(configuredLedger(config));
+  const store = await openReportLedger(config);
   try {
     return await use(ledgerLoadMonth(store, config, clock), config);
   } finally {
     await store.close();
   }
+}
+
+/**
+ * The configured ledger opened for reading: the SQLite file read-only, or PostgreSQL without
+ * migrating it (a report never changes the ledger's schema).
+ */
+async function openReportLedger(config: Readonly<Config>): Promise<CollectorStore> {
+  const pg = config.collector?.store.postgres;
+  if (!pg) return openLedgerReadOnly(configuredLedger(config));
+  const { openPostgresStore } = await import("../collector/store/postgres/index.js");
+  return openPostgresStore({
+    url: pg.url,
+    ...(pg.password ? { password: pg.password.reveal() } : {}),
+    poolSize: 2,
+    connectTimeout: pg.connectTimeout,
+    statementTimeout: pg.statementTimeout,
+    migrate: false,
+  });
 }
 
 /** Writes the report of `o.month` in `o.format`. */

@@ -1,5 +1,6 @@
 import { execFile } from "node:child_process";
-import { join } from "node:path";
+import { writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createSlaSource } from "../../collector/sla-source/wiring.js";
@@ -8,7 +9,7 @@ import { openPostgresStore } from "../../collector/store/postgres/index.js";
 import type { CollectorStore } from "../../collector/store/types.js";
 import { startPostgres, type PostgresServer } from "../stack/postgres.js";
 import { tempDir } from "./fixtures.js";
-import { checks, config, delivery, failing, HOUR, local } from "./sla-scenario.js";
+import { checks, config, CONFIG_YAML, delivery, failing, HOUR, local } from "./sla-scenario.js";
 
 /**
  * `mailsla migrate --from sqlite FILE --to postgres URL` moves a ledger holding two days of a
@@ -128,6 +129,31 @@ describe("mailsla migrate --from sqlite --to postgres", () => {
     } finally {
       await pg.close();
     }
+
+    // `mailsla report` reads either ledger as the configuration names it, with the same figures.
+    const dir = tempDir();
+    const sqliteConfig = join(dir, "sqlite.yaml");
+    const pgConfig = join(dir, "postgres.yaml");
+    writeFileSync(sqliteConfig, `${CONFIG_YAML}collector: { dataDir: "${dirname(file)}" }\n`);
+    writeFileSync(
+      pgConfig,
+      `${CONFIG_YAML}collector: { dataDir: "${dir}", store: { postgres: { url: "${url}" } } }\n`,
+    );
+    const report = async (config: string) => {
+      const { stdout } = await mailsla(
+        "report",
+        "--config",
+        config,
+        "--month",
+        "2025-02",
+        "--format",
+        "json",
+      );
+      return (JSON.parse(stdout) as { indicators: unknown[] }).indicators;
+    };
+    const fromSqlite = await report(sqliteConfig);
+    expect(fromSqlite.length).toBeGreaterThan(10);
+    expect(await report(pgConfig)).toEqual(fromSqlite);
   }, 120_000);
 
   it("refuses a source or target it cannot name, saying what it expected", async () => {

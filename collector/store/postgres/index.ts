@@ -10,7 +10,7 @@ import type { ChangesSince, CollectorStore, IngestOutcome } from "../types.js";
 import { inTransaction, PgAnnotations, PgForceMajeure, PgMaintenance, PgManual } from "./declarations.js";
 import { insertBatch, PgResults } from "./results.js";
 import { pgCompaction } from "./runs.js";
-import { migrate, SCHEMA_VERSION, type MigrationOutcome } from "./schema.js";
+import { expectCurrent, migrate, SCHEMA_VERSION, type MigrationOutcome } from "./schema.js";
 
 /**
  * The ledger on PostgreSQL (`collector.store.postgres`), for operators past one SQLite file: any
@@ -35,6 +35,11 @@ export interface PostgresOptions {
   by?: string;
   /** The clock (Unix ms). */
   now?: () => number;
+  /**
+   * Bring the schema up at open (the collector, `mailsla migrate`); false for a reader such as
+   * `mailsla report`, which refuses a schema other than its own instead of changing it.
+   */
+  migrate?: boolean;
 }
 
 /** The URL with its password masked, for logs and messages. */
@@ -83,7 +88,10 @@ export async function openPostgresStore(o: PostgresOptions): Promise<PostgresLed
     let broken: Error | undefined;
     client.on("error", (err: Error) => void (broken ??= err));
     try {
-      migration = await migrate(client, location, o.by ?? `${hostname()}:${process.pid}`, now());
+      migration =
+        o.migrate === false
+          ? await expectCurrent(client, location)
+          : await migrate(client, location, o.by ?? `${hostname()}:${process.pid}`, now());
     } finally {
       client.release(broken ?? false);
     }

@@ -195,3 +195,26 @@ export async function migrate(
     throw err;
   }
 }
+
+/** For a reader that must not migrate: the schema must be exactly this binary's, else a clear refusal. */
+export async function expectCurrent(client: PoolClient, location: string): Promise<MigrationOutcome> {
+  const present = await client.query("SELECT to_regclass('schema_migrations') AS t");
+  const found =
+    present.rows[0]?.t === null
+      ? 0
+      : Number(
+          (await client.query<{ v: number | null }>("SELECT max(version) AS v FROM schema_migrations"))
+            .rows[0]?.v ?? 0,
+        );
+  if (found > SCHEMA_VERSION) {
+    throw new SchemaTooNew(
+      `${location} has schema version ${found}; this mailsla knows only up to ${SCHEMA_VERSION}`,
+    );
+  }
+  if (found < SCHEMA_VERSION) {
+    throw new Error(
+      `${location} has schema version ${found}, this mailsla reads ${SCHEMA_VERSION}: start the collector or run \`mailsla migrate --config FILE\` first`,
+    );
+  }
+  return { from: found, to: found, applied: [] };
+}
