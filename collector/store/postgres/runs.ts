@@ -12,18 +12,30 @@ import { inTransaction } from "./declarations.js";
 
 type RunDbRow = Parameters<typeof runFromRow>[0];
 
-/** Run rows of `[from, to)` and of the segment reaching into it from before (one query). */
+/**
+ * Run rows of `[from, to)` and of the segment reaching into it from before (one query). Every
+ * read goes through the series index (service, vantage, started_at): the series are found by a
+ * skip scan of it (one probe per series, not a scan of every run row), and each series' window
+ * and reaching segment by a range of it, so a month costs its own rows whatever the years kept.
+ */
 export async function pgRunsIn(pool: Pool, from: number, to: number): Promise<RunRow[]> {
   const { rows } = await pool.query<RunDbRow>(
-    `WITH reaching AS (
-      SELECT p.* FROM (SELECT DISTINCT service, vantage FROM check_runs) s
-      CROSS JOIN LATERAL (SELECT * FROM check_runs c WHERE c.service = s.service AND c.vantage = s.vantage
-        AND c.started_at < $1 ORDER BY c.started_at DESC LIMIT 1) p
+    `WITH RECURSIVE pairs AS (
+      (SELECT service, vantage FROM check_runs ORDER BY service, vantage LIMIT 1)
+      UNION ALL
+      SELECT n.service, n.vantage FROM pairs p CROSS JOIN LATERAL (SELECT c.service, c.vantage
+        FROM check_runs c WHERE (c.service, c.vantage) > (p.service, p.vantage)
+        ORDER BY c.service, c.vantage LIMIT 1) n),
+    reaching AS (
+      SELECT p.* FROM pairs s CROSS JOIN LATERAL (SELECT * FROM check_runs c WHERE c.service = s.service
+        AND c.vantage = s.vantage AND c.started_at < $1 ORDER BY c.started_at DESC LIMIT 1) p
       WHERE p.run_end >= $1)
-    SELECT c.* FROM check_runs c JOIN reaching r ON c.service = r.service AND c.vantage = r.vantage
-      AND c.segment_start = r.segment_start AND c.started_at < $1
+    SELECT c.* FROM reaching r CROSS JOIN LATERAL (SELECT * FROM check_runs c WHERE c.service = r.service
+      AND c.vantage = r.vantage AND c.started_at >= r.segment_start AND c.started_at < $1
+      AND c.segment_start = r.segment_start) c
     UNION ALL
-    SELECT * FROM check_runs WHERE started_at >= $1 AND started_at < $2
+    SELECT c.* FROM pairs s CROSS JOIN LATERAL (SELECT * FROM check_runs c WHERE c.service = s.service
+      AND c.vantage = s.vantage AND c.started_at >= $1 AND c.started_at < $2) c
     ORDER BY service, vantage, started_at`,
     [from, to],
   );
