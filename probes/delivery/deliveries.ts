@@ -118,7 +118,10 @@ export async function startDeliveries(o: DeliveryOptions): Promise<DeliveryRunne
   };
 
   expireSafely();
-  const timers = o.schedule === false ? [] : deliveries.map((d) => schedule(d, () => track(sendOnce(d))));
+  const timers =
+    o.schedule === false
+      ? []
+      : deliveries.map((d, i) => schedule(d, i / deliveries.length, () => track(sendOnce(d))));
   const lossTimer = setInterval(expireSafely, o.lossCheckMs ?? 30_000);
   return {
     sinkAddress: sink?.address,
@@ -234,13 +237,14 @@ function startWatchers(
 }
 
 /**
- * Runs `run` every interval (fixed rate), never overlapping. The first run comes at a random point
- * of the first interval, so an agent's deliveries spread evenly over each interval: 2,000 mailboxes
- * at one probe a minute are ~33 hand-overs a second, not 2,000 within the first seconds of each
- * minute (which would queue on the host limits and crowd the watchers' bursts).
+ * Runs `run` every interval (fixed rate), never overlapping. The first run comes `phase` (0 to 1) of
+ * the way into the first interval: delivery i of n starts at i/n, so an agent's deliveries spread
+ * evenly over each interval (2,000 mailboxes at one probe a minute are ~33 hand-overs a second, not
+ * 2,000 within the first seconds of each minute, which would queue on the host limits and crowd the
+ * watchers' bursts), while the first delivery still runs at once (a fresh agent shows a delay soon).
  */
-function schedule(d: Delivery, run: () => Promise<unknown>): { stop(): void } {
-  let due = performance.now() + Math.random() * d.interval;
+function schedule(d: Delivery, phase: number, run: () => Promise<unknown>): { stop(): void } {
+  let due = performance.now() + phase * d.interval;
   let busy = false;
   let timer: NodeJS.Timeout;
   const tick = () => {
