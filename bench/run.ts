@@ -2,6 +2,8 @@ import { loadavg } from "node:os";
 import { pathToFileURL } from "node:url";
 import { deliveryBench } from "./delivery.js";
 import { ingestBench } from "./ingest.js";
+import { nationalBench } from "./national-bench.js";
+import { pgIngestBench } from "./pg-ingest.js";
 import { recomputeBench } from "./recompute.js";
 import { scaleBench } from "./scale.js";
 import { startupBench } from "./startup.js";
@@ -16,8 +18,8 @@ import { benchBaseDir, machineFacts, type Bench, type Figure } from "./measure.j
 /** Every bench `npm run bench` runs, in this order; select some by name on the command line. */
 export const BENCHES: readonly Bench[] = [ingestBench, recomputeBench, deliveryBench, startupBench];
 
-/** Benches run only when named (`npm run bench -- scale`): each takes half an hour or more. */
-export const ON_REQUEST: readonly Bench[] = [scaleBench];
+/** Benches run only when named (`npm run bench -- scale`): each takes five minutes (pg-ingest) to forty (scale). */
+export const ON_REQUEST: readonly Bench[] = [scaleBench, pgIngestBench, nationalBench];
 
 const COLUMNS = ["bench", "metric", "value", "unit", "note"] as const;
 
