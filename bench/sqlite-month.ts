@@ -9,7 +9,7 @@ import type { ObservationSeries } from "../collector/sla/vantage-state.js";
  * payload of a real result's size, because both decide how many pages a month's scan touches.
  */
 
-const CHECK_KIND: Record<string, string> = {
+export const CHECK_KIND: Record<string, string> = {
   mx: "smtp",
   submission: "submission",
   imap: "imap",
@@ -21,7 +21,7 @@ const CHECK_KIND: Record<string, string> = {
  * The stored JSON of one series' results, the fields and size (~330 bytes) of what agents send,
  * put together from constant pieces: JSON.stringify per row would double the setup time.
  */
-function payloads(s: ObservationSeries): (id: string, startedAt: number, ok: boolean) => string {
+export function payloads(s: ObservationSeries): (id: string, startedAt: number, ok: boolean) => string {
   const kind = CHECK_KIND[s.service.split(".")[0]!] ?? "smtp";
   const head = `","check":${JSON.stringify(s.service)},"kind":"${kind}","vantage":${JSON.stringify(s.vantage)}`;
   const phases = `"phases":{"connect":0.012,"tls":0.031,"banner":0.004,"ehlo":0.002,"quit":0.001}`;

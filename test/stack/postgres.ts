@@ -49,8 +49,19 @@ export function requirePostgres(): void {
 const USER = "mailsla";
 let databases = 0;
 
+/** How to start it: tests take the defaults; benchmarks ask for a durable server. */
+export interface PostgresStartOptions {
+  /**
+   * fsync, synchronous_commit and full_page_writes on (PostgreSQL's defaults), so a commit waits
+   * for the disk as in production: what ingest benchmarks need. Off by default (tests).
+   */
+  durable?: boolean;
+  /** More `-c name=value` server settings (e.g. shared_buffers for a benchmark). */
+  settings?: Readonly<Record<string, string>>;
+}
+
 /** Starts a private server; the caller stops it (afterAll). */
-export async function startPostgres(): Promise<PostgresServer> {
+export async function startPostgres(o: PostgresStartOptions = {}): Promise<PostgresServer> {
   requirePostgres();
   const dir = await mkdtemp(path.join(os.tmpdir(), "pg-"));
   const { uid, gid } = await userIds("postgres");
@@ -84,11 +95,13 @@ export async function startPostgres(): Promise<PostgresServer> {
     "-c listen_addresses=127.0.0.1",
     `-p ${port}`,
     `-k ${dir}`,
-    // A test server: no fsync wait (the store's own durability is PostgreSQL's, tested by its makers).
-    "-c fsync=off",
-    "-c synchronous_commit=off",
-    "-c full_page_writes=off",
+    // A test server: no fsync wait (the store's own durability is PostgreSQL's, tested by its makers);
+    // a benchmark's waits for the disk as production does.
+    ...(o.durable
+      ? ["-c fsync=on", "-c synchronous_commit=on", "-c full_page_writes=on"]
+      : ["-c fsync=off", "-c synchronous_commit=off", "-c full_page_writes=off"]),
     "-c max_connections=200",
+    ...Object.entries(o.settings ?? {}).map(([k, v]) => `-c ${k}=${v}`),
   ].join(" ");
   const start = async () => {
     await as("pg_ctl", ["-D", data, "-o", options, "-l", logFile, "-w", "-t", "60", "start"]);
