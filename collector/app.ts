@@ -41,6 +41,8 @@ export interface CollectorDeps {
   described: AdmissionConfig;
   /** The collector's limits (config/collector.ts); the defaults when absent. */
   limits?: CollectorLimits;
+  /** `collector.retention.raw`: results older than it are refused, they would land among compacted runs. */
+  rawRetentionMs?: number;
   /** Segment and service names from the configuration, to refuse unknown ones. */
   names?: KnownNames;
   /** The SLA engine's wiring; /api/v1/sla answers 501 without it. */
@@ -91,8 +93,12 @@ export async function collectorApp(app: FastifyInstance, deps: CollectorDeps): P
   ingestRoutes(app, {
     store: deps.store,
     resolveAgent: agentResolver(deps.agentTokens),
-    admission: admissionRules(deps.described, limits, now, (type, name) =>
-      deps.store.results.holdsName(type, name),
+    admission: admissionRules(
+      deps.described,
+      limits,
+      now,
+      (type, name) => deps.store.results.holdsName(type, name),
+      deps.rawRetentionMs,
     ),
     maxBatch: deps.maxBatch,
     maxBodyBytes: deps.maxBodyBytes,

@@ -60,7 +60,14 @@ export function configuredDeps(
   config: Readonly<Config>,
 ): Pick<
   CollectorDeps,
-  "agentTokens" | "adminToken" | "maxBatch" | "maxBodyBytes" | "names" | "described" | "limits"
+  | "agentTokens"
+  | "adminToken"
+  | "maxBatch"
+  | "maxBodyBytes"
+  | "names"
+  | "described"
+  | "limits"
+  | "rawRetentionMs"
 > {
   const c = config.collector;
   if (!c) throw new ConfigError("(configuration)", ["collector: missing; the collector needs this section"]);
@@ -72,6 +79,7 @@ export function configuredDeps(
     names: { segments: config.segments.map((s) => s.name), services: config.services.map((s) => s.name) },
     described: config,
     limits: c.limits,
+    rawRetentionMs: c.retention.raw,
   };
 }
 

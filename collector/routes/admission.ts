@@ -34,6 +34,8 @@ export interface AdmissionRules {
   deliveries: ReadonlyMap<string, DeliveryRule>;
   maxClockSkewMs: number;
   horizonMs: number;
+  /** The key that sets `horizonMs`, for the refusal's words. */
+  horizonKey: string;
   now: () => number;
   /** Whether the ledger holds results of a name the configuration lacks (it was removed or renamed). */
   heldBefore: (type: IngestRecord["type"], name: string) => Promise<boolean>;
@@ -65,7 +67,10 @@ export function admissionRules(
   limits: Pick<CollectorLimits, "maxClockSkew" | "horizon">,
   now: () => number,
   heldBefore: AdmissionRules["heldBefore"],
+  rawRetentionMs = Infinity,
 ): AdmissionRules {
+  // A result older than the raw retention would land among compacted runs (collector/store/compaction.ts).
+  const byRetention = rawRetentionMs < limits.horizon;
   const set = (names?: readonly string[]) => (names ? new Set(names) : undefined);
   const services = new Map<string, ServiceRule>();
   for (const s of config.services) {
@@ -89,7 +94,8 @@ export function admissionRules(
     services,
     deliveries,
     maxClockSkewMs: limits.maxClockSkew,
-    horizonMs: limits.horizon,
+    horizonMs: byRetention ? rawRetentionMs : limits.horizon,
+    horizonKey: byRetention ? "collector.retention.raw" : "collector.limits.horizon",
     now,
     heldBefore: memoised(heldBefore),
   };
@@ -139,7 +145,7 @@ function checkTime(ctx: Ctx, rules: AdmissionRules, field: string, at: number): 
       ctx,
       [field],
       "too-old",
-      `${iso(at)} is older than the horizon of ${Math.round(rules.horizonMs / 86_400_000)} days (collector.limits.horizon)`,
+      `${iso(at)} is older than the horizon of ${Math.round(rules.horizonMs / 86_400_000)} days (${rules.horizonKey})`,
     );
   }
 }

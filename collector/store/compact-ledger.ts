@@ -45,6 +45,7 @@ export async function compactLedger(
       if (raw.length === 0) continue;
       const tail = await c.tail(s.service, s.vantage);
       const plan = planSeries(s.service, s.vantage, tail, raw, staleMs, rules.consecutiveFailures);
+      plan.range = { service: s.service, vantage: s.vantage, from, before: to };
       await c.apply(plan);
       rawRemoved += plan.deleteIds.length;
       runsWritten += plan.insert.length;

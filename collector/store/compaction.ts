@@ -1,5 +1,4 @@
 import { NOT_COUNTED, type ObservationSeries } from "../sla/vantage-state.js";
-import { inTimeOrder } from "./results.js";
 
 /**
  * Compaction of old check results (issue 13): the engine needs of a series only where its state
@@ -46,6 +45,12 @@ export interface SeriesPlan {
   readonly insert: RunRow[];
   readonly update: RunRow[];
   readonly deleteIds: string[];
+  /**
+   * The raw results read, as a range: every one of them is deleted, so a store may delete the range
+   * by its index instead of id by id (no result arrives there: admission refuses results older than
+   * the raw retention).
+   */
+  range?: { service: string; vantage: string; from: number; before: number };
 }
 
 /** The engine's thresholds compaction keeps exact. */
@@ -120,7 +125,9 @@ export function mergeRuns(
   const bySeries = new Map<string, RunRow[]>();
   for (const r of runs) {
     const k = key(r.service, r.vantage);
-    bySeries.set(k, [...(bySeries.get(k) ?? []), r]);
+    const list = bySeries.get(k);
+    if (list) list.push(r);
+    else bySeries.set(k, [r]);
   }
   const out: ObservationSeries[] = raw.map((s) => {
     const extra = bySeries.get(key(s.service, s.vantage));
@@ -137,6 +144,7 @@ export function mergeRuns(
 
 const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
+/** One series' raw columns and its run rows (each in time order) merged into one time order. */
 function withRuns(
   service: string,
   vantage: string,
@@ -145,26 +153,27 @@ function withRuns(
   runs: readonly RunRow[],
   to: number,
 ): ObservationSeries {
-  const n = at.length + runs.length;
+  const byTime = [...runs].sort((x, y) => x.startedAt - y.startedAt); // stores send them sorted: a check
+  const n = at.length + byTime.length;
   const all = new Float64Array(n);
   const oks = new Uint8Array(n);
   const last = new Float64Array(n);
-  for (let i = 0; i < at.length; i++) {
-    all[i] = at[i]!;
-    oks[i] = Number(ok[i]);
-    last[i] = at[i]!;
+  let i = 0;
+  let j = 0;
+  for (let k = 0; k < n; k++) {
+    if (j >= byTime.length || (i < at.length && at[i]! <= byTime[j]!.startedAt)) {
+      all[k] = at[i]!;
+      oks[k] = Number(ok[i]);
+      last[k] = at[i]!;
+      i++;
+    } else {
+      const r = byTime[j++]!;
+      all[k] = r.startedAt;
+      oks[k] = r.ok;
+      last[k] = Math.min(r.runEnd, to - 1);
+    }
   }
-  runs.forEach((r, j) => {
-    all[at.length + j] = r.startedAt;
-    oks[at.length + j] = r.ok;
-    last[at.length + j] = Math.min(r.runEnd, to - 1);
-  });
-  const order = Array.from(all.keys()).sort((a, b) => all[a]! - all[b]!);
-  const sorted = inTimeOrder(
-    Float64Array.from(order, (i) => all[i]!),
-    Uint8Array.from(order, (i) => oks[i]!),
-  );
-  return { service, vantage, ...sorted, last: Float64Array.from(order, (i) => last[i]!) };
+  return { service, vantage, at: all, ok: oks, last };
 }
 
 /** What a compaction did. */

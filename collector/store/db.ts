@@ -115,6 +115,7 @@ CREATE TABLE IF NOT EXISTS check_runs (
   represents INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS check_runs_series ON check_runs (service, vantage, started_at);
+CREATE INDEX IF NOT EXISTS check_runs_time ON check_runs (started_at);
 -- Exactly-once jobs (collector/store/types.ts JobState): one row per job, e.g. 'report:2026-11'.
 CREATE TABLE IF NOT EXISTS jobs (
   name TEXT PRIMARY KEY,

@@ -43,13 +43,6 @@ export function runsIn(db: Database.Database, from: number, to: number): RunRow[
   // A ledger opened read-only from before compaction existed has no check_runs table.
   const table = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'check_runs'").get();
   if (table === undefined || db.prepare("SELECT 1 FROM check_runs LIMIT 1").get() === undefined) return [];
-  const pairs = db.prepare("SELECT DISTINCT service, vantage FROM check_runs").all() as {
-    service: string;
-    vantage: string;
-  }[];
-  const inside = db.prepare(
-    "SELECT * FROM check_runs WHERE service = ? AND vantage = ? AND started_at >= ? AND started_at < ? ORDER BY started_at",
-  );
   const before = db.prepare(
     "SELECT * FROM check_runs WHERE service = ? AND vantage = ? AND started_at < ? ORDER BY started_at DESC LIMIT 1",
   );
@@ -57,13 +50,19 @@ export function runsIn(db: Database.Database, from: number, to: number): RunRow[
     "SELECT * FROM check_runs WHERE service = ? AND vantage = ? AND segment_start = ? AND started_at < ? ORDER BY started_at",
   );
   const out: RunRow[] = [];
-  for (const { service, vantage } of pairs) {
+  // One index seek per series for the segment reaching into the window (check_series is small) ...
+  for (const { service, vantage } of db.prepare("SELECT service, vantage FROM check_series").all() as {
+    service: string;
+    vantage: string;
+  }[]) {
     const prev = before.get(service, vantage, from) as RunDbRow | undefined;
     if (prev && prev.run_end >= from) {
       out.push(...(segment.all(service, vantage, prev.segment_start, from) as RunDbRow[]).map(runFromRow));
     }
-    out.push(...(inside.all(service, vantage, from, to) as RunDbRow[]).map(runFromRow));
   }
+  // ... and one range scan by time for the rows starting in it (mergeRuns orders each series).
+  const inside = db.prepare("SELECT * FROM check_runs WHERE started_at >= ? AND started_at < ?");
+  for (const r of inside.iterate(from, to) as Iterable<RunDbRow>) out.push(runFromRow(r));
   return out;
 }
 
@@ -91,7 +90,11 @@ export function sqliteCompaction(db: Database.Database): CompactionStore {
     }
     for (const r of plan.update)
       update.run(r.runEnd, r.represents, r.service, r.vantage, r.startedAt, r.segmentStart);
-    for (const id of plan.deleteIds) remove.run(id);
+    if (plan.range) {
+      db.prepare(
+        "DELETE FROM check_results WHERE service = ? AND vantage = ? AND started_at >= ? AND started_at < ?",
+      ).run(plan.range.service, plan.range.vantage, plan.range.from, plan.range.before);
+    } else for (const id of plan.deleteIds) remove.run(id);
   });
   return {
     boundary: async () =>

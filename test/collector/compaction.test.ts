@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { compactDue, retentionBoundary } from "../../collector/retention.js";
+import { admissionRules, admittedIngestBody } from "../../collector/routes/admission.js";
 import { sourceContext } from "../../collector/sla-source/input.js";
 import { parseConfigText } from "../../config/load.js";
 import { createSlaSource } from "../../collector/sla-source/wiring.js";
@@ -147,6 +148,41 @@ describe("retention", () => {
     } finally {
       await store.close();
     }
+  });
+
+  it("refuses a result older than the raw retention: it would land among compacted runs", async () => {
+    const DAY = 86_400_000;
+    const now = Date.now();
+    const rules = admissionRules(
+      config(),
+      { maxClockSkew: 300_000, horizon: 400 * DAY },
+      () => now,
+      async () => false,
+      60 * DAY,
+    );
+    const body = (startedAt: number) => ({
+      records: [
+        {
+          type: "check",
+          payload: {
+            id: "c6649638-f34e-4a35-b153-a7ad2352d393",
+            check: "mx",
+            kind: "smtp",
+            vantage: "a",
+            startedAt,
+            durationSeconds: 0.1,
+            ok: true,
+            phases: {},
+          },
+        },
+      ],
+    });
+    const old = await admittedIngestBody(rules).safeParseAsync(body(now - 61 * DAY));
+    expect(old.success).toBe(false);
+    expect(old.error!.issues[0]!.message).toContain(
+      "older than the horizon of 60 days (collector.retention.raw)",
+    );
+    expect((await admittedIngestBody(rules).safeParseAsync(body(now - 59 * DAY))).success).toBe(true);
   });
 
   it("refuses a raw retention shorter than 60 days, naming the key and the rule", () => {

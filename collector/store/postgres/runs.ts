@@ -109,7 +109,13 @@ export function pgCompaction(pool: Pool): CompactionStore {
             [r.runEnd, r.represents, r.service, r.vantage, r.startedAt, r.segmentStart],
           );
         }
-        if (plan.deleteIds.length > 0) {
+        if (plan.range) {
+          const { service, vantage, from, before } = plan.range;
+          await client.query(
+            "DELETE FROM check_results WHERE service = $1 AND vantage = $2 AND started_at >= $3 AND started_at < $4",
+            [service, vantage, from, before],
+          );
+        } else if (plan.deleteIds.length > 0) {
           await client.query("DELETE FROM check_results WHERE id = ANY($1::text[])", [plan.deleteIds]);
         }
       }),
