@@ -8,7 +8,16 @@ import { lookbackMs } from "../collector/sla/timeline.js";
 import { computeYear } from "../collector/sla/year.js";
 import type { ObservationSeries } from "../collector/sla/vantage-state.js";
 import { compactionRules, compactLedger } from "../collector/store/compact-ledger.js";
-import { mergeRuns, planSeries, type RawRow, type RunRow } from "../collector/store/compaction.js";
+import {
+  mergeRuns,
+  planSeries,
+  type RawRow,
+  type RunColumns,
+  type RunRow,
+} from "../collector/store/compaction.js";
+
+/** Run rows in a read's columns. */
+const rowsOf = (cols: readonly RunColumns[]) => cols.reduce((n, c) => n + c.at.length, 0);
 import { openDatabase } from "../collector/store/db.js";
 import { runsIn } from "../collector/store/runs-sqlite.js";
 import { openStore } from "../collector/store/index.js";
@@ -465,13 +474,13 @@ export const nationalBench: Bench = {
               `postgres: ${name}'s run rows query`,
               sig(q.timing.wallSeconds),
               "s",
-              `pgRunsIn, ${count(q.value.length)} rows`,
+              `pgRunsIn, ${count(rowsOf(q.value))} rows in ${count(q.value.length)} series`,
             ),
             f(
               `sqlite: ${name}'s run rows query`,
               sig(sq.timing.wallSeconds),
               "s",
-              `runsIn, ${count(sq.value.length)} rows`,
+              `runsIn, ${count(rowsOf(sq.value))} rows in ${count(sq.value.length)} series`,
             ),
             f(
               `mergeRuns of the ${name}'s run rows`,

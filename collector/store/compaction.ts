@@ -110,6 +110,35 @@ export function planSeries(
 }
 
 /**
+ * One series' run rows of a window as columns (what the stores read with one aggregate per series,
+ * as they read raw results: building an object per row cost more than the query on a year).
+ */
+export interface RunColumns {
+  readonly service: string;
+  readonly vantage: string;
+  readonly at: ArrayLike<number>;
+  readonly ok: ArrayLike<number>;
+  /** The last result each row stands for. */
+  readonly last: ArrayLike<number>;
+}
+
+/** Run rows (sorted by series, then time) as columns per series. */
+export function runColumns(rows: readonly RunRow[]): RunColumns[] {
+  const out: { service: string; vantage: string; at: number[]; ok: number[]; last: number[] }[] = [];
+  for (const r of rows) {
+    let c = out[out.length - 1];
+    if (!c || c.service !== r.service || c.vantage !== r.vantage) {
+      c = { service: r.service, vantage: r.vantage, at: [], ok: [], last: [] };
+      out.push(c);
+    }
+    c.at.push(r.startedAt);
+    c.ok.push(r.ok);
+    c.last.push(r.runEnd);
+  }
+  return out;
+}
+
+/**
  * The raw series of a window `[.., to)` with the run rows of the same window merged in, each series
  * in time order with `last` set where run rows are (the engine's input, collector/sla/vantage-state.ts).
  * A run reaching past the window stands, in it, for its results before `to`: the last of them is
@@ -117,12 +146,12 @@ export function planSeries(
  */
 export function mergeRuns(
   raw: readonly ObservationSeries[],
-  runs: readonly RunRow[],
+  runs: readonly RunColumns[],
   to: number,
 ): ObservationSeries[] {
   if (runs.length === 0) return [...raw];
   const key = (s: string, v: string) => `${s}\u0000${v}`;
-  const bySeries = new Map<string, RunRow[]>();
+  const bySeries = new Map<string, RunColumns[]>();
   for (const r of runs) {
     const k = key(r.service, r.vantage);
     const list = bySeries.get(k);
@@ -144,33 +173,58 @@ export function mergeRuns(
 
 const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
-/** One series' raw columns and its run rows (each in time order) merged into one time order. */
+/** A series' run columns as one list in time order (parts may come apart: a reaching segment, the window). */
+function joined(parts: readonly RunColumns[]): { at: Float64Array; ok: Uint8Array; last: Float64Array } {
+  const n = parts.reduce((sum, p) => sum + p.at.length, 0);
+  const at = new Float64Array(n);
+  const ok = new Uint8Array(n);
+  const last = new Float64Array(n);
+  let k = 0;
+  for (const p of parts) {
+    for (let i = 0; i < p.at.length; i++, k++) {
+      at[k] = p.at[i]!;
+      ok[k] = p.ok[i]!;
+      last[k] = p.last[i]!;
+    }
+  }
+  let sorted = true;
+  for (let i = 1; i < n && sorted; i++) sorted = at[i - 1]! <= at[i]!;
+  if (sorted) return { at, ok, last };
+  const order = Array.from(at.keys()).sort((x, y) => at[x]! - at[y]!);
+  return {
+    at: Float64Array.from(order, (i) => at[i]!),
+    ok: Uint8Array.from(order, (i) => ok[i]!),
+    last: Float64Array.from(order, (i) => last[i]!),
+  };
+}
+
+/** One series' raw columns and its run columns merged into one time order. */
 function withRuns(
   service: string,
   vantage: string,
   at: ArrayLike<number>,
   ok: ArrayLike<boolean | number>,
-  runs: readonly RunRow[],
+  parts: readonly RunColumns[],
   to: number,
 ): ObservationSeries {
-  const byTime = [...runs].sort((x, y) => x.startedAt - y.startedAt); // stores send them sorted: a check
-  const n = at.length + byTime.length;
+  const runs = joined(parts);
+  const n = at.length + runs.at.length;
   const all = new Float64Array(n);
   const oks = new Uint8Array(n);
   const last = new Float64Array(n);
   let i = 0;
   let j = 0;
   for (let k = 0; k < n; k++) {
-    if (j >= byTime.length || (i < at.length && at[i]! <= byTime[j]!.startedAt)) {
+    if (j >= runs.at.length || (i < at.length && at[i]! <= runs.at[j]!)) {
       all[k] = at[i]!;
       oks[k] = Number(ok[i]);
       last[k] = at[i]!;
       i++;
     } else {
-      const r = byTime[j++]!;
-      all[k] = r.startedAt;
-      oks[k] = r.ok;
-      last[k] = Math.min(r.runEnd, to - 1);
+      all[k] = runs.at[j]!;
+      oks[k] = runs.ok[j]!;
+      last[k] = Math.min(runs.last[j]!, to - 1);
+      j++;
     }
   }
   return { service, vantage, at: all, ok: oks, last };

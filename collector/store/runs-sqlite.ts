@@ -1,5 +1,5 @@
 import type Database from "better-sqlite3";
-import type { RawRow, RunRow, SeriesPlan } from "./compaction.js";
+import { runColumns, type RawRow, type RunColumns, type RunRow, type SeriesPlan } from "./compaction.js";
 import { isCompactable } from "./compactable.js";
 import type { CompactionStore } from "./types.js";
 
@@ -39,7 +39,7 @@ export function runFromRow(r: RunDbRow): RunRow {
  * The run rows a window `[from, to)` reads: those starting in it, and the rows of the segment that
  * reaches into it from before (its results continue past `from`), so a run is never cut in two.
  */
-export function runsIn(db: Database.Database, from: number, to: number): RunRow[] {
+export function runsIn(db: Database.Database, from: number, to: number): RunColumns[] {
   // A ledger opened read-only from before compaction existed has no check_runs table.
   const table = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'check_runs'").get();
   if (table === undefined || db.prepare("SELECT 1 FROM check_runs LIMIT 1").get() === undefined) return [];
@@ -49,20 +49,40 @@ export function runsIn(db: Database.Database, from: number, to: number): RunRow[
   const segment = db.prepare(
     "SELECT * FROM check_runs WHERE service = ? AND vantage = ? AND segment_start = ? AND started_at < ? ORDER BY started_at",
   );
-  const out: RunRow[] = [];
-  // One index seek per series for the segment reaching into the window (check_series is small) ...
+  // The window's rows of a series as one row of aggregates, in the series index's (time) order.
+  const inside = db.prepare(`SELECT count(*) AS n, json_group_array(started_at) AS at,
+      json_group_array(run_end) AS last, group_concat(ok, '') AS ok FROM check_runs
+    WHERE service = ? AND vantage = ? AND started_at >= ? AND started_at < ?`);
+  const out: RunColumns[] = [];
   for (const { service, vantage } of db.prepare("SELECT service, vantage FROM check_series").all() as {
     service: string;
     vantage: string;
   }[]) {
     const prev = before.get(service, vantage, from) as RunDbRow | undefined;
     if (prev && prev.run_end >= from) {
-      out.push(...(segment.all(service, vantage, prev.segment_start, from) as RunDbRow[]).map(runFromRow));
+      out.push(
+        ...runColumns(
+          (segment.all(service, vantage, prev.segment_start, from) as RunDbRow[]).map(runFromRow),
+        ),
+      );
     }
+    const row = inside.get(service, vantage, from, to) as {
+      n: number;
+      at: string;
+      last: string;
+      ok: string | null;
+    };
+    if (row.n === 0) continue;
+    const ok = new Uint8Array(row.n);
+    for (let i = 0; i < row.n; i++) ok[i] = row.ok!.charCodeAt(i) - 48;
+    out.push({
+      service,
+      vantage,
+      at: JSON.parse(row.at) as number[],
+      ok,
+      last: JSON.parse(row.last) as number[],
+    });
   }
-  // ... and one range scan by time for the rows starting in it (mergeRuns orders each series).
-  const inside = db.prepare("SELECT * FROM check_runs WHERE started_at >= ? AND started_at < ?");
-  for (const r of inside.iterate(from, to) as Iterable<RunDbRow>) out.push(runFromRow(r));
   return out;
 }
 

@@ -1,5 +1,5 @@
 import type { Pool } from "pg";
-import type { RawRow, RunRow, SeriesPlan } from "../compaction.js";
+import type { RawRow, RunColumns, SeriesPlan } from "../compaction.js";
 import { isCompactable } from "../compactable.js";
 import { runFromRow } from "../runs-sqlite.js";
 import type { CompactionStore } from "../types.js";
@@ -13,13 +13,20 @@ import { inTransaction } from "./declarations.js";
 type RunDbRow = Parameters<typeof runFromRow>[0];
 
 /**
- * Run rows of `[from, to)` and of the segment reaching into it from before (one query). Every
+ * Run rows of `[from, to)` and of the segment reaching into it from before, as columns per series
+ * (one query, one aggregate row per series). Every
  * read goes through the series index (service, vantage, started_at): the series are found by a
  * skip scan of it (one probe per series, not a scan of every run row), and each series' window
  * and reaching segment by a range of it, so a month costs its own rows whatever the years kept.
  */
-export async function pgRunsIn(pool: Pool, from: number, to: number): Promise<RunRow[]> {
-  const { rows } = await pool.query<RunDbRow>(
+export async function pgRunsIn(pool: Pool, from: number, to: number): Promise<RunColumns[]> {
+  const { rows } = await pool.query<{
+    service: string;
+    vantage: string;
+    at: number[];
+    last: number[];
+    ok: string;
+  }>(
     `WITH RECURSIVE pairs AS (
       (SELECT service, vantage FROM check_runs ORDER BY service, vantage LIMIT 1)
       UNION ALL
@@ -29,17 +36,25 @@ export async function pgRunsIn(pool: Pool, from: number, to: number): Promise<Ru
     reaching AS (
       SELECT p.* FROM pairs s CROSS JOIN LATERAL (SELECT * FROM check_runs c WHERE c.service = s.service
         AND c.vantage = s.vantage AND c.started_at < $1 ORDER BY c.started_at DESC LIMIT 1) p
-      WHERE p.run_end >= $1)
-    SELECT c.* FROM reaching r CROSS JOIN LATERAL (SELECT * FROM check_runs c WHERE c.service = r.service
-      AND c.vantage = r.vantage AND c.started_at >= r.segment_start AND c.started_at < $1
-      AND c.segment_start = r.segment_start) c
-    UNION ALL
-    SELECT c.* FROM pairs s CROSS JOIN LATERAL (SELECT * FROM check_runs c WHERE c.service = s.service
-      AND c.vantage = s.vantage AND c.started_at >= $1 AND c.started_at < $2) c
-    ORDER BY service, vantage, started_at`,
+      WHERE p.run_end >= $1),
+    picked AS (
+      SELECT c.service, c.vantage, c.started_at, c.run_end, c.ok FROM reaching r CROSS JOIN LATERAL (
+        SELECT * FROM check_runs c WHERE c.service = r.service AND c.vantage = r.vantage
+        AND c.started_at >= r.segment_start AND c.started_at < $1 AND c.segment_start = r.segment_start) c
+      UNION ALL
+      SELECT c.service, c.vantage, c.started_at, c.run_end, c.ok FROM pairs s CROSS JOIN LATERAL (
+        SELECT * FROM check_runs c WHERE c.service = s.service AND c.vantage = s.vantage
+        AND c.started_at >= $1 AND c.started_at < $2) c)
+    SELECT service, vantage, array_agg(started_at::float8 ORDER BY started_at) AS at,
+      array_agg(run_end::float8 ORDER BY started_at) AS last, string_agg(ok::text, '' ORDER BY started_at) AS ok
+    FROM picked GROUP BY service, vantage`,
     [from, to],
   );
-  return rows.map(runFromRow);
+  return rows.map((r) => {
+    const ok = new Uint8Array(r.ok.length);
+    for (let i = 0; i < ok.length; i++) ok[i] = r.ok.charCodeAt(i) - 48;
+    return { service: r.service, vantage: r.vantage, at: r.at, ok, last: r.last };
+  });
 }
 
 /** The compaction store over PostgreSQL. */
