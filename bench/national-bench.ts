@@ -16,8 +16,6 @@ import {
   type RunRow,
 } from "../collector/store/compaction.js";
 
-/** Run rows in a read's columns. */
-const rowsOf = (cols: readonly RunColumns[]) => cols.reduce((n, c) => n + c.at.length, 0);
 import { openDatabase } from "../collector/store/db.js";
 import { runsIn } from "../collector/store/runs-sqlite.js";
 import { openStore } from "../collector/store/index.js";
@@ -39,6 +37,9 @@ import { NATIONAL, NationalShape, PROVINCES } from "./national.js";
 import { copyFrom, copyText } from "./pg-copy.js";
 import { PG_SETTINGS } from "./pg-ingest.js";
 import { CHECK_KIND, lowerBound, payloads, writeMonth } from "./sqlite-month.js";
+
+/** Run rows in a read's columns. */
+const rowsOf = (cols: readonly RunColumns[]) => cols.reduce((n, c) => n + c.at.length, 0);
 
 /**
  * The national shape's month and year (issue 13) on both ledgers, from raw results and from
