@@ -11,6 +11,8 @@ import { compactionRules, compactLedger } from "../collector/store/compact-ledge
 import {
   mergeRuns,
   planSeries,
+  RUN_COLUMNS,
+  runRowValues,
   type RawRow,
   type RunColumns,
   type RunRow,
@@ -98,8 +100,7 @@ async function pgBytes(url: string, tables: readonly string[]): Promise<number> 
 
 const COPY_RAW = `COPY check_results (id, service, vantage, kind, started_at, ok, code, stage,
   duration_seconds, payload, received_at) FROM STDIN`;
-const COPY_RUNS = `COPY check_runs (service, vantage, started_at, run_end, ok, code, stage, segment_start,
-  represents) FROM STDIN`;
+const COPY_RUNS = `COPY check_runs (${RUN_COLUMNS}) FROM STDIN`;
 
 /** writeMonth's rows (same payloads, time-interleaved) into PostgreSQL by COPY, an hour a transaction. */
 async function pgWriteRaw(pool: pg.Pool, series: readonly ObservationSeries[], from: number, to: number) {
@@ -317,22 +318,10 @@ export const nationalBench: Bench = {
       const db = openDatabase(yearFile);
       db.pragma("journal_mode = OFF");
       db.pragma("synchronous = OFF");
-      const insert = db.prepare(`INSERT INTO check_runs
-        (service, vantage, started_at, run_end, ok, code, stage, segment_start, represents) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+      const insert = db.prepare(`INSERT INTO check_runs (${RUN_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`);
       const pair = db.prepare("INSERT OR IGNORE INTO check_series (service, vantage) VALUES (?, ?)");
       const writeSqlite = db.transaction((runs: readonly RunRow[]) => {
-        for (const r of runs)
-          insert.run(
-            r.service,
-            r.vantage,
-            r.startedAt,
-            r.runEnd,
-            r.ok,
-            r.code,
-            r.stage,
-            r.segmentStart,
-            r.represents,
-          );
+        for (const r of runs) insert.run(...runRowValues(r));
         if (runs[0]) pair.run(runs[0].service, runs[0].vantage);
       });
       const staleMs = 3 * 60_000;
@@ -370,19 +359,7 @@ export const nationalBench: Bench = {
               writeSqlite(p.insert);
               pending.push(...p.insert);
             }
-            const text = copyText(
-              pending.map((r) => [
-                r.service,
-                r.vantage,
-                r.startedAt,
-                r.runEnd,
-                r.ok,
-                r.code,
-                r.stage,
-                r.segmentStart,
-                r.represents,
-              ]),
-            );
+            const text = copyText(pending.map(runRowValues));
             await copyFrom(client, COPY_RUNS, text);
             pending = [];
           }

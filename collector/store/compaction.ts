@@ -31,6 +31,15 @@ export interface RunRow {
   represents: number;
 }
 
+/** The `check_runs` columns, in the order of {@link runRowValues}. */
+export const RUN_COLUMNS =
+  "service, vantage, started_at, run_end, ok, code, stage, segment_start, represents" as const;
+
+/** A run row's values in the order of {@link RUN_COLUMNS}: what both stores and the bench insert. */
+export function runRowValues(r: RunRow): (string | number | null)[] {
+  return [r.service, r.vantage, r.startedAt, r.runEnd, r.ok, r.code, r.stage, r.segmentStart, r.represents];
+}
+
 /** A raw result as compaction reads it. */
 export interface RawRow {
   readonly id: string;

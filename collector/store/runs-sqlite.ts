@@ -1,5 +1,13 @@
 import type Database from "better-sqlite3";
-import { runColumns, type RawRow, type RunColumns, type RunRow, type SeriesPlan } from "./compaction.js";
+import {
+  RUN_COLUMNS,
+  runColumns,
+  runRowValues,
+  type RawRow,
+  type RunColumns,
+  type RunRow,
+  type SeriesPlan,
+} from "./compaction.js";
 import { isCompactable } from "./compactable.js";
 import type { CompactionStore } from "./types.js";
 
@@ -89,24 +97,13 @@ export function runsIn(db: Database.Database, from: number, to: number): RunColu
 /** The compaction store over a SQLite ledger. */
 export function sqliteCompaction(db: Database.Database): CompactionStore {
   const apply = db.transaction((plan: SeriesPlan) => {
-    const insert = db.prepare(`INSERT INTO check_runs
-      (service, vantage, started_at, run_end, ok, code, stage, segment_start, represents)
+    const insert = db.prepare(`INSERT INTO check_runs (${RUN_COLUMNS})
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`);
     const update = db.prepare(`UPDATE check_runs SET run_end = ?, represents = ?
       WHERE service = ? AND vantage = ? AND started_at = ? AND segment_start = ?`);
     const remove = db.prepare("DELETE FROM check_results WHERE id = ?");
     for (const r of plan.insert) {
-      insert.run(
-        r.service,
-        r.vantage,
-        r.startedAt,
-        r.runEnd,
-        r.ok,
-        r.code,
-        r.stage,
-        r.segmentStart,
-        r.represents,
-      );
+      insert.run(...runRowValues(r));
     }
     for (const r of plan.update)
       update.run(r.runEnd, r.represents, r.service, r.vantage, r.startedAt, r.segmentStart);

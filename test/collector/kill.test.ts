@@ -8,23 +8,13 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { ledgerPath } from "../../collector/server.js";
 import { openStore } from "../../collector/store/index.js";
-import { startPusher, type Pusher } from "../../probes/push/pusher.js";
-import { openAgentState, type AgentState } from "../../probes/state/agent-state.js";
 import { allocatePorts } from "../stack/ports.js";
 import { CollectorProcess } from "./collector-process.js";
-import { checkResult, collectorConfigYaml, T0, tempDir, TOKENS } from "./fixtures.js";
+import { startAgents } from "./pushing-agents.js";
+import { collectorConfigYaml, T0, tempDir } from "./fixtures.js";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const between = (lo: number, hi: number) => lo + Math.random() * (hi - lo);
-
-/** An agent: a durable outbox filled by a producer, drained by a pusher. */
-interface Agent {
-  vantage: "a" | "b" | "c";
-  state: AgentState;
-  pusher: Pusher;
-  produced: Set<string>;
-  timer?: NodeJS.Timeout;
-}
 
 const cleanup: (() => unknown)[] = [];
 afterAll(async () => {
@@ -48,38 +38,14 @@ describe("collector killed with SIGKILL while three agents push", () => {
       () => lease.release(),
       () => collector.signal("SIGKILL"),
     );
-    const silent = { info() {}, warn() {}, error() {} };
-
-    const agents: Agent[] = (["a", "b", "c"] as const).map((vantage) => {
-      const state = openAgentState(join(dir, `agent-${vantage}.sqlite`));
-      const pusher = startPusher({
-        state,
-        url: `http://${listen}`,
-        token: TOKENS[vantage],
-        log: silent as never,
-        batchSize: 40,
-        minRetryDelay: 10,
-        maxRetryDelay: 150,
-        pollInterval: 10,
-      });
-      cleanup.push(
-        () => state.close(),
-        () => pusher.stop(),
-      );
-      return { vantage, state, pusher, produced: new Set<string>() };
-    });
     let clock = T0;
-    for (const agent of agents) {
-      agent.timer = setInterval(() => {
-        agent.state.db.transaction(() => {
-          for (let i = 0; i < 3; i++) {
-            const r = checkResult(agent.vantage, { startedAt: clock++ });
-            agent.state.outbox.add("check", r);
-            agent.produced.add(r.id);
-          }
-        })();
-      }, 3);
-    }
+    const { agents, stopProducing, close } = startAgents({
+      dir,
+      urls: () => `http://${listen}`,
+      next: () => ({ startedAt: clock++ }),
+      everyMs: 3,
+    });
+    cleanup.push(close);
 
     const started = Date.now();
     const kills = 6;
@@ -90,7 +56,7 @@ describe("collector killed with SIGKILL while three agents push", () => {
       await sleep(between(30, 300));
       await collector.start();
     }
-    for (const a of agents) clearInterval(a.timer);
+    stopProducing();
     await Promise.all(agents.map((a) => a.pusher.flush()));
     expect(await collector.signal("SIGTERM")).toBe(0); // a graceful stop
 

@@ -11,12 +11,11 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { openPostgresStore } from "../../collector/store/postgres/index.js";
-import { startPusher, type Pusher } from "../../probes/push/pusher.js";
-import { openAgentState, type AgentState } from "../../probes/state/agent-state.js";
 import { startRecorder } from "../report/smtp-peers.js";
 import { allocatePorts } from "../stack/ports.js";
 import { startPostgres } from "../stack/postgres.js";
 import { CollectorProcess } from "./collector-process.js";
+import { startAgents } from "./pushing-agents.js";
 import { ADMIN, bearer, checkResult, tempDir, TOKENS } from "./fixtures.js";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -72,14 +71,6 @@ class Replica extends CollectorProcess {
   }
 }
 
-interface Agent {
-  vantage: "a" | "b" | "c";
-  state: AgentState;
-  pusher: Pusher;
-  produced: Set<string>;
-  timer?: NodeJS.Timeout;
-}
-
 const cleanup: (() => unknown)[] = [];
 afterAll(async () => {
   for (const f of cleanup.splice(0).reverse()) await f();
@@ -114,42 +105,17 @@ describe("three collector replicas on one PostgreSQL", () => {
     const empty = JSON.parse((await three.get("/api/v1/sla?month=2026-11")).body);
     expect(empty.coverage.ratio).toBe(0);
 
-    const silent = { info() {}, warn() {}, error() {} };
-    const agents: Agent[] = (["a", "b", "c"] as const).map((vantage, i) => {
-      const state = openAgentState(join(dir, `agent-${vantage}.sqlite`));
-      // Each agent starts on a different replica and fails over along the list.
-      const urls = [...replicas.slice(i), ...replicas.slice(0, i)].map((r) => r.url);
-      const pusher = startPusher({
-        state,
-        url: urls,
-        token: TOKENS[vantage],
-        log: silent as never,
-        batchSize: 40,
-        minRetryDelay: 10,
-        maxRetryDelay: 200,
-        pollInterval: 10,
-        requestTimeout: 3000,
-      });
-      const agent: Agent = { vantage, state, pusher, produced: new Set<string>() };
-      cleanup.push(
-        () => state.close(),
-        () => pusher.stop(),
-        () => clearInterval(agent.timer),
-      );
-      return agent;
-    });
     let at = NOV;
-    for (const agent of agents) {
-      agent.timer = setInterval(() => {
-        agent.state.db.transaction(() => {
-          for (let i = 0; i < 3; i++) {
-            const r = checkResult(agent.vantage, { startedAt: (at += 1000), ok: at % 7 !== 0 });
-            agent.state.outbox.add("check", r);
-            agent.produced.add(r.id);
-          }
-        })();
-      }, 5);
-    }
+    const { agents, stopProducing, produced, close } = startAgents({
+      dir,
+      // Each agent starts on a different replica and fails over along the list.
+      urls: (i) => [...replicas.slice(i), ...replicas.slice(0, i)].map((r) => r.url),
+      next: () => ({ startedAt: (at += 1000), ok: at % 7 !== 0 }),
+      everyMs: 5,
+      maxRetryDelay: 200,
+      requestTimeout: 3000,
+    });
+    cleanup.push(close);
 
     for (let k = 0; k < 4; k++) {
       await sleep(between(300, 800));
@@ -179,7 +145,7 @@ describe("three collector replicas on one PostgreSQL", () => {
     await pg.start();
 
     await sleep(between(300, 600));
-    for (const a of agents) clearInterval(a.timer);
+    stopProducing();
     await Promise.all(agents.map((a) => a.pusher.flush()));
     expect((await three.get("/readyz")).status).toBe(200);
 
@@ -187,10 +153,10 @@ describe("three collector replicas on one PostgreSQL", () => {
     try {
       const { rows } = await store.pool.query<{ id: string }>("SELECT id FROM check_results");
       const stored = new Set(rows.map((r) => r.id));
-      const produced = agents.flatMap((a) => [...a.produced]);
-      expect(rows).toHaveLength(produced.length); // no id twice (it is the primary key), none extra
-      expect(produced.filter((id) => !stored.has(id))).toEqual([]);
-      expect(produced.length).toBeGreaterThan(1000);
+      const all = produced();
+      expect(rows).toHaveLength(all.length); // no id twice (it is the primary key), none extra
+      expect(all.filter((id) => !stored.has(id))).toEqual([]);
+      expect(all.length).toBeGreaterThan(1000);
     } finally {
       await store.close();
     }

@@ -3,7 +3,7 @@ import { mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node
 import os from "node:os";
 import path from "node:path";
 import { allocatePorts } from "../stack/ports.js";
-import { waitFor } from "../stack/proc.js";
+import { stopChild, waitFor } from "../stack/proc.js";
 import { requireTool } from "./tools.js";
 
 /**
@@ -41,12 +41,7 @@ export async function startLoopbackDaemon(
   let exited = false;
   child.once("exit", () => (exited = true));
   const stop = async () => {
-    if (!exited) {
-      const gone = new Promise((resolve) => child.once("exit", resolve));
-      child.kill("SIGTERM");
-      await Promise.race([gone, new Promise((r) => setTimeout(r, 5000))]);
-      if (!exited) child.kill("SIGKILL");
-    }
+    if (!exited) await stopChild(child, 5000);
     lease.release();
     rmSync(dir, { recursive: true, force: true });
   };

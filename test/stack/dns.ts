@@ -11,7 +11,7 @@ import { Resolver } from "node:dns/promises";
 import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { allocatePorts, type PortLease } from "./ports.js";
-import { requireBinaries, run, waitFor } from "./proc.js";
+import { requireBinaries, run, waitFor, stopChild } from "./proc.js";
 
 /** The binaries the DNS server needs, with the Debian package named when one is missing. */
 export const DNS_BINARIES = ["knotd", "knotc"] as const;
@@ -164,12 +164,7 @@ export async function startDnsServer(zones: Record<string, DnsRecord[]>): Promis
   const serves = async (port: number, zone: string, want: number): Promise<boolean> =>
     (await resolver(port).resolveSoa(zone.slice(0, -1))).serial === want;
   const stop = async (): Promise<void> => {
-    if (child && child.exitCode === null) {
-      const exited = new Promise((resolve) => child!.once("exit", resolve));
-      child.kill("SIGTERM");
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 3000))]);
-      if (child.exitCode === null) child.kill("SIGKILL");
-    }
+    await stopChild(child);
     lease?.release();
     await rm(dir, { recursive: true, force: true });
   };

@@ -9,7 +9,7 @@ import { generateKeyPairSync } from "node:crypto";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { allocatePorts, type PortLease } from "./ports.js";
-import { canConnect, requireBinaries, waitFor } from "./proc.js";
+import { canConnect, requireBinaries, waitFor, stopChild } from "./proc.js";
 
 /** A running signer. */
 export interface DkimSigner {
@@ -52,12 +52,7 @@ export async function startDkimSigner(domain: string, selector = "mailsla"): Pro
   let lease: PortLease | undefined;
   let child: ChildProcess | undefined;
   const stop = async (): Promise<void> => {
-    if (child && child.exitCode === null) {
-      const exited = new Promise((resolve) => child!.once("exit", resolve));
-      child.kill("SIGTERM");
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 3000))]);
-      if (child.exitCode === null) child.kill("SIGKILL");
-    }
+    await stopChild(child);
     lease?.release();
     await rm(dir, { recursive: true, force: true });
   };

@@ -3,7 +3,7 @@
  * message that carries its stderr, polling for a condition, waiting for a TCP banner, finding binaries
  * and watching process trees through /proc.
  */
-import { execFile, type ExecFileException } from "node:child_process";
+import { execFile, type ExecFileException, type ChildProcess } from "node:child_process";
 import { accessSync, constants, readdirSync, readFileSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
@@ -250,6 +250,19 @@ export async function terminateTree(pid: number, opts: TerminateOptions): Promis
   for (const p of left) signal(p, "SIGKILL");
   if (!(await waitForExit(left, 5000)))
     throw new Error(`processes ${left.filter(isAlive).join(", ")} survive SIGKILL`);
+}
+
+/**
+ * Stops one child process: SIGTERM, then SIGKILL if it has not exited after `graceMs`. For the
+ * single-process servers of the test stack (knotd, opendkim, prometheus); `terminateTree` is for
+ * daemons with children.
+ */
+export async function stopChild(child: ChildProcess | undefined, graceMs = 3000): Promise<void> {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once("exit", resolve));
+  child.kill("SIGTERM");
+  await Promise.race([exited, new Promise((r) => setTimeout(r, graceMs))]);
+  if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
 }
 
 /** The pid in a daemon's pid file if that process is alive (not a zombie), else undefined. */

@@ -1,5 +1,12 @@
 import type { Pool } from "pg";
-import type { RawRow, RunColumns, SeriesPlan } from "../compaction.js";
+import {
+  RUN_COLUMNS,
+  runRowValues,
+  type RawRow,
+  type RunColumns,
+  type RunRow,
+  type SeriesPlan,
+} from "../compaction.js";
 import { isCompactable } from "../compactable.js";
 import { runFromRow } from "../runs-sqlite.js";
 import type { CompactionStore } from "../types.js";
@@ -57,6 +64,13 @@ export async function pgRunsIn(pool: Pool, from: number, to: number): Promise<Ru
   });
 }
 
+/** Run rows as one array per column of {@link RUN_COLUMNS}, for `unnest`. */
+function runColumnsOf(rows: readonly RunRow[]): unknown[][] {
+  const cols: unknown[][] = Array.from({ length: 9 }, () => []);
+  for (const r of rows) runRowValues(r).forEach((v, i) => cols[i]!.push(v));
+  return cols;
+}
+
 /** The compaction store over PostgreSQL. */
 export function pgCompaction(pool: Pool): CompactionStore {
   return {
@@ -101,20 +115,10 @@ export function pgCompaction(pool: Pool): CompactionStore {
         const ins = plan.insert;
         if (ins.length > 0) {
           await client.query(
-            `INSERT INTO check_runs (service, vantage, started_at, run_end, ok, code, stage, segment_start, represents)
+            `INSERT INTO check_runs (${RUN_COLUMNS})
             SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[], $5::smallint[], $6::text[],
               $7::text[], $8::bigint[], $9::bigint[])`,
-            [
-              ins.map((r) => r.service),
-              ins.map((r) => r.vantage),
-              ins.map((r) => r.startedAt),
-              ins.map((r) => r.runEnd),
-              ins.map((r) => r.ok),
-              ins.map((r) => r.code),
-              ins.map((r) => r.stage),
-              ins.map((r) => r.segmentStart),
-              ins.map((r) => r.represents),
-            ],
+            runColumnsOf(ins),
           );
         }
         for (const r of plan.update) {
