@@ -5,7 +5,8 @@ import type { Config } from "../config/schema.js";
 import { ledgerPath } from "../collector/server.js";
 import { gatherReport } from "../collector/report/gather.js";
 import { loadMonthFromFile } from "../collector/report/input-file.js";
-import { ledgerLoadMonth, openLedgerReadOnly } from "../collector/report/ledger-source.js";
+import { ledgerLoadMonth } from "../collector/report/ledger-source.js";
+import { openStoreReadOnly } from "../collector/store/index.js";
 import type { CollectorStore } from "../collector/store/types.js";
 import { buildReport } from "../collector/report/model.js";
 import type { LoadMonth } from "../collector/report/produce.js";
@@ -76,7 +77,7 @@ async function withSource<T>(
  */
 async function openReportLedger(config: Readonly<Config>): Promise<CollectorStore> {
   const pg = config.collector?.store.postgres;
-  if (!pg) return openLedgerReadOnly(configuredLedger(config));
+  if (!pg) return openStoreReadOnly(configuredLedger(config));
   const { openPostgresStore } = await import("../collector/store/postgres/index.js");
   return openPostgresStore({
     url: pg.url,

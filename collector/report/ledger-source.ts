@@ -4,7 +4,7 @@ import type { Interval } from "../sla/intervals.js";
 import { engineInput, rangeInput } from "../sla-source/input.js";
 import { loadRange } from "../sla-source/load-range.js";
 import type { EngineInput } from "../sla/timeline.js";
-import { openStoreReadOnly, type CollectorStore } from "../store/index.js";
+import type { CollectorStore } from "../store/index.js";
 import { trendMonths } from "./gather.js";
 import type { ManualIndicators } from "./manual.js";
 import type { LoadMonth } from "./produce.js";
@@ -88,9 +88,4 @@ export function ledgerLoadMonth(
       junk: await loadJunk(store.results, range),
     };
   };
-}
-
-/** The ledger at `file` opened read-only, behind the store's interface (collector/store/index.ts). */
-export function openLedgerReadOnly(file: string): CollectorStore {
-  return openStoreReadOnly(file);
 }

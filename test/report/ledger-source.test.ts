@@ -7,9 +7,9 @@
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
-import { manualOf, openLedgerReadOnly, reportRange } from "../../collector/report/ledger-source.js";
+import { manualOf, reportRange } from "../../collector/report/ledger-source.js";
 import { ManualIndicators } from "../../collector/report/manual.js";
-import { openStore, type CollectorStore } from "../../collector/store/index.js";
+import { openStore, openStoreReadOnly, type CollectorStore } from "../../collector/store/index.js";
 import { inTimeOrder } from "../../collector/store/results.js";
 import { checkResult, resultSeries, tempDir } from "../collector/fixtures.js";
 import { local } from "../collector/sla-scenario.js";
@@ -60,7 +60,7 @@ describe("the covering index of check results", () => {
       CREATE INDEX check_results_series ON check_results (service, vantage, started_at);`);
     db.close();
     expect(inspect(file).plan).toMatch(/USING INDEX check_results_series \(/);
-    const reader = openLedgerReadOnly(file); // the CLI reads an old ledger as it is
+    const reader = openStoreReadOnly(file); // the CLI reads an old ledger as it is
     expect(await reader.results.observationSeries(0, 2e12)).toEqual(before);
     await reader.close();
 
@@ -90,14 +90,14 @@ describe("inTimeOrder", () => {
   });
 });
 
-describe("openLedgerReadOnly", () => {
+describe("openStoreReadOnly", () => {
   it("reads what a running collector commits, and cannot write", async () => {
     const file = join(tempDir(), "collector.sqlite");
     const writer: CollectorStore = track(openStore(file));
     const at = local("2025-03-05T10:00");
     const one = (startedAt: number) => [{ type: "check" as const, payload: checkResult("a", { startedAt }) }];
     await writer.ingest("a", one(at), at);
-    const reader = track(openLedgerReadOnly(file));
+    const reader = track(openStoreReadOnly(file));
     expect((await reader.results.observationSeries(0, 2e12))[0]!.at).toEqual(Float64Array.from([at]));
     await writer.ingest("a", one(at + 60_000), at + 60_000);
     expect((await reader.results.observationSeries(0, 2e12))[0]!.at).toHaveLength(2);
@@ -109,7 +109,7 @@ describe("openLedgerReadOnly", () => {
   });
 
   it("refuses a missing file instead of creating one", () => {
-    expect(() => openLedgerReadOnly(join(tempDir(), "none.sqlite"))).toThrow(/unable to open database file/);
+    expect(() => openStoreReadOnly(join(tempDir(), "none.sqlite"))).toThrow(/unable to open database file/);
   });
 });
 
