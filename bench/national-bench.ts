@@ -36,7 +36,7 @@ import {
   timed,
 } from "./measure.js";
 import { NATIONAL, NationalShape, PROVINCES } from "./national.js";
-import { copyFrom, copyText } from "./pg-copy.js";
+import { copyFrom, copyText } from "../collector/store/postgres/copy.js";
 import { PG_SETTINGS } from "./pg-ingest.js";
 import { CHECK_KIND, lowerBound, payloads, writeMonth } from "./sqlite-month.js";
 

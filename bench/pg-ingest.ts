@@ -20,7 +20,7 @@ import {
   sig,
   timed,
 } from "./measure.js";
-import { copyFrom, copyText } from "./pg-copy.js";
+import { copyFrom, copyText } from "../collector/store/postgres/copy.js";
 import { agentBatches } from "./probe-rows.js";
 
 /**
@@ -92,6 +92,9 @@ async function cliScript(): Promise<string> {
   return wrapper;
 }
 
+/** Node options of the collector processes (e.g. `--cpu-prof`), from MAILSLA_BENCH_COLLECTOR_ARGS. */
+const nodeArgs = () => (process.env.MAILSLA_BENCH_COLLECTOR_ARGS ?? "").split(/\s+/).filter(Boolean);
+
 /** One `mailsla collector` process (the compiled CLI, plain node) on its own port. */
 class CollectorProcess {
   private child?: ChildProcess;
@@ -110,7 +113,7 @@ class CollectorProcess {
     const out = openSync(this.log, "a");
     this.child = spawn(
       process.execPath,
-      [this.script, "collector", "--config", this.config, "--collector-listen", this.listen],
+      [...nodeArgs(), this.script, "collector", "--config", this.config, "--collector-listen", this.listen],
       {
         env: {
           ...process.env,

@@ -2,7 +2,7 @@ import { z } from "zod";
 import type { CollectorLimits } from "../../config/collector.js";
 import type { DeliveryDirection } from "../../config/delivery.js";
 import type { IngestRecord } from "../store/index.js";
-import { IngestRecordBody } from "./ingest-body.js";
+import { IngestRecordBody, wellFormedRecords } from "./ingest-body.js";
 
 /**
  * The configuration's half of the ingest schema: a record that is well formed (contract/) is admitted
@@ -115,7 +115,8 @@ function memoised(f: AdmissionRules["heldBefore"]): AdmissionRules["heldBefore"]
   };
 }
 
-type Ctx = z.RefinementCtx;
+/** Where a refusal goes: zod's refinement context, or a counter (the quick path of {@link admittedQuickly}). */
+type Ctx = Pick<z.RefinementCtx, "addIssue">;
 const refuse = (ctx: Ctx, path: PropertyKey[], rule: string, message: string) =>
   ctx.addIssue({
     code: "custom",
@@ -162,12 +163,13 @@ function checkAtMost(
   }
 }
 
-async function unknownName(
-  ctx: Ctx,
-  rules: AdmissionRules,
-  type: IngestRecord["type"],
-  name: string,
-): Promise<void> {
+/** A name the configuration lacks, to be told apart (removed or unknown) by asking the ledger. */
+interface UnknownName {
+  type: IngestRecord["type"];
+  name: string;
+}
+
+async function unknownName(ctx: Ctx, rules: AdmissionRules, { type, name }: UnknownName): Promise<void> {
   const field = type === "check" ? "check" : "delivery";
   const what = type === "check" ? "service" : "delivery";
   if (await rules.heldBefore(type, name)) {
@@ -194,14 +196,15 @@ function notAssigned(
   }
 }
 
-async function admitCheck(
+/** Admits a check result: refusals go to `ctx`; an unknown service is returned for the ledger to tell apart. */
+function admitCheck(
   ctx: Ctx,
   rules: AdmissionRules,
   p: Extract<IngestRecord, { type: "check" }>["payload"],
-): Promise<void> {
+): UnknownName | undefined {
   checkTime(ctx, rules, "startedAt", p.startedAt);
   const s = rules.services.get(p.check);
-  if (!s) return unknownName(ctx, rules, "check", p.check);
+  if (!s) return { type: "check", name: p.check };
   if (s.kind !== p.kind) {
     refuse(ctx, ["kind"], "kind-mismatch", `service "${p.check}" is of kind ${s.kind}, not ${p.kind}`);
   }
@@ -213,16 +216,17 @@ async function admitCheck(
     checkAtMost(ctx, ["phases", stage], seconds, limit, what);
 }
 
-async function admitDelivery(
+/** Admits a delivery result, as {@link admitCheck} a check result. */
+function admitDelivery(
   ctx: Ctx,
   rules: AdmissionRules,
   p: Extract<IngestRecord, { type: "delivery" }>["payload"],
-): Promise<void> {
+): UnknownName | undefined {
   checkTime(ctx, rules, "sentAt", p.sentAt);
   if (p.arrivedAt !== undefined && p.arrivedAt > rules.now() + rules.maxClockSkewMs)
     checkTime(ctx, rules, "arrivedAt", p.arrivedAt);
   const d = rules.deliveries.get(p.delivery);
-  if (!d) return unknownName(ctx, rules, "delivery", p.delivery);
+  if (!d) return { type: "delivery", name: p.delivery };
   if (d.direction !== p.direction) {
     refuse(
       ctx,
@@ -240,14 +244,19 @@ async function admitDelivery(
   checkAtMost(ctx, ["ageSeconds"], p.ageSeconds, timeoutAllowance(d.lossTimeoutSeconds) + 3600, what);
 }
 
+/** The configuration's refusals of one record, and the name it lacks, if any. */
+function admitSync(ctx: Ctx, rules: AdmissionRules, r: IngestRecord): UnknownName | undefined {
+  return r.type === "check" ? admitCheck(ctx, rules, r.payload) : admitDelivery(ctx, rules, r.payload);
+}
+
 /**
  * The refinement of one ingest record against the configuration: asynchronous, because telling a
  * removed name from an unknown one asks the ledger (parse with `parseAsync`).
  */
 export function admitRecord(rules: AdmissionRules) {
-  return async (r: IngestRecord, ctx: Ctx): Promise<void> => {
-    if (r.type === "check") await admitCheck(ctx, rules, r.payload);
-    else await admitDelivery(ctx, rules, r.payload);
+  return async (r: IngestRecord, ctx: z.RefinementCtx): Promise<void> => {
+    const unknown = admitSync(ctx, rules, r);
+    if (unknown) await unknownName(ctx, rules, unknown);
   };
 }
 
@@ -258,4 +267,21 @@ export function admitRecord(rules: AdmissionRules) {
  */
 export function admittedIngestBody(rules: AdmissionRules) {
   return z.strictObject({ records: z.array(IngestRecordBody.superRefine(admitRecord(rules))) });
+}
+
+/**
+ * The records of a body that is whole: every record well formed and admitted, with no name the
+ * ledger must be asked about. Undefined otherwise, and then {@link admittedIngestBody}'s parse gives
+ * the answer that names every fault. The same rules in one synchronous pass (wellFormedRecords): a
+ * push is almost always whole, and the full parse of 500 records costs several times as much CPU.
+ */
+export function admittedQuickly(rules: AdmissionRules, body: unknown): IngestRecord[] | undefined {
+  const records = wellFormedRecords(body);
+  if (!records) return undefined;
+  let refused = false;
+  const counter: Ctx = { addIssue: () => void (refused = true) };
+  for (const r of records) {
+    if (admitSync(counter, rules, r) !== undefined || refused) return undefined;
+  }
+  return records;
 }

@@ -7,7 +7,7 @@ import { Errors } from "../errors.js";
 import { authenticateAgent } from "./auth.js";
 import type { IngestReply } from "./ingest-body.js";
 import type { CollectorMetrics } from "./metrics.js";
-import { admittedIngestBody, type AdmissionRules } from "./admission.js";
+import { admittedIngestBody, admittedQuickly, type AdmissionRules } from "./admission.js";
 import { parseOr400Async } from "./validate.js";
 
 /**
@@ -62,7 +62,9 @@ export function ingestRoutes(app: FastifyInstance, deps: IngestDeps): void {
       if (Array.isArray(raw?.records) && raw.records.length > deps.maxBatch) {
         throw Errors.batchTooLarge(raw.records.length, deps.maxBatch);
       }
-      const records = (await parseOr400Async(body, raw)).records as IngestRecord[];
+      const records =
+        admittedQuickly(deps.admission, raw) ??
+        ((await parseOr400Async(body, raw)).records as IngestRecord[]);
       const vantage = req.vantage!;
       checkVantage(records, vantage);
       const now = deps.now();

@@ -157,6 +157,22 @@ export function storeContract(engine: string, make: StoreMaker): void {
         expect(await store.results.counts()).toEqual({ checks: 1, deliveries: 2 });
       }));
 
+    it("keeps every character a server said: quotes, backslashes, tabs escaped in JSON, any script", () =>
+      use(async (store) => {
+        const words = 'He said "no" \\ C:\\mail\\x \\N \\t ünï 中文 😀 ';
+        const failed = checkResult("a", {
+          ok: false,
+          error: { code: "smtp-5xx", stage: "rcpt", message: words, responseCode: 550 },
+          details: { banner: `${words}\\`, count: 3 },
+        });
+        const sent = deliveryResult("a", { token: "a\\b\\N\\" });
+        await store.ingest("a", [...checks([failed]), { type: "delivery", payload: sent }], T0);
+        expect(await store.results.checkPayload(failed.id)).toEqual(failed);
+        const [row] = await store.results.checks({ from: T0, to: T0 + 1 });
+        expect(row).toMatchObject({ code: "smtp-5xx", stage: "rcpt", ok: false });
+        expect((await store.results.deliveries({ from: T0, to: T0 + 1 }))[0]!.payload).toEqual(sent);
+      }));
+
     it("names the code and stage of the first failed result of each run start", () =>
       use(async (store) => {
         const series = resultSeries("a", 10, T0);

@@ -8,7 +8,7 @@ import type { IngestRecord } from "../results.js";
 import { decideClaim, notHolder, type JobRow } from "../jobs.js";
 import type { ChangesSince, CollectorStore, IngestOutcome } from "../types.js";
 import { inTransaction, PgAnnotations, PgForceMajeure, PgMaintenance, PgManual } from "./declarations.js";
-import { insertBatch, PgResults } from "./results.js";
+import { insertBatch, isUniqueViolation, PgResults, type BatchWrite, type WriteMode } from "./results.js";
 import { pgCompaction } from "./runs.js";
 import { expectCurrent, migrate, SCHEMA_VERSION, type MigrationOutcome } from "./schema.js";
 
@@ -101,28 +101,50 @@ export async function openPostgresStore(o: PostgresOptions): Promise<PostgresLed
   }
   let ingests = 0;
 
-  const ingest = (
-    vantage: string,
-    records: readonly IngestRecord[],
-    receivedAt: number,
-    toPoints?: (record: IngestRecord) => ExportPoint[],
-  ): Promise<IngestOutcome> =>
-    inTransaction(pool, async (client) => {
-      const stored = await insertBatch(client, vantage, records, receivedAt, toPoints);
-      const span = changeSpan(stored);
+  /** (service, vantage) pairs check_series is known to hold (rows are never deleted): not inserted again. */
+  const knownSeries = new Set<string>();
+  const write =
+    (
+      mode: WriteMode,
+      vantage: string,
+      records: readonly IngestRecord[],
+      receivedAt: number,
+      toPoints?: (record: IngestRecord) => ExportPoint[],
+    ) =>
+    async (client: pg.PoolClient) => {
+      const batch = await insertBatch(client, vantage, records, receivedAt, mode, knownSeries, toPoints);
+      const span = changeSpan(batch.stored);
       await client.query(
         "INSERT INTO ingest_log (vantage, received_at, min_at, max_at, security) VALUES ($1, $2, $3, $4, $5)",
         [vantage, receivedAt, span?.minAt ?? null, span?.maxAt ?? null, span?.security ?? false],
       );
       if (++ingests % PRUNE_EVERY === 0) await pruneChanges(client, receivedAt - CHANGE_LOG_KEEP_MS);
-      const byType = { check: { accepted: 0, duplicates: 0 }, delivery: { accepted: 0, duplicates: 0 } };
-      for (const r of records) byType[r.type].duplicates++;
-      for (const r of stored) {
-        byType[r.type].accepted++;
-        byType[r.type].duplicates--;
-      }
-      return { accepted: stored.length, duplicates: records.length - stored.length, byType };
-    });
+      return batch;
+    };
+
+  const ingest = async (
+    vantage: string,
+    records: readonly IngestRecord[],
+    receivedAt: number,
+    toPoints?: (record: IngestRecord) => ExportPoint[],
+  ): Promise<IngestOutcome> => {
+    let batch: BatchWrite;
+    try {
+      batch = await inTransaction(pool, write("copy", vantage, records, receivedAt, toPoints));
+    } catch (err) {
+      if (!isUniqueViolation(err)) throw err;
+      batch = await inTransaction(pool, write("upsert", vantage, records, receivedAt, toPoints));
+    }
+    for (const key of batch.newSeries) knownSeries.add(key);
+    const { stored } = batch;
+    const byType = { check: { accepted: 0, duplicates: 0 }, delivery: { accepted: 0, duplicates: 0 } };
+    for (const r of records) byType[r.type].duplicates++;
+    for (const r of stored) {
+      byType[r.type].accepted++;
+      byType[r.type].duplicates--;
+    }
+    return { accepted: stored.length, duplicates: records.length - stored.length, byType };
+  };
 
   return {
     engine: "postgres",

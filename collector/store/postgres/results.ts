@@ -15,11 +15,13 @@ import {
 import { mergeRuns } from "../compaction.js";
 import type { ResultReader } from "../types.js";
 import { pgRunsIn } from "./runs.js";
+import { copyFrom, copyText } from "./copy.js";
 
 /**
  * Probe results in PostgreSQL: the SQLite ledger's columns (collector/store/results.ts), written a
- * batch per statement (`unnest` of column arrays, `ON CONFLICT DO NOTHING`), so one ingest costs a
- * few round trips whatever its size, and two replicas storing the same result at once store it once.
+ * batch per statement (a `COPY`, or `unnest` of column arrays with `ON CONFLICT DO NOTHING` when the
+ * batch repeats a stored id: {@link WriteMode}), so one ingest costs a few round trips whatever its
+ * size, and two replicas storing the same result at once store it once.
  * Text is ordered `COLLATE "C"` (bytes, as SQLite orders it), whatever the database's locale.
  */
 
@@ -30,60 +32,129 @@ function checkColumns(records: readonly ProbeResult[], receivedAt: number): unkn
   return cols;
 }
 
+const CHECK_COLUMNS =
+  "id, service, vantage, kind, started_at, ok, code, stage, duration_seconds, payload, received_at";
+const DELIVERY_COLUMNS = "id, vantage, delivery, at, payload, received_at";
+
+/** A delivery's row; it belongs to the time the operator took the message over (collector/sla/delivery.ts). */
+const deliveryRow = (d: DeliveryPayload, vantage: string, receivedAt: number) => [
+  d.id,
+  vantage,
+  d.delivery,
+  d.sentAt,
+  JSON.stringify(d),
+  receivedAt,
+];
+
 /**
- * Stores the records of one batch inside the caller's transaction; returns those that were new.
- * Export points of the new records are queued in the same transaction.
+ * How a batch is written. `copy`: `COPY ... FROM STDIN` of every row, for a batch none of whose ids
+ * is stored yet (the usual push); any id already stored, or twice in the batch, fails the whole
+ * statement with a unique violation ({@link isUniqueViolation}), and the caller writes the batch
+ * again in a new transaction as `upsert`: `INSERT ... SELECT FROM unnest ... ON CONFLICT DO NOTHING`,
+ * which stores what is new and tells which ids were. Both leave the same rows.
+ */
+export type WriteMode = "copy" | "upsert";
+
+/** Whether `err` is PostgreSQL's unique_violation (SQLSTATE 23505): the batch repeats a stored id. */
+export function isUniqueViolation(err: unknown): boolean {
+  return (err as { code?: unknown } | null)?.code === "23505";
+}
+
+/** What one batch wrote: the records stored now, and the (service, vantage) pairs newly indexed. */
+export interface BatchWrite {
+  stored: IngestRecord[];
+  /** Keys `service\u0000vantage` of check_series rows this transaction added (cache them after COMMIT). */
+  newSeries: string[];
+}
+
+/** The key of a (service, vantage) pair in a cache of check_series. */
+export const seriesKey = (service: string, vantage: string): string => `${service}\u0000${vantage}`;
+
+async function upsertChecks(client: PoolClient, checks: readonly ProbeResult[], receivedAt: number) {
+  const { rows } = await client.query<{ id: string }>(
+    `INSERT INTO check_results (${CHECK_COLUMNS})
+    SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::smallint[],
+      $7::text[], $8::text[], $9::float8[], $10::text[], $11::bigint[])
+    ON CONFLICT (id) DO NOTHING RETURNING id`,
+    checkColumns(checks, receivedAt),
+  );
+  return rows.map((r) => r.id);
+}
+
+async function upsertDeliveries(
+  client: PoolClient,
+  deliveries: readonly DeliveryPayload[],
+  vantage: string,
+  receivedAt: number,
+) {
+  const { rows } = await client.query<{ id: string }>(
+    `INSERT INTO delivery_results (${DELIVERY_COLUMNS})
+    SELECT id, $2, delivery, at, payload, $3 FROM unnest($1::text[], $4::text[], $5::bigint[], $6::text[])
+      AS d(id, delivery, at, payload)
+    ON CONFLICT (id) DO NOTHING RETURNING id`,
+    [
+      deliveries.map((d) => d.id),
+      vantage,
+      receivedAt,
+      deliveries.map((d) => d.delivery),
+      deliveries.map((d) => d.sentAt),
+      deliveries.map((d) => JSON.stringify(d)),
+    ],
+  );
+  return rows.map((r) => r.id);
+}
+
+/**
+ * Stores the records of one batch inside the caller's transaction ({@link WriteMode}); returns
+ * those that were new. Export points of the new records are queued in the same transaction, and
+ * the series index gets the pairs `knownSeries` does not hold yet.
  */
 export async function insertBatch(
   client: PoolClient,
   vantage: string,
   records: readonly IngestRecord[],
   receivedAt: number,
+  mode: WriteMode,
+  knownSeries: ReadonlySet<string>,
   toPoints?: (record: IngestRecord) => ExportPoint[],
-): Promise<IngestRecord[]> {
+): Promise<BatchWrite> {
   const checks = records.flatMap((r) => (r.type === "check" ? [r.payload] : []));
   const deliveries = records.flatMap((r) => (r.type === "delivery" ? [r.payload] : []));
   const fresh = new Set<string>();
-  if (checks.length > 0) {
-    const inserted = await client.query<{ id: string; service: string; vantage: string }>(
-      `INSERT INTO check_results
-        (id, service, vantage, kind, started_at, ok, code, stage, duration_seconds, payload, received_at)
-      SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::smallint[],
-        $7::text[], $8::text[], $9::float8[], $10::text[], $11::bigint[])
-      ON CONFLICT (id) DO NOTHING RETURNING id, service, vantage`,
-      checkColumns(checks, receivedAt),
-    );
-    for (const row of inserted.rows) fresh.add(`check:${row.id}`);
-    if (inserted.rows.length > 0) {
-      await client.query(
-        `INSERT INTO check_series (service, vantage) SELECT DISTINCT * FROM unnest($1::text[], $2::text[])
-        ON CONFLICT DO NOTHING`,
-        [inserted.rows.map((r) => r.service), inserted.rows.map((r) => r.vantage)],
-      );
+  if (mode === "copy") {
+    if (checks.length > 0) {
+      const rows = checks.map((r) => checkRow(r, receivedAt));
+      await copyFrom(client, `COPY check_results (${CHECK_COLUMNS}) FROM STDIN`, copyText(rows));
+    }
+    if (deliveries.length > 0) {
+      const rows = deliveries.map((d) => deliveryRow(d, vantage, receivedAt));
+      await copyFrom(client, `COPY delivery_results (${DELIVERY_COLUMNS}) FROM STDIN`, copyText(rows));
+    }
+  } else {
+    if (checks.length > 0)
+      for (const id of await upsertChecks(client, checks, receivedAt)) fresh.add(`check:${id}`);
+    if (deliveries.length > 0) {
+      for (const id of await upsertDeliveries(client, deliveries, vantage, receivedAt))
+        fresh.add(`delivery:${id}`);
     }
   }
-  if (deliveries.length > 0) {
-    // A delivery belongs to the time the operator took the message over (collector/sla/delivery.ts).
-    const inserted = await client.query<{ id: string }>(
-      `INSERT INTO delivery_results (id, vantage, delivery, at, payload, received_at)
-      SELECT id, $2, delivery, at, payload, $3 FROM unnest($1::text[], $4::text[], $5::bigint[], $6::text[])
-        AS d(id, delivery, at, payload)
-      ON CONFLICT (id) DO NOTHING RETURNING id`,
-      [
-        deliveries.map((d) => d.id),
-        vantage,
-        receivedAt,
-        deliveries.map((d) => d.delivery),
-        deliveries.map((d) => d.sentAt),
-        deliveries.map((d) => JSON.stringify(d)),
-      ],
-    );
-    for (const row of inserted.rows) fresh.add(`delivery:${row.id}`);
+  // A COPY stored every record (an id twice would have failed it); an upsert may skip some, and a
+  // batch may hold one id twice: the first occurrence is the one stored.
+  const stored =
+    mode === "copy" ? [...records] : records.filter((r) => fresh.delete(`${r.type}:${r.payload.id}`));
+  const pairs = new Map<string, readonly [string, string]>();
+  for (const r of stored) {
+    if (r.type !== "check") continue;
+    const key = seriesKey(r.payload.check, r.payload.vantage);
+    if (!knownSeries.has(key)) pairs.set(key, [r.payload.check, r.payload.vantage]);
   }
-  // A batch may hold one id twice: the first occurrence is the one stored.
-  const stored: IngestRecord[] = [];
-  for (const r of records) {
-    if (fresh.delete(`${r.type}:${r.payload.id}`)) stored.push(r);
+  if (pairs.size > 0) {
+    const list = [...pairs.values()];
+    await client.query(
+      `INSERT INTO check_series (service, vantage) SELECT * FROM unnest($1::text[], $2::text[])
+      ON CONFLICT DO NOTHING`,
+      [list.map((p) => p[0]), list.map((p) => p[1])],
+    );
   }
   const points = toPoints ? stored.flatMap((r) => toPoints(r)) : [];
   if (points.length > 0) {
@@ -91,7 +162,7 @@ export async function insertBatch(
       points.map((p) => JSON.stringify(p)),
     ]);
   }
-  return stored;
+  return { stored, newSeries: [...pairs.keys()] };
 }
 
 interface CheckRow {
