@@ -18,6 +18,7 @@ import { loginSlot } from "../net/pop3-login-slot.js";
 import { HostLimits } from "../net/host-limits.js";
 import { SmtpPool } from "./smtp-pool.js";
 import { DEFAULT_TUNING, type Watcher, type WatchTuning } from "./watch.js";
+import { keepCompiledCode } from "./keep-code.js";
 
 /**
  * The delivery-delay probes of one agent: each delivery sends a probe message at its interval, the
@@ -78,6 +79,7 @@ export interface DeliveryRunner {
  * matched when they arrive (their delay then falls back to wall-clock time) or expire as lost.
  */
 export async function startDeliveries(o: DeliveryOptions): Promise<DeliveryRunner> {
+  keepCompiledCode();
   const clock = o.clock ?? systemClock;
   const deliveries = deliveriesFor(o.config.deliveries, o.vantage);
   const { inflight, metrics, arrivals, publish } = bookkeeping(o, clock, deliveries);

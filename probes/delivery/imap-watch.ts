@@ -11,9 +11,13 @@ import { probeOf, Wake, type MailboxArrival, type Watcher, type WatcherDeps } fr
 /**
  * Watches one IMAP mailbox for probe messages: a NOOP burst right after a send, then (mode auto) IDLE
  * as a wake-up with a NOOP at the poll interval while messages are awaited, IDLE alone (mode idle) or
- * NOOP polling (mode poll, or no IDLE), a periodic look into the Junk folder, and a SEARCH for every
- * probe message after each (re)connect, so messages that landed while the server restarted are still
- * matched. Reconnects back off exponentially; each outage is logged once, and so is its end.
+ * NOOP polling (mode poll, or no IDLE), a look into the Junk folder while messages are awaited (and
+ * at least every `idleRenewMs`), and a SEARCH for every probe message after each (re)connect, so
+ * messages that landed while the server restarted are still matched. While nothing is awaited the
+ * connection stays selected and quiet, with a NOOP after `idleRenewMs` without traffic: IDLE would
+ * only add a DONE and an IDLE to every probe. Probe messages taken from the inbox are deleted in
+ * batches of {@link DELETE_BATCH} (and at that NOOP): each STORE and EXPUNGE is a round trip.
+ * Reconnects back off exponentially; each outage is logged once, and so is its end.
  *
  * Error bound: `knownUntil` is the latest moment the mailbox was observed without unseen messages:
  * the send time of the last NOOP/FETCH/SEARCH whose answer was complete. IDLE only wakes the watcher:
@@ -26,6 +30,13 @@ export function watchImap(service: ServiceOf<"imap">, account: Credentials, deps
 }
 
 type Client = ImapFlow;
+
+/**
+ * Probe messages taken from the watched mailbox are deleted (UID STORE + UID EXPUNGE) this many at
+ * a time, or sooner at the keep-alive NOOP or a reconnect's sweep: the two round trips per message
+ * were a large share of a probe's CPU. At one probe a minute a message stays at most a few minutes.
+ */
+export const DELETE_BATCH = 4;
 
 /** An EXISTS the server sent: messages up to `count` (sequence numbers) were visible at `at`. */
 interface ExistsEvent {
@@ -45,6 +56,12 @@ class ImapWatcher implements Watcher {
   private idling = false;
   private events: ExistsEvent[] = [];
   private nextUid = 1;
+  /** UIDs of taken probe messages in the watched mailbox, not yet deleted ({@link DELETE_BATCH}). */
+  private doomed: number[] = [];
+  /** The UIDVALIDITY `doomed` belongs to: after a reconnect they are only valid under the same one. */
+  private doomedValidity = "";
+  /** When a command last went to the server (monotonic ms): the keep-alive counts from it. */
+  private talkedAt = 0;
   private junk: { path: string; uidNext: number; checkedAt: number; due: number } | undefined;
   private failures = 0;
   /** When the current outage began (monotonic ms), for the one line that reports its end. */
@@ -150,7 +167,10 @@ class ImapWatcher implements Watcher {
     await client.connect();
     if (this.stopped) return;
     const junkBox = (await client.list()).find((b) => b.specialUse === "\\Junk");
-    this.watched = (await client.mailboxOpen(this.service.mailbox)).path;
+    const box = await client.mailboxOpen(this.service.mailbox);
+    this.watched = box.path;
+    if (String(box.uidValidity) !== this.doomedValidity) this.doomed = [];
+    this.doomedValidity = String(box.uidValidity);
     this.junk = junkBox && { path: junkBox.path, uidNext: 0, checkedAt: -Infinity, due: -Infinity };
     await this.sweep(client);
     if (this.failures > 0) {
@@ -166,7 +186,7 @@ class ImapWatcher implements Watcher {
     this.markReady();
     while (!this.stopped && client.usable) {
       await this.step(client);
-      if (this.junk && this.mono() >= this.junk.due && client.usable) await this.checkJunk(client);
+      if (this.junk && this.mono() >= this.junk.due && client.usable) await this.junkDue(client);
     }
   }
 
@@ -180,6 +200,8 @@ class ImapWatcher implements Watcher {
       ...(tls.mode === "none" ? {} : { tls: nodeTlsOptions(tlsClientOptions(tls, host)) }),
       auth: { user: this.account.username, pass: this.account.password.reveal() },
       logger: false,
+      // the quiet connection's keep-alive NOOP must come before imapflow's inactivity timeout
+      socketTimeout: Math.max(5 * 60_000, this.deps.tuning.idleRenewMs + 60_000),
       disableAutoIdle: true,
       disableCompression: true,
       clientInfo: { name: "mailsla" },
@@ -203,39 +225,61 @@ class ImapWatcher implements Watcher {
   /** Every probe message in the mailbox now: arrivals while disconnected, and stale ones to clean up. */
   private async sweep(client: Client): Promise<void> {
     const s = this.mono();
+    this.talkedAt = s;
     const uids = (await client.search({ header: { [PROBE_HEADER]: "" } }, { uid: true })) || [];
     const box = client.mailbox;
     this.nextUid = Math.max(box ? Number(box.uidNext) : 1, ...uids.map((u) => u + 1));
     this.events = [];
-    if (uids.length > 0) {
-      const messages = await client.fetchAll(uids, { uid: true, headers: true }, { uid: true });
+    const doomed = new Set(this.doomed);
+    const fresh = uids.filter((u) => !doomed.has(u));
+    this.doomed = uids.filter((u) => doomed.has(u)); // taken before the drop; the rest are gone
+    if (fresh.length > 0) {
+      const messages = await client.fetchAll(fresh, { uid: true, headers: true }, { uid: true });
       const seen = { at: this.mono(), lower: this.knownUntil, detection: "imap-search" as const };
       await this.process(client, messages, "inbox", () => seen);
     }
     this.knownUntil = Math.max(this.knownUntil, s);
+    await this.deleteDoomed(client);
   }
 
-  /** Waits for the next thing to do (burst poll, IDLE notification, slow poll) and does it. */
+  /** Waits for the next thing to do (burst poll, IDLE notification, slow poll, keep-alive) and does it. */
   private async step(client: Client): Promise<void> {
     const t = this.deps.tuning;
-    const useIdle = t.mode !== "poll" && client.capabilities.has("IDLE");
+    const awaited = this.deps.awaited();
     // the burst ends early once every message sent to this mailbox has been seen: its NOOPs
     // cost CPU on both sides and would measure nothing more
-    if (this.mono() < this.burstUntil && this.deps.awaited() > 0) {
+    if (this.mono() < this.burstUntil && awaited > 0) {
       await this.wake.wait(t.burstPollMs);
       return this.poll(client);
     }
-    if (!useIdle) {
-      await this.wake.wait(this.deps.awaited() > 0 ? t.pollMs : t.idleRenewMs);
+    if (awaited === 0) return this.quiet(client);
+    if (t.mode === "poll" || !client.capabilities.has("IDLE")) {
+      await this.wake.wait(t.pollMs);
       return this.poll(client);
     }
     await this.idleOnce(client);
+  }
+
+  /**
+   * Nothing awaited: no command until a send wakes the watcher (its first poll comes with the burst:
+   * the message cannot be there before DATA), the Junk check is due, or `idleRenewMs` passed without
+   * traffic, when a NOOP keeps the connection alive and the taken messages are deleted.
+   */
+  private async quiet(client: Client): Promise<void> {
+    const t = this.deps.tuning;
+    const due = this.talkedAt + t.idleRenewMs;
+    const until = Math.min(due, this.junk ? this.junk.due : Infinity);
+    await this.wake.wait(until - this.mono());
+    if (this.stopped || !client.usable || this.mono() < due || this.deps.awaited() > 0) return;
+    await this.poll(client);
+    await this.deleteDoomed(client);
   }
 
   /** NOOP: the server reports new messages (EXISTS) in its answer. */
   private async poll(client: Client): Promise<void> {
     if (!client.usable) return;
     const s = this.mono();
+    this.talkedAt = s;
     await client.noop();
     await this.collect(client);
     this.knownUntil = Math.max(this.knownUntil, s);
@@ -264,6 +308,7 @@ class ImapWatcher implements Watcher {
   private async collect(client: Client): Promise<void> {
     if (this.events.length === 0 || !client.usable) return;
     const f = this.mono();
+    this.talkedAt = f;
     const messages = await client.fetchAll(`${this.nextUid}:*`, { uid: true, headers: true }, { uid: true });
     const fetchedAt = this.mono();
     const fresh = messages.filter((m) => m.uid >= this.nextUid);
@@ -272,6 +317,26 @@ class ImapWatcher implements Watcher {
     this.nextUid = Math.max(this.nextUid, ...fresh.map((m) => m.uid + 1));
     await this.process(client, fresh, "inbox", (m) => events.find((e) => e.count >= m.seq) ?? fallback);
     this.knownUntil = Math.max(this.knownUntil, f);
+    if (this.doomed.length >= DELETE_BATCH) await this.deleteDoomed(client);
+  }
+
+  /** Deletes the taken messages of the watched mailbox (which must be selected). */
+  private async deleteDoomed(client: Client): Promise<void> {
+    if (this.doomed.length === 0 || !client.usable) return;
+    const uids = this.doomed.splice(0);
+    this.talkedAt = this.mono();
+    await client.messageDelete(uids, { uid: true });
+  }
+
+  /**
+   * The Junk check is due: looked into while messages are awaited (one may be filed there), else
+   * put off until `idleRenewMs` after the last look, so a probe found in the inbox costs no STATUS.
+   */
+  private async junkDue(client: Client): Promise<void> {
+    const junk = this.junk!;
+    const periodic = junk.checkedAt + this.deps.tuning.idleRenewMs;
+    if (this.deps.awaited() > 0 || this.mono() >= periodic) return this.checkJunk(client);
+    junk.due = periodic;
   }
 
   /** Looks into Junk (STATUS); new messages there are fetched and reported as spam. */
@@ -318,7 +383,10 @@ class ImapWatcher implements Watcher {
     return this.deps.awaited() > 0 ? t.junkCheckMs : t.idleRenewMs;
   }
 
-  /** Reports each probe message and deletes those the runner says to delete. */
+  /**
+   * Reports each probe message; those the runner says to delete are deleted at once in Junk, and
+   * queued for {@link deleteDoomed} in the watched mailbox.
+   */
   private async process(
     client: Client,
     messages: FetchMessageObject[],
@@ -335,6 +403,7 @@ class ImapWatcher implements Watcher {
       const verdict = this.deps.onArrival({ ...probe, folder, at, boundSeconds, detection: seen.detection });
       if (verdict === "delete") remove.push(m.uid);
     }
-    if (remove.length > 0 && client.usable) await client.messageDelete(remove, { uid: true });
+    if (folder === "inbox") this.doomed.push(...remove);
+    else if (remove.length > 0 && client.usable) await client.messageDelete(remove, { uid: true });
   }
 }

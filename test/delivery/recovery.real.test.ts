@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import type { ImapFlow } from "imapflow";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { DELETE_BATCH } from "../../probes/delivery/imap-watch.js";
 import { buildProbeMessage, newToken } from "../../probes/delivery/message.js";
 import { SmtpDialog } from "../../probes/net/smtp-dialog.js";
 import { openAgentState } from "../../probes/state/agent-state.js";
@@ -58,6 +59,21 @@ async function probe2(): Promise<ImapFlow> {
   await client.connect();
   cleanup.push(() => client.logout().catch(() => undefined));
   return client;
+}
+
+/** The probe tokens in probe2's INBOX now (the client has INBOX open; the NOOP brings its view up to date). */
+async function probeTokens(client: ImapFlow): Promise<string[]> {
+  await client.noop();
+  const uids = (await client.search({ header: { "X-Mailsla-Probe": "" } }, { uid: true })) || [];
+  const msgs = uids.length
+    ? await client.fetchAll(uids, { headers: ["x-mailsla-probe"] }, { uid: true })
+    : [];
+  return msgs.map((m) =>
+    m
+      .headers!.toString()
+      .replace(/^x-mailsla-probe:\s*/i, "")
+      .trim(),
+  );
 }
 
 const probeMessage = (token: string, vantage: string, date = Date.now()) =>
@@ -121,22 +137,41 @@ describe("mailbox hygiene", () => {
     await client.append("INBOX", probeMessage(theirsOld, "other", Date.now() - 13 * 3_600_000));
     const t = await runner();
     await client.mailboxOpen("INBOX");
-    const left = async () => {
-      const uids = (await client.search({ header: { "X-Mailsla-Probe": "" } }, { uid: true })) || [];
-      const msgs = uids.length
-        ? await client.fetchAll(uids, { headers: ["x-mailsla-probe"] }, { uid: true })
-        : [];
-      return msgs.map((m) =>
-        m
-          .headers!.toString()
-          .replace(/^x-mailsla-probe:\s*/i, "")
-          .trim(),
-      );
-    };
+    const left = () => probeTokens(client);
     await waitFor("the stale probes to be gone", async () => (await left()).length === 1);
     expect(await left()).toEqual([theirs]);
     expect(t.results).toEqual([]);
     await client.messageDelete({ all: true });
+  });
+});
+
+describe("deleting delivered probes", () => {
+  it(`deletes them ${DELETE_BATCH} at a time while probes flow, and at the keep-alive once quiet`, async () => {
+    const client = await probe2();
+    await client.mailboxOpen("INBOX");
+    const t = await runner();
+    const batch: string[] = [];
+    for (let i = 0; i < DELETE_BATCH; i++) {
+      const sent = await t.send("in");
+      expect(await t.result(sent.token)).toMatchObject({ outcome: "delivered" });
+      batch.push(sent.token);
+    }
+    await waitFor("the batch to be deleted", async () => {
+      const left = await probeTokens(client);
+      return batch.every((token) => !left.includes(token));
+    });
+    await t.runner.stop();
+
+    // quiet: no further probe fills the batch; the keep-alive NOOP after idleRenewMs deletes it
+    const quiet = await runner({ tuning: { idleRenewMs: 500 } });
+    await quiet.runner.ready();
+    const sent = await quiet.send("in");
+    expect(await quiet.result(sent.token)).toMatchObject({ outcome: "delivered" });
+    await waitFor(
+      "the single message to be deleted",
+      async () => !(await probeTokens(client)).includes(sent.token),
+    );
+    expect(quiet.results).toHaveLength(1);
   });
 });
 
