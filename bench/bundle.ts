@@ -1,4 +1,4 @@
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
@@ -27,4 +27,17 @@ export async function bundleAgent(entry: URL, name: string): Promise<string> {
     logLevel: "warning",
   });
   return outfile;
+}
+
+/**
+ * The node options production runs `mailsla` with: those on the `#!` line of cli/main.ts, the
+ * package's bin (`mailsla agent` under the systemd unit runs through it). Benches fork their agent
+ * with exactly these, read from that line, so a bench never measures an agent tuned differently
+ * from the shipped one (docs/benchmarks-delivery.md: `--no-memory-reducer`).
+ */
+export function productionNodeFlags(): string[] {
+  const main = readFileSync(new URL("../cli/main.ts", import.meta.url), "utf8");
+  const shebang = /^#!\S*env(?: -S)? node((?: --?[\w-]+(?:=\S+)?)*)\s*\n/.exec(main);
+  if (!shebang) throw new Error("cli/main.ts does not start with a `#!/usr/bin/env [-S] node ...` line");
+  return shebang[1]!.split(" ").filter(Boolean);
 }

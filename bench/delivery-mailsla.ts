@@ -1,8 +1,9 @@
 import { fork, type ChildProcess } from "node:child_process";
 import { join } from "node:path";
 import { probeHeaders } from "../probes/delivery/message.js";
-import { bundleAgent } from "./bundle.js";
+import { bundleAgent, productionNodeFlags } from "./bundle.js";
 import { DEFAULT_TUNING } from "../probes/delivery/watch.js";
+import { DELETE_BATCH } from "../probes/delivery/imap-watch.js";
 import type { AgentCommand, AgentEvent } from "./delivery-mailsla-agent.js";
 import {
   cpuDelta,
@@ -49,8 +50,8 @@ const TIMEOUT_MS = 20_000;
 const PROFILE_DIR = process.env.MAILSLA_BENCH_CPU_PROF;
 
 /**
- * Node options of the agent process (MAILSLA_BENCH_AGENT_ARGS, space-separated, e.g. `--trace-gc`
- * to see its collections); none by default, as `mailsla agent` runs.
+ * Extra node options of the agent process (MAILSLA_BENCH_AGENT_ARGS, space-separated, e.g.
+ * `--trace-gc` to see its collections), after those production runs with ({@link productionNodeFlags}).
  */
 const AGENT_NODE_ARGS = process.env.MAILSLA_BENCH_AGENT_ARGS?.split(" ").filter(Boolean) ?? [];
 
@@ -124,7 +125,7 @@ interface Agent {
 async function startAgent(p: PhaseContext): Promise<Agent> {
   const file = await bundleAgent(new URL("./delivery-mailsla-agent.ts", import.meta.url), "delivery-agent");
   const child: ChildProcess = fork(file, [], {
-    execArgv: AGENT_NODE_ARGS,
+    execArgv: [...productionNodeFlags(), ...AGENT_NODE_ARGS],
     stdio: ["ignore", "inherit", "inherit", "ipc"],
   });
   const events: AgentEvent[] = [];
@@ -213,16 +214,18 @@ function summary(
     cpuProbes: sent,
     cpuSource: `${source} of the agent process`,
     method:
-      `roundtrip probe (submission + IMAPS as probe2, IDLE + a ${BURST_MS / 1000} s burst of NOOPs every ` +
-      `25 ms after each send, ended once nothing is awaited), in an agent process of its own; noticed = ` +
+      `roundtrip probe (submission + IMAPS as probe2: a ${BURST_MS / 1000} s burst of NOOPs every 25 ms ` +
+      `after each send, ended once nothing is awaited, no command while nothing is awaited, taken messages ` +
+      `deleted ${DELETE_BATCH} at a time), in an agent process of its own (node ${productionNodeFlags().join(" ")}, ` +
+      `the options of the mailsla bin); noticed = ` +
       `onResult (result committed to the outbox), CLOCK_MONOTONIC in the agent. The watcher's own ` +
       `detection stamp is earlier: lag median ${ms(median(detectLag))}, publishing takes ` +
       `${ms(median(publish))}.`,
     cpuMethod:
       `${source} of the agent process alone (the bench and its witness thread are not counted) over ` +
-      `${sent} probe cycles ${SPACING_MS / 1000} s apart (send, NOOP burst, fetch, delete, SQLite state ` +
+      `${sent} probe cycles ${SPACING_MS / 1000} s apart (send, NOOP burst, fetch, a share of the batched delete, SQLite state ` +
       `file with synchronous=FULL, one IPC message per send and per result); an idle cycle of the same ` +
-      `length (IDLE, nothing sent) cost ${sig(cpu.idle.seconds, 2)} s.`,
+      `length (nothing sent) cost ${sig(cpu.idle.seconds, 2)} s.`,
     bound:
       `onResult is stamped in the agent process on CLOCK_MONOTONIC, the witness thread's clock, so ` +
       `the bench's own event loop (delay p99 ${ms(loop.p99Ms)}, max ${ms(loop.maxMs)}) does not count; ` +

@@ -2,7 +2,7 @@ import { fork } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import { startMailStack, type MailStack, type StackUser } from "../test/stack/mail-stack.js";
-import { bundleAgent } from "./bundle.js";
+import { bundleAgent, productionNodeFlags } from "./bundle.js";
 import { cpuDelta, cpuReading, hrMinusPerf, sleep } from "./delivery-common.js";
 import { figureMaker, scratch, sig, type Bench, type BenchContext, type Figure } from "./measure.js";
 import type { ScaleCommand, ScaleEvent } from "./scale-agent.js";
@@ -128,7 +128,8 @@ async function measureSize(ctx: BenchContext, n: number, minutes: number): Promi
 
 /** Collects what the agent process reports, and lets the bench wait for one kind of event. */
 function agentProcess(file: string) {
-  const child = fork(file, [], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  const execArgv = productionNodeFlags(); // as `mailsla agent` runs
+  const child = fork(file, [], { execArgv, stdio: ["ignore", "inherit", "inherit", "ipc"] });
   const results: Extract<ScaleEvent, { type: "result" }>[] = [];
   let stopped: Extract<ScaleEvent, { type: "stopped" }> | undefined;
   const waiting = new Map<string, () => void>();

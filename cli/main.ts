@@ -1,8 +1,10 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --no-memory-reducer
 /**
  * mailsla's command line. It only wires: each command's work lives in probes/, collector/ or demo/.
  * Every command loads its code when it runs (dynamic import), so `--version`, `--help` and
  * `validate` start without the collector, the agent and the report renderers.
+ * The `#!` line turns V8's memory reducer off: its collections while the agent idles between probes
+ * were a third of the CPU a delivery probe costs (docs/benchmarks-delivery.md); the benches read it.
  */
 import { Command, Option } from "commander";
 import { Duration } from "../config/duration.js";
