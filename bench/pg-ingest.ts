@@ -9,7 +9,7 @@ import { checkRow } from "../collector/store/results.js";
 import type { ProbeResult } from "../contract/result.js";
 import { allocatePorts, type PortLease } from "../test/stack/ports.js";
 import { startPostgres, type PostgresServer } from "../test/stack/postgres.js";
-import { bundleAgent } from "./bundle.js";
+import { bundleAgent, productionNodeFlags } from "./bundle.js";
 import {
   type Bench,
   type BenchContext,
@@ -32,8 +32,9 @@ import { agentBatches } from "./probe-rows.js";
  * load is cut into rounds and the sides take turns, so the disk's weather hits all of them alike.
  */
 
+const AGENTS = Number(process.env.MAILSLA_BENCH_PG_AGENTS ?? 6);
 const LOAD = {
-  agents: ["a", "b", "c", "d", "e", "f"],
+  agents: Array.from({ length: AGENTS }, (_, i) => `agent${i + 1}`),
   perBatch: 500,
   batchesPerAgent: Number(process.env.MAILSLA_BENCH_PG_BATCHES ?? 30),
   rounds: 3,
@@ -92,8 +93,14 @@ async function cliScript(): Promise<string> {
   return wrapper;
 }
 
-/** Node options of the collector processes (e.g. `--cpu-prof`), from MAILSLA_BENCH_COLLECTOR_ARGS. */
-const nodeArgs = () => (process.env.MAILSLA_BENCH_COLLECTOR_ARGS ?? "").split(/\s+/).filter(Boolean);
+/**
+ * Node options of the collector processes: production's (the bin's `#!` line, as the systemd unit
+ * runs `mailsla collector`), then any from MAILSLA_BENCH_COLLECTOR_ARGS (e.g. `--cpu-prof`).
+ */
+const nodeArgs = () => [
+  ...productionNodeFlags(),
+  ...(process.env.MAILSLA_BENCH_COLLECTOR_ARGS ?? "").split(/\s+/).filter(Boolean),
+];
 
 /** One `mailsla collector` process (the compiled CLI, plain node) on its own port. */
 class CollectorProcess {
@@ -408,10 +415,10 @@ function figures(
   const us = (cpu: number) => sig((cpu * 1e6) / rows);
   const batches = LOAD.agents.length * LOAD.batchesPerAgent;
   const notes: Record<Side, string> = {
-    "one collector": "6 agents over HTTP to 1 process, ack after COMMIT",
-    "three replicas": "6 agents over HTTP, 2 per replica process, one database",
-    "store.ingest": "the collectors' ingest transaction called directly, 6 callers, no HTTP",
-    "raw COPY per batch": "COPY FROM STDIN, 1 tx per 500-row batch, 6 connections at once",
+    "one collector": `${AGENTS} agents over HTTP to 1 process, ack after COMMIT`,
+    "three replicas": `${AGENTS} agents over HTTP, ${AGENTS / 3} per replica process, one database`,
+    "store.ingest": `the collectors' ingest transaction called directly, ${AGENTS} callers, no HTTP`,
+    "raw COPY per batch": `COPY FROM STDIN, 1 tx per 500-row batch, ${AGENTS} connections at once`,
     "raw COPY bulk": "COPY FROM STDIN, 1 tx per round (all agents' batches)",
   };
   return [
