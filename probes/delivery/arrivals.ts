@@ -29,17 +29,16 @@ export class Arrivals {
   /** Takes the message if it is in flight: "taken"; held until confirmed: "pending"; else "unknown". */
   arrive(token: string, seen: Seen): "taken" | "pending" | "unknown" {
     const { inflight } = this.o;
-    const row = inflight.get(token);
-    if (!row) return "unknown";
-    if (row.sentWall === undefined) {
-      if (row.bootId !== inflight.bootId) return "unknown";
-      this.early.set(token, seen);
-      return "pending";
-    }
+    // taken first: the usual case costs one statement, not a look-up before it
     const result = inflight.take(token, (r) => arrivedResult(r, inflight.elapsed(r, seen.at), seen));
-    if (!result) return "unknown";
-    this.o.published(result);
-    return "taken";
+    if (result) {
+      this.o.published(result);
+      return "taken";
+    }
+    const row = inflight.get(token);
+    if (!row || row.sentWall !== undefined || row.bootId !== inflight.bootId) return "unknown";
+    this.early.set(token, seen);
+    return "pending";
   }
 
   /** The send of `token` was confirmed: an arrival held for it is taken now. */

@@ -64,10 +64,18 @@ export class HandOverError extends Error {
  * being handed to one host at once.
  */
 export async function handOver(h: HandOver): Promise<Accepted> {
-  const timeout = AbortSignal.timeout(h.timeoutMs);
-  const signal = h.signal ? AbortSignal.any([h.signal, timeout]) : timeout;
+  const bound = handOverBound(h);
+  try {
+    return await handOverWithin(h, bound);
+  } finally {
+    bound.done();
+  }
+}
+
+async function handOverWithin(h: HandOver, bound: Bound): Promise<Accepted> {
+  const { signal } = bound;
   const progress = { begun: false };
-  const ctx = phaseContext(h, signal);
+  const ctx = phaseContext(h, bound);
   const host = h.service.host;
   const key = `${h.service.name}\n${h.account?.username ?? ""}`;
   let lease: Lease | undefined;
@@ -207,8 +215,44 @@ function asksToBackOff(failure: ProbeError): boolean {
 /** A CheckContext that also says the stage reached, for failures outside any phase. */
 type PhaseContext = CheckContext & { stage(): Stage };
 
+/**
+ * The hand-over's bound: `signal` aborts at its timeout or at agent shutdown, whichever comes first,
+ * and `aborted` rejects then (a timeout, as every step cut short by it reports). One controller and
+ * one timer per hand-over, cleared by done(): `AbortSignal.any` and a listener per phase cost a
+ * measurable share of a probe's CPU (docs/benchmarks-delivery.md).
+ */
+interface Bound {
+  signal: AbortSignal;
+  aborted: Promise<never>;
+  done(): void;
+}
+
+function handOverBound(h: HandOver): Bound {
+  const controller = new AbortController();
+  let fail: (err: unknown) => void = () => undefined;
+  const aborted = new Promise<never>((_, reject) => (fail = reject));
+  aborted.catch(() => undefined); // a step that is not waiting for it yet must not make it unhandled
+  const abort = (reason: unknown) => {
+    controller.abort(reason);
+    fail(codedError("timeout", "no answer within the delivery's timeout"));
+  };
+  const timer = setTimeout(() => abort(new DOMException("hand-over timed out", "TimeoutError")), h.timeoutMs);
+  const shutdown = () => abort(h.signal!.reason);
+  if (h.signal?.aborted) shutdown();
+  else h.signal?.addEventListener("abort", shutdown, { once: true });
+  return {
+    signal: controller.signal,
+    aborted,
+    done() {
+      clearTimeout(timer);
+      h.signal?.removeEventListener("abort", shutdown);
+    },
+  };
+}
+
 /** A CheckContext for openSmtpSession: phases only attribute failures to stages here. */
-function phaseContext(h: HandOver, signal: AbortSignal): PhaseContext {
+function phaseContext(h: HandOver, bound: Bound): PhaseContext {
+  const { signal, aborted } = bound;
   let stage: Stage = "connect";
   return {
     signal,
@@ -222,21 +266,12 @@ function phaseContext(h: HandOver, signal: AbortSignal): PhaseContext {
       stage = s;
       signal.throwIfAborted();
       try {
-        return await abortable(step(), signal);
+        return await Promise.race([step(), aborted]);
       } catch (err) {
         throw classifyError(err, s);
       }
     },
   };
-}
-
-/** Rejects with a timeout when the signal aborts first, so no step outlives the hand-over's bound. */
-function abortable<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(codedError("timeout", "no answer within the delivery's timeout"));
-    signal.addEventListener("abort", onAbort, { once: true });
-    p.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
-  });
 }
 
 /** QUIT after the message was accepted; its answer changes nothing, so it is waited for at most 1 s. */

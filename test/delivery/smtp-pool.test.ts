@@ -2,7 +2,7 @@ import type net from "node:net";
 import { SMTPServer, type SMTPServerOptions } from "smtp-server";
 import { afterEach, describe, expect, it } from "vitest";
 import { systemClock } from "../../contract/clock.js";
-import { handOver, type HandOver } from "../../probes/delivery/send.js";
+import { handOver, HandOverError, type HandOver } from "../../probes/delivery/send.js";
 import { SmtpPool } from "../../probes/delivery/smtp-pool.js";
 import { HostLimits } from "../../probes/net/host-limits.js";
 
@@ -50,15 +50,49 @@ function send(
   pool: SmtpPool | undefined,
   limits: HostLimits,
   to: string,
+  bound: { timeoutMs?: number; signal?: AbortSignal } = {},
 ): ReturnType<typeof handOver> {
   const service = { kind: "smtp", name: "mx", host: "127.0.0.1", port, tls: { mode: "none" } };
   return handOver({
     service: service as HandOver["service"],
     ...{ from: "probe@sink.test", to, message: "Subject: probe\r\n\r\nbody\r\n", clock: systemClock },
-    ...{ ehloName: "agent.test", timeoutMs: 5000, limits, pool },
+    ...{ ehloName: "agent.test", timeoutMs: 5000, limits, pool, ...bound },
     beforeData: () => undefined,
   });
 }
+
+/** What a hand-over that must fail failed with. */
+async function failure(p: Promise<unknown>) {
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(HandOverError);
+  return (err as HandOverError).failure;
+}
+
+describe("a hand-over's bound", () => {
+  it("a server that stops answering: a timeout at the stage reached, and the host's slot free again", async () => {
+    const silent = await peer({ onMailFrom: () => undefined, closeTimeout: 100 }); // MAIL is never answered
+    const { port, seen } = await peer();
+    const limits = new HostLimits({ connections: 1, loginsPerSecond: 100 });
+    const pool = new SmtpPool(limits);
+    closers.push(() => pool.close());
+    const f = await failure(send(silent.port, pool, limits, "a@box.test", { timeoutMs: 300 }));
+    expect(f).toMatchObject({ code: "timeout", stage: "mail" });
+    await send(port, pool, limits, "b@box.test"); // the only slot of 127.0.0.1 was given back
+    expect(seen.messages).toHaveLength(1);
+  });
+
+  it("agent shutdown ends a hand-over in progress", async () => {
+    const silent = await peer({ onMailFrom: () => undefined, closeTimeout: 100 });
+    const limits = new HostLimits({ connections: 1, loginsPerSecond: 100 });
+    const shutdown = new AbortController();
+    const sending = send(silent.port, undefined, limits, "a@box.test", { signal: shutdown.signal });
+    setTimeout(() => shutdown.abort(), 100);
+    expect(await failure(sending)).toMatchObject({ code: "timeout" });
+  });
+});
 
 describe("SMTP sessions kept between probe messages", () => {
   it("carries several messages on one connection, pipelined, each with its own 250 and queue id", async () => {
