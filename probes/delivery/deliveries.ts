@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import type { Registry } from "prom-client";
 import { ResultLog } from "../result-log.js";
 import { deliveriesFor, sinkDomain, sinkListen, type Delivery } from "../../config/delivery.js";
@@ -89,6 +90,9 @@ export async function startDeliveries(o: DeliveryOptions): Promise<DeliveryRunne
   const pool = o.sessionReuse === false ? undefined : new SmtpPool(limits);
   const watchers = startWatchers(o, deliveries, clock, inflight, arrivals, limits);
   const shutdown = new AbortController();
+  // every hand-over in progress listens to it (probes/delivery/send.ts): one per delivery at most
+  // on the timetable, thousands on a large agent, none of them a leak
+  setMaxListeners(0, shutdown.signal);
   const running = new Set<Promise<unknown>>();
 
   const ctx: SendContext = {
