@@ -15,6 +15,7 @@ import {
   sleep,
   watchMaildir,
   type CpuDelta,
+  type CpuReading,
   type PhaseContext,
   type ToolRun,
   type Witness,
@@ -94,15 +95,26 @@ export async function runMailsla(p: PhaseContext): Promise<ToolRun> {
       const probe = await probeOnce(agent, witness, errors);
       if (probe) probes.push(probe);
     }
-    const cpu = cpuDelta(cpu0, cpuReading(agent.pid));
+    const cpu1 = cpuReading(agent.pid);
+    const cpu = cpuDelta(cpu0, cpu1);
+    const main = mainThreadSeconds(agent.pid, cpu0, cpu1);
     await profiling(agent, "stop");
     const loop = delay.stop();
     p.log(`mailsla: ${probes.length}/${p.probes} probes witnessed and reported`);
-    return { ...summary(p.probes, probes, { probes: cpu, idle }, loop), errors };
+    return { ...summary(p.probes, probes, { probes: cpu, idle, main }, loop), errors };
   } finally {
     await agent.stop();
     await witness.close();
   }
+}
+
+/**
+ * On-CPU seconds of the agent's main thread (its tid is its pid) between two readings: the event
+ * loop's share, apart from V8's collector and compiler threads, which is where a change shows.
+ */
+function mainThreadSeconds(pid: number, a: CpuReading, b: CpuReading): number {
+  const tid = String(pid);
+  return Number((b.threads.get(tid) ?? 0n) - (a.threads.get(tid) ?? 0n)) / 1e9;
 }
 
 /** Starts or stops the agent's profiler when MAILSLA_BENCH_CPU_PROF asks for a profile. */
@@ -200,7 +212,7 @@ async function probeOnce(agent: Agent, witness: Witness, errors: string[]): Prom
 function summary(
   sent: number,
   probes: readonly Probe[],
-  cpu: { probes: CpuDelta; idle: CpuDelta },
+  cpu: { probes: CpuDelta; idle: CpuDelta; main: number },
   loop: { p99Ms: number; maxMs: number },
 ): Omit<ToolRun, "errors"> {
   const detectLag = probes.map((x) => x.detected - x.appeared);
@@ -225,7 +237,8 @@ function summary(
       `${source} of the agent process alone (the bench and its witness thread are not counted) over ` +
       `${sent} probe cycles ${SPACING_MS / 1000} s apart (send, NOOP burst, fetch, a share of the batched delete, SQLite state ` +
       `file with synchronous=FULL, one IPC message per send and per result); an idle cycle of the same ` +
-      `length (nothing sent) cost ${sig(cpu.idle.seconds, 2)} s.`,
+      `length (nothing sent) cost ${sig(cpu.idle.seconds, 2)} s. Of the CPU per probe, the main thread ` +
+      `(the event loop) took ${sig(cpu.main / sent, 2)} s, V8's and libuv's threads the rest.`,
     bound:
       `onResult is stamped in the agent process on CLOCK_MONOTONIC, the witness thread's clock, so ` +
       `the bench's own event loop (delay p99 ${ms(loop.p99Ms)}, max ${ms(loop.maxMs)}) does not count; ` +
