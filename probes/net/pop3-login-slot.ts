@@ -105,15 +105,17 @@ export class LoginSlot {
   acquire(user: SlotUser, deadline: number, signal?: AbortSignal): Promise<SlotLease | undefined> {
     if (signal?.aborted) return Promise.resolve(undefined);
     return new Promise((resolve) => {
-      const waiter: Waiter = { user, deadline, resolve };
-      signal?.addEventListener(
-        "abort",
-        () => {
-          this.waiters = this.waiters.filter((w) => w !== waiter);
-          resolve(undefined);
-        },
-        { once: true },
-      );
+      // the signal outlives the wait (the watcher's whole life): its listener goes when the wait ends
+      const onAbort = () => {
+        this.waiters = this.waiters.filter((w) => w !== waiter);
+        settle(undefined);
+      };
+      const settle = (lease: SlotLease | undefined) => {
+        signal?.removeEventListener("abort", onAbort);
+        resolve(lease);
+      };
+      const waiter: Waiter = { user, deadline, resolve: settle };
+      signal?.addEventListener("abort", onAbort, { once: true });
       this.waiters.push(waiter);
       this.pump();
     });

@@ -4,6 +4,7 @@
  * before its deadline told so at once, and a warning when configured intervals ask for more logins
  * than the server allows.
  */
+import { getEventListeners } from "node:events";
 import { describe, expect, it } from "vitest";
 import { LoginSlot, type SlotLease } from "../../probes/net/pop3-login-slot.js";
 import type { Logger } from "../../contract/log.js";
@@ -72,6 +73,23 @@ describe("POP3 login slot", () => {
     expect(slot.freeAt()).toBe(1000 + 61_000);
     now = 2000;
     expect(await slot.acquire("check", 30_000)).toBeUndefined();
+  });
+
+  it("leaves no listener on a long-lived abort signal once a wait ended, and ends a wait on abort", async () => {
+    const slot = new LoginSlot("a@h:1");
+    const life = new AbortController();
+    for (let i = 0; i < 20; i++) {
+      const lease = (await slot.acquire(i % 2 ? "check" : "watcher", Infinity, life.signal))!;
+      lease.loggedIn();
+      lease.release();
+    }
+    expect(getEventListeners(life.signal, "abort")).toHaveLength(0);
+    const held = (await slot.acquire("watcher", Infinity, life.signal))!;
+    const waiting = slot.acquire("check", Infinity, life.signal);
+    expect(getEventListeners(life.signal, "abort")).toHaveLength(1);
+    life.abort();
+    expect(await waiting).toBeUndefined();
+    held.release();
   });
 
   it("warns once when configured intervals ask for more logins than the delay allows", () => {
