@@ -416,7 +416,7 @@ function figures(
   const batches = LOAD.agents.length * LOAD.batchesPerAgent;
   const notes: Record<Side, string> = {
     "one collector": `${AGENTS} agents over HTTP to 1 process, ack after COMMIT`,
-    "three replicas": `${AGENTS} agents over HTTP, ${AGENTS / 3} per replica process, one database`,
+    "three replicas": `${AGENTS} agents over HTTP, spread over the 3 replica processes, one database`,
     "store.ingest": `the collectors' ingest transaction called directly, ${AGENTS} callers, no HTTP`,
     "raw COPY per batch": `COPY FROM STDIN, 1 tx per 500-row batch, ${AGENTS} connections at once`,
     "raw COPY bulk": "COPY FROM STDIN, 1 tx per round (all agents' batches)",

@@ -24,8 +24,11 @@ const RESULT_KEYS: ReadonlySet<string> = new Set(Object.keys(ProbeResult.shape))
 const FAILURE_KEYS: ReadonlySet<string> = new Set(["code", "stage", "message", "responseCode"]);
 const TLS_KEYS: ReadonlySet<string> = new Set(["notAfter", "subject", "issuer", "protocol"]);
 
-/** A plain object (prototype Object.prototype or null) whose own keys all lie in `allowed`. */
-function plainWith(o: unknown, allowed?: ReadonlySet<string>): o is Record<string, unknown> {
+/**
+ * A plain object (prototype Object.prototype or null) whose keys all lie in `allowed`: the shape test
+ * of a strict object without zod's copy, for this check and for the ingest body around results.
+ */
+export function plainWith(o: unknown, allowed?: ReadonlySet<string>): o is Record<string, unknown> {
   if (typeof o !== "object" || o === null || Array.isArray(o)) return false;
   const proto: unknown = Object.getPrototypeOf(o);
   if (proto !== Object.prototype && proto !== null) return false;
@@ -43,7 +46,7 @@ const seconds = (v: unknown) => typeof v === "number" && v >= 0 && v <= MAX_CHEC
 const time = (v: unknown) =>
   Number.isSafeInteger(v) && (v as number) >= MIN_TIME_MS && (v as number) <= MAX_TIME_MS;
 /** An optional key: absent passes; present must hold a value (undefined goes to the schema). */
-const absent = (o: Record<string, unknown>, k: string) => !Object.prototype.hasOwnProperty.call(o, k);
+const absent = (o: Record<string, unknown>, k: string) => !Object.hasOwn(o, k);
 
 function failure(v: unknown): boolean {
   if (!plainWith(v, FAILURE_KEYS)) return false;

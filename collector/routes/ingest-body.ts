@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { DeliveryResult } from "../../contract/delivery-result.js";
 import { ProbeResult } from "../../contract/result.js";
-import { isWellFormedProbeResult } from "../../contract/result-check.js";
+import { isWellFormedProbeResult, plainWith } from "../../contract/result-check.js";
 import type { IngestRecord } from "../store/index.js";
 
 /**
@@ -23,9 +23,8 @@ export interface IngestReply {
   duplicates: number;
 }
 
-const own = (o: object, k: string) => Object.prototype.hasOwnProperty.call(o, k);
-const isPlain = (o: unknown): o is Record<string, unknown> =>
-  typeof o === "object" && o !== null && !Array.isArray(o) && Object.getPrototypeOf(o) === Object.prototype;
+const BODY_KEYS: ReadonlySet<string> = new Set(["records"]);
+const RECORD_KEYS: ReadonlySet<string> = new Set(["type", "payload"]);
 
 /**
  * The body's records when every one is well formed, checked without building copies: a check result
@@ -33,11 +32,11 @@ const isPlain = (o: unknown): o is Record<string, unknown> =>
  * parse (admission.ts) then names every fault. Exists because it is most of an ingest's CPU.
  */
 export function wellFormedRecords(body: unknown): IngestRecord[] | undefined {
-  if (!isPlain(body) || Object.keys(body).length !== 1 || !own(body, "records")) return undefined;
-  if (!Array.isArray(body.records)) return undefined;
+  if (!plainWith(body, BODY_KEYS) || !Object.hasOwn(body, "records") || !Array.isArray(body.records))
+    return undefined;
   const out: IngestRecord[] = [];
   for (const r of body.records as unknown[]) {
-    if (isPlain(r) && r.type === "check" && own(r, "payload") && Object.keys(r).length === 2) {
+    if (plainWith(r, RECORD_KEYS) && r.type === "check") {
       if (!isWellFormedProbeResult(r.payload)) return undefined;
       out.push(r as IngestRecord);
     } else {

@@ -103,15 +103,13 @@ export async function openPostgresStore(o: PostgresOptions): Promise<PostgresLed
 
   /** (service, vantage) pairs check_series is known to hold (rows are never deleted): not inserted again. */
   const knownSeries = new Set<string>();
-  const write =
-    (
-      mode: WriteMode,
-      vantage: string,
-      records: readonly IngestRecord[],
-      receivedAt: number,
-      toPoints?: (record: IngestRecord) => ExportPoint[],
-    ) =>
-    async (client: pg.PoolClient) => {
+  const ingest = async (
+    vantage: string,
+    records: readonly IngestRecord[],
+    receivedAt: number,
+    toPoints?: (record: IngestRecord) => ExportPoint[],
+  ): Promise<IngestOutcome> => {
+    const write = (mode: WriteMode) => async (client: pg.PoolClient) => {
       const batch = await insertBatch(client, vantage, records, receivedAt, mode, knownSeries, toPoints);
       const span = changeSpan(batch.stored);
       await client.query(
@@ -121,19 +119,12 @@ export async function openPostgresStore(o: PostgresOptions): Promise<PostgresLed
       if (++ingests % PRUNE_EVERY === 0) await pruneChanges(client, receivedAt - CHANGE_LOG_KEEP_MS);
       return batch;
     };
-
-  const ingest = async (
-    vantage: string,
-    records: readonly IngestRecord[],
-    receivedAt: number,
-    toPoints?: (record: IngestRecord) => ExportPoint[],
-  ): Promise<IngestOutcome> => {
     let batch: BatchWrite;
     try {
-      batch = await inTransaction(pool, write("copy", vantage, records, receivedAt, toPoints));
+      batch = await inTransaction(pool, write("copy"));
     } catch (err) {
       if (!isUniqueViolation(err)) throw err;
-      batch = await inTransaction(pool, write("upsert", vantage, records, receivedAt, toPoints));
+      batch = await inTransaction(pool, write("upsert"));
     }
     for (const key of batch.newSeries) knownSeries.add(key);
     const { stored } = batch;

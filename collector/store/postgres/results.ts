@@ -25,16 +25,44 @@ import { copyFrom, copyText } from "./copy.js";
  * Text is ordered `COLLATE "C"` (bytes, as SQLite orders it), whatever the database's locale.
  */
 
-/** The columns of {@link checkRow} as arrays, one per column, for `unnest`. */
-function checkColumns(records: readonly ProbeResult[], receivedAt: number): unknown[][] {
-  const cols: unknown[][] = Array.from({ length: 11 }, () => []);
-  for (const r of records) checkRow(r, receivedAt).forEach((v, i) => cols[i]!.push(v));
+/** Rows as one array per column, for `unnest`. */
+function columns(rows: readonly (readonly unknown[])[], width: number): unknown[][] {
+  const cols: unknown[][] = Array.from({ length: width }, () => []);
+  for (const row of rows) row.forEach((v, i) => cols[i]!.push(v));
   return cols;
 }
 
-const CHECK_COLUMNS =
-  "id, service, vantage, kind, started_at, ok, code, stage, duration_seconds, payload, received_at";
-const DELIVERY_COLUMNS = "id, vantage, delivery, at, payload, received_at";
+/** A result table as both writers name it: its columns, and their types for `unnest`. */
+interface Table {
+  name: string;
+  columns: string;
+  types: readonly string[];
+}
+const CHECKS: Table = {
+  name: "check_results",
+  columns: "id, service, vantage, kind, started_at, ok, code, stage, duration_seconds, payload, received_at",
+  types: ["text", "text", "text", "text", "bigint", "smallint", "text", "text", "float8", "text", "bigint"],
+};
+const DELIVERIES: Table = {
+  name: "delivery_results",
+  columns: "id, vantage, delivery, at, payload, received_at",
+  types: ["text", "text", "text", "bigint", "text", "bigint"],
+};
+
+/** Stores every row by `COPY`; a row whose id is stored (or repeated) fails the whole statement. */
+const copyRows = (client: PoolClient, t: Table, rows: unknown[][]) =>
+  copyFrom(client, `COPY ${t.name} (${t.columns}) FROM STDIN`, copyText(rows));
+
+/** Stores the rows whose id is new (`unnest`, `ON CONFLICT DO NOTHING`); returns their ids. */
+async function upsertRows(client: PoolClient, t: Table, rows: unknown[][]): Promise<string[]> {
+  const arrays = t.types.map((type, i) => `$${i + 1}::${type}[]`).join(", ");
+  const { rows: stored } = await client.query<{ id: string }>(
+    `INSERT INTO ${t.name} (${t.columns}) SELECT * FROM unnest(${arrays})
+    ON CONFLICT (id) DO NOTHING RETURNING id`,
+    columns(rows, t.types.length),
+  );
+  return stored.map((r) => r.id);
+}
 
 /** A delivery's row; it belongs to the time the operator took the message over (collector/sla/delivery.ts). */
 const deliveryRow = (d: DeliveryPayload, vantage: string, receivedAt: number) => [
@@ -68,41 +96,7 @@ export interface BatchWrite {
 }
 
 /** The key of a (service, vantage) pair in a cache of check_series. */
-export const seriesKey = (service: string, vantage: string): string => `${service}\u0000${vantage}`;
-
-async function upsertChecks(client: PoolClient, checks: readonly ProbeResult[], receivedAt: number) {
-  const { rows } = await client.query<{ id: string }>(
-    `INSERT INTO check_results (${CHECK_COLUMNS})
-    SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::smallint[],
-      $7::text[], $8::text[], $9::float8[], $10::text[], $11::bigint[])
-    ON CONFLICT (id) DO NOTHING RETURNING id`,
-    checkColumns(checks, receivedAt),
-  );
-  return rows.map((r) => r.id);
-}
-
-async function upsertDeliveries(
-  client: PoolClient,
-  deliveries: readonly DeliveryPayload[],
-  vantage: string,
-  receivedAt: number,
-) {
-  const { rows } = await client.query<{ id: string }>(
-    `INSERT INTO delivery_results (${DELIVERY_COLUMNS})
-    SELECT id, $2, delivery, at, payload, $3 FROM unnest($1::text[], $4::text[], $5::bigint[], $6::text[])
-      AS d(id, delivery, at, payload)
-    ON CONFLICT (id) DO NOTHING RETURNING id`,
-    [
-      deliveries.map((d) => d.id),
-      vantage,
-      receivedAt,
-      deliveries.map((d) => d.delivery),
-      deliveries.map((d) => d.sentAt),
-      deliveries.map((d) => JSON.stringify(d)),
-    ],
-  );
-  return rows.map((r) => r.id);
-}
+const seriesKey = (service: string, vantage: string): string => `${service}\u0000${vantage}`;
 
 /**
  * Stores the records of one batch inside the caller's transaction ({@link WriteMode}); returns
@@ -120,28 +114,23 @@ export async function insertBatch(
 ): Promise<BatchWrite> {
   const checks = records.flatMap((r) => (r.type === "check" ? [r.payload] : []));
   const deliveries = records.flatMap((r) => (r.type === "delivery" ? [r.payload] : []));
-  const fresh = new Set<string>();
+  const checkRows = checks.map((r) => checkRow(r, receivedAt));
+  const deliveryRows = deliveries.map((d) => deliveryRow(d, vantage, receivedAt));
+  let stored: IngestRecord[];
   if (mode === "copy") {
-    if (checks.length > 0) {
-      const rows = checks.map((r) => checkRow(r, receivedAt));
-      await copyFrom(client, `COPY check_results (${CHECK_COLUMNS}) FROM STDIN`, copyText(rows));
-    }
-    if (deliveries.length > 0) {
-      const rows = deliveries.map((d) => deliveryRow(d, vantage, receivedAt));
-      await copyFrom(client, `COPY delivery_results (${DELIVERY_COLUMNS}) FROM STDIN`, copyText(rows));
-    }
+    // every record is stored, or an id already there (or twice in the batch) failed the statement
+    if (checkRows.length > 0) await copyRows(client, CHECKS, checkRows);
+    if (deliveryRows.length > 0) await copyRows(client, DELIVERIES, deliveryRows);
+    stored = [...records];
   } else {
-    if (checks.length > 0)
-      for (const id of await upsertChecks(client, checks, receivedAt)) fresh.add(`check:${id}`);
-    if (deliveries.length > 0) {
-      for (const id of await upsertDeliveries(client, deliveries, vantage, receivedAt))
-        fresh.add(`delivery:${id}`);
-    }
+    const fresh = new Set<string>();
+    if (checkRows.length > 0)
+      for (const id of await upsertRows(client, CHECKS, checkRows)) fresh.add(`check:${id}`);
+    if (deliveryRows.length > 0)
+      for (const id of await upsertRows(client, DELIVERIES, deliveryRows)) fresh.add(`delivery:${id}`);
+    // a batch may hold one id twice: the first occurrence is the one stored
+    stored = records.filter((r) => fresh.delete(`${r.type}:${r.payload.id}`));
   }
-  // A COPY stored every record (an id twice would have failed it); an upsert may skip some, and a
-  // batch may hold one id twice: the first occurrence is the one stored.
-  const stored =
-    mode === "copy" ? [...records] : records.filter((r) => fresh.delete(`${r.type}:${r.payload.id}`));
   const pairs = new Map<string, readonly [string, string]>();
   for (const r of stored) {
     if (r.type !== "check") continue;
