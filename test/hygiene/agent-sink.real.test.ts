@@ -79,10 +79,11 @@ const judged = () => results.filter((r) => r.kind === "sender-auth");
 
 describe("sender-auth in the agent", () => {
   it("judges the send probe's message at the sink: a check result, its metrics and the outbox", async () => {
-    const unseen = await waitFor("a dnsbl result before any send", () =>
-      results.find((r) => r.kind === "dnsbl"),
-    );
-    expect(unseen).toMatchObject({ ok: true, details: { addresses: 0, queries: 0 } });
+    // the agent's own schedule sends at start too, so its first blocklist run may come before or
+    // after that message reached the sink: with no peer yet it looks nothing up, else it finds the listing
+    const first = await waitFor("a first dnsbl result", () => results.find((r) => r.kind === "dnsbl"));
+    if (first.ok) expect(first).toMatchObject({ details: { addresses: 0, queries: 0 } });
+    else expect(first.error?.message).toMatch(/^1 listing\(s\): 127\.0\.0\.1 on Test BL/);
     const sent = await agent.deliveries!.sendNow("out");
     expect(sent).toHaveProperty("token");
     const r = await waitFor("a sender-auth result", () => judged()[0], { timeoutMs: 20_000 });
