@@ -275,7 +275,11 @@ class ImapWatcher implements Watcher {
     await this.deleteDoomed(client);
   }
 
-  /** NOOP: the server reports new messages (EXISTS) in its answer. */
+  /**
+   * NOOP: the server reports new messages (EXISTS) in its answer. (A FETCH of what is new cannot
+   * replace it: Dovecot evaluates a command on the session's view of the mailbox and reports new
+   * mail only at its end.)
+   */
   private async poll(client: Client): Promise<void> {
     if (!client.usable) return;
     const s = this.mono();
@@ -312,7 +316,13 @@ class ImapWatcher implements Watcher {
     const messages = await client.fetchAll(`${this.nextUid}:*`, { uid: true, headers: true }, { uid: true });
     const fetchedAt = this.mono();
     const fresh = messages.filter((m) => m.uid >= this.nextUid);
+    // an EXISTS that came with the FETCH's answer may be for a message the FETCH did not cover
+    // (servers report new mail at the end of a command): while the mailbox holds more messages than
+    // the FETCH saw, its event stays and the next step fetches again
+    const lastSeq = messages.reduce((n, m) => Math.max(n, m.seq), 0);
     const events = this.events.splice(0);
+    if ((client.mailbox ? client.mailbox.exists : 0) > lastSeq)
+      this.events = events.filter((e) => e.count > lastSeq);
     const fallback = { at: fetchedAt, lower: this.knownUntil, detection: "imap-poll" as const };
     this.nextUid = Math.max(this.nextUid, ...fresh.map((m) => m.uid + 1));
     await this.process(client, fresh, "inbox", (m) => events.find((e) => e.count >= m.seq) ?? fallback);
