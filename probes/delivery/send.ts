@@ -4,7 +4,7 @@ import { classifyError, codedError, type ProbeError, type Stage } from "../../co
 import type { CheckContext, Credentials } from "../kinds/kind.js";
 import type { HostLimits } from "../net/host-limits.js";
 import { openSmtpSession, type SmtpSession } from "../kinds/smtp.js";
-import { formatReply } from "../net/smtp-dialog.js";
+import { formatReply, type DataResult } from "../net/smtp-dialog.js";
 import type { Instant } from "./inflight.js";
 import { queueIdOf } from "./result.js";
 import type { Lease, SmtpPool } from "./smtp-pool.js";
@@ -130,9 +130,8 @@ async function openLease(
 }
 
 /**
- * MAIL, RCPT and DATA on the leased session, in one write when the server offers PIPELINING, then
- * the message; after the 250 the session goes back to the pool (or QUIT). The in-flight row is
- * written before DATA can be sent, so an arrival can never beat it.
+ * One message on the leased session ({@link transfer}); after the 250 the session goes back to the
+ * pool (or QUIT).
  */
 async function transact(
   h: HandOver,
@@ -140,30 +139,12 @@ async function transact(
   lease: Lease,
   progress: { begun: boolean },
 ): Promise<Accepted> {
-  const { dialog, ehlo } = lease.session;
+  const { dialog } = lease.session;
   const begin = () => {
     if (!progress.begun) h.beforeData();
     progress.begun = true;
   };
-  const mail = `MAIL FROM:<${h.from}>`;
-  const rcpt = `RCPT TO:<${h.to}>`;
-  if (ehlo.extensions.has("PIPELINING")) {
-    begin();
-    await ctx.phase("mail", async () => {
-      await dialog.pipeline([mail, rcpt, "DATA"]);
-      return dialog.reply(mail);
-    });
-    await ctx.phase("rcpt", () => dialog.reply(rcpt));
-    await ctx.phase("data", () => dialog.reply("DATA", 354));
-  } else {
-    await ctx.phase("mail", () => dialog.command(mail));
-    await ctx.phase("rcpt", () => dialog.command(rcpt));
-    await ctx.phase("data", () => {
-      begin();
-      return dialog.command("DATA", 354);
-    });
-  }
-  const data = await ctx.phase("data", () => dialog.body(h.message));
+  const data = await transfer(h, ctx, lease.session, begin);
   const at = { mono: data.acceptedAt, wall: h.clock.now() - (h.clock.monotonic() - data.acceptedAt) };
   const reply = formatReply(data.reply);
   const queueId = queueIdOf(reply);
@@ -174,6 +155,43 @@ async function transact(
   }
   h.limits?.ok(h.service.host);
   return { at, reply, ...(queueId ? { queueId } : {}) };
+}
+
+/**
+ * MAIL, RCPT and the message: in one write as `BDAT n LAST` when the server offers PIPELINING and
+ * CHUNKING (no 354 to wait for); else MAIL, RCPT and DATA in one write when it offers PIPELINING,
+ * then the message after the 354; else one command at a time. `begin` (the in-flight row) runs
+ * before the message can be sent, so an arrival can never beat its row.
+ */
+async function transfer(
+  h: HandOver,
+  ctx: PhaseContext,
+  { dialog, ehlo }: SmtpSession,
+  begin: () => void,
+): Promise<DataResult> {
+  const mail = `MAIL FROM:<${h.from}>`;
+  const rcpt = `RCPT TO:<${h.to}>`;
+  const pipelining = ehlo.extensions.has("PIPELINING");
+  if (pipelining) {
+    begin();
+    const chunking = ehlo.extensions.has("CHUNKING");
+    await ctx.phase("mail", async () => {
+      if (chunking) await dialog.pipelineChunk([mail, rcpt], h.message);
+      else await dialog.pipeline([mail, rcpt, "DATA"]);
+      return dialog.reply(mail);
+    });
+    await ctx.phase("rcpt", () => dialog.reply(rcpt));
+    if (chunking) return ctx.phase("data", () => dialog.accepted("BDAT LAST"));
+    await ctx.phase("data", () => dialog.reply("DATA", 354));
+  } else {
+    await ctx.phase("mail", () => dialog.command(mail));
+    await ctx.phase("rcpt", () => dialog.command(rcpt));
+    await ctx.phase("data", () => {
+      begin();
+      return dialog.command("DATA", 354);
+    });
+  }
+  return ctx.phase("data", () => dialog.body(h.message));
 }
 
 /**

@@ -216,9 +216,28 @@ export class SmtpDialog {
   /** The message after the 354 (dot-stuffed), and the 250 timed on the monotonic clock as in {@link data}. */
   async body(message: string): Promise<DataResult> {
     await this.conn.write(dotStuff(message));
+    return this.accepted("end of DATA");
+  }
+
+  /**
+   * MAIL and RCPT (`before`), then the whole message as one last chunk (RFC 3030 `BDAT n LAST`,
+   * when EHLO offered CHUNKING and PIPELINING), in one write: no 354 to wait for, no dot-stuffing.
+   * Read the replies to `before` with {@link reply}, then the message's with {@link accepted}.
+   */
+  pipelineChunk(before: readonly string[], message: string): Promise<void> {
+    const payload = crlfLines(message);
+    const commands = [...before, `BDAT ${Buffer.byteLength(payload, "utf8")} LAST`];
+    return this.conn.write(commands.map((l) => `${l}\r\n`).join("") + payload);
+  }
+
+  /**
+   * Reads the reply that ends a message (end of DATA, BDAT LAST), which must be 2xx, and its
+   * moment on the monotonic clock: the start of a delivery-delay measurement.
+   */
+  async accepted(what: string): Promise<DataResult> {
     const reply = await this.readReply();
     const acceptedAt = this.clock.monotonic();
-    if (reply.code >= 300) throw replyError("end of DATA", reply);
+    if (reply.code >= 300) throw replyError(what, reply);
     return { reply, acceptedAt };
   }
 
@@ -285,6 +304,16 @@ export function parseEhlo(reply: SmtpReply): EhloInfo {
     auth: (extensions.get("AUTH") ?? []).map((m) => m.toUpperCase()),
     ...(Number.isFinite(size) && size > 0 ? { size } : {}),
   };
+}
+
+/** A message with CRLF line ends and a final CRLF: the payload of `BDAT ... LAST`. */
+export function crlfLines(message: string): string {
+  return (
+    message
+      .replace(/\r?\n$/, "")
+      .split(/\r?\n/)
+      .join("\r\n") + "\r\n"
+  );
 }
 
 /** The DATA payload: CRLF line ends, a leading "." doubled (RFC 5321 4.5.2), then the end mark. */
