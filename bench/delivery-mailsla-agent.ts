@@ -12,7 +12,8 @@ import { hrMinusPerf } from "./delivery-common.js";
  * The mailsla agent of the delivery bench, run as a process of its own (forked by
  * bench/delivery-mailsla.ts) so its CPU is read from /proc for it alone, exactly like the peers':
  * neither the bench's loop nor its witness thread counts. It runs the shipped delivery runner with
- * one roundtrip delivery and talks to the bench over IPC only: one message per send and per result.
+ * one roundtrip delivery and talks to the bench over IPC only: per probe one message in (send) and
+ * one out (its result, or the send's failure).
  * Its time stamps are CLOCK_MONOTONIC milliseconds (process.hrtime), the clock the witness uses.
  */
 
@@ -31,11 +32,10 @@ export type AgentCommand =
   | { type: "profile"; action: "stop"; file: string }
   | { type: "stop" };
 
-/** What the agent reports: ready, each send (taken over or failed), each committed result. */
+/** What the agent reports: ready, each send that failed, each committed result. */
 export type AgentEvent =
   | { type: "ready" }
   | { type: "profiled"; action: "start" | "stop" }
-  | { type: "sent"; token: string }
   | { type: "send-failed"; token: string; error: string }
   | {
       type: "result";
@@ -97,7 +97,6 @@ async function send(): Promise<void> {
     post({ type: "send-failed", token: out.token, error: e ? `${e.code} at ${e.stage}: ${e.message}` : "" });
   } else {
     sentAt.set(out.token, out.at.mono);
-    post({ type: "sent", token: out.token });
   }
 }
 

@@ -194,13 +194,12 @@ async function probeOnce(agent: Agent, witness: Witness, errors: string[]): Prom
   const offset = hrMinusPerf();
   try {
     agent.command({ type: "send" });
-    const sent = await agent.next((e) => e.type === "sent" || e.type === "send-failed", TIMEOUT_MS);
-    if (sent.type === "send-failed") return void keepError(errors, sent.error);
-    if (sent.type !== "sent") return undefined;
-    const appeared = await witness.seen(sent.token, TIMEOUT_MS);
-    const r = await agent.next((e) => e.type === "result" && e.token === sent.token, TIMEOUT_MS);
+    // one message back per probe: its result, or the send's failure
+    const r = await agent.next((e) => e.type === "result" || e.type === "send-failed", TIMEOUT_MS);
+    if (r.type === "send-failed") return void keepError(errors, r.error);
     if (r.type !== "result" || r.outcome !== "delivered" || r.detectedHr === undefined)
       return void keepError(errors, `outcome ${r.type === "result" ? r.outcome : r.type}`);
+    const appeared = await witness.seen(r.token, TIMEOUT_MS);
     return { appeared, reported: r.reportedHr - offset, detected: r.detectedHr - offset };
   } catch (err) {
     return void keepError(errors, (err as Error).message);
@@ -236,7 +235,7 @@ function summary(
     cpuMethod:
       `${source} of the agent process alone (the bench and its witness thread are not counted) over ` +
       `${sent} probe cycles ${SPACING_MS / 1000} s apart (send, NOOP burst, fetch, a share of the batched delete, SQLite state ` +
-      `file with synchronous=FULL, one IPC message per send and per result); an idle cycle of the same ` +
+      `file with synchronous=FULL, one IPC message in and one out per probe); an idle cycle of the same ` +
       `length (nothing sent) cost ${sig(cpu.idle.seconds, 2)} s. Of the CPU per probe, the main thread ` +
       `(the event loop) took ${sig(cpu.main / sent, 2)} s, V8's and libuv's threads the rest.`,
     bound:

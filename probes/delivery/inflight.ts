@@ -112,6 +112,7 @@ export class InFlight {
   private readonly sql: ReturnType<typeof statements>;
   /** The state file commits with synchronous=FULL (it does, except in tests that open it otherwise). */
   private readonly fullSync: boolean;
+  private readonly taking: ReturnType<InFlight["takeTransaction"]>;
 
   constructor(
     private readonly state: AgentState,
@@ -133,6 +134,7 @@ export class InFlight {
     )`);
     this.db.exec("CREATE INDEX IF NOT EXISTS delivery_inflight_mailbox ON delivery_inflight (mailbox)");
     this.sql = statements(this.db);
+    this.taking = this.takeTransaction();
     this.fullSync = this.db.pragma("synchronous", { simple: true }) === 2;
   }
 
@@ -180,15 +182,20 @@ export class InFlight {
    * not yet confirmed, or another agent's): then nothing is written. A throwing outbox rolls it back.
    */
   take(token: string, build: (row: InFlightRow) => DeliveryResult): DeliveryResult | undefined {
-    return this.db
-      .transaction(() => {
+    return this.taking.immediate(token, build);
+  }
+
+  /** {@link take}'s transaction, made once: better-sqlite3 builds five wrappers per `transaction()`. */
+  private takeTransaction() {
+    return this.db.transaction(
+      (token: string, build: (row: InFlightRow) => DeliveryResult): DeliveryResult | undefined => {
         const r = this.sql.take.get(token) as Row | undefined;
         if (!r) return undefined;
         const result = build(toRow(r));
         this.state.outbox.add("delivery", result);
         return result;
-      })
-      .immediate();
+      },
+    );
   }
 
   /** Every confirmed message whose loss timeout has passed at `now`, taken with the results `build` makes. */
