@@ -61,6 +61,8 @@ export function keepError(errors: string[], text: string, max = 3): void {
 export interface CpuReading {
   stat: number;
   threads: Map<string, bigint>;
+  /** Per thread, how many times it was put onto a CPU (schedstat's third field). */
+  slices: Map<string, number>;
 }
 
 /** CPU seconds between two readings: per-thread nanoseconds if no thread exited, else ticks. */
@@ -68,11 +70,18 @@ export interface CpuDelta {
   seconds: number;
   statSeconds: number;
   precise: boolean;
+  /**
+   * How many times the process's threads were put onto a CPU: each wake-up (a reply, a timer, the
+   * end of an fsync's wait) or return from preemption. On this VM each costs about 0.1-0.2 ms of
+   * CPU, so it explains much of a tool's CPU; NaN when a thread exited in between.
+   */
+  slices: number;
 }
 
 /** The CPU a process has used so far, read from /proc: the tool alone, never the bench. */
 export function cpuReading(pid: number): CpuReading {
-  return { threads: threadCpuNanos(pid), stat: procStatCpuSeconds(pid) };
+  const slices = new Map<string, number>();
+  return { threads: threadCpuNanos(pid, slices), slices, stat: procStatCpuSeconds(pid) };
 }
 
 /**
@@ -85,7 +94,14 @@ export function cpuDelta(a: CpuReading, b: CpuReading): CpuDelta {
   const precise = [...a.threads.keys()].every((tid) => b.threads.has(tid));
   let nanos = 0n;
   for (const [tid, ns] of b.threads) nanos += ns - (a.threads.get(tid) ?? 0n);
-  return { seconds: precise ? Number(nanos) / 1e9 : statSeconds, statSeconds, precise };
+  let slices = 0;
+  for (const [tid, n] of b.slices) slices += n - (a.slices.get(tid) ?? 0);
+  return {
+    seconds: precise ? Number(nanos) / 1e9 : statSeconds,
+    statSeconds,
+    precise,
+    slices: precise ? slices : NaN,
+  };
 }
 
 /** A message seen appearing in new/: its key (what `keyOf` found in it) and when. */
@@ -251,14 +267,16 @@ export function procStatCpuSeconds(pid: number, ticksPerSecond = 100): number {
 
 /**
  * On-CPU nanoseconds of each live thread of a process (/proc/<pid>/task/<tid>/schedstat, first
- * field). Exists because /proc/<pid>/stat counts whole 10 ms ticks, too coarse for a process that
+ * field; its third, the times put onto a CPU, into `slices` when given). Exists because /proc/<pid>/stat counts whole 10 ms ticks, too coarse for a process that
  * spends a few ms per probe; the caller must check that no thread exited between two readings.
  */
-export function threadCpuNanos(pid: number): Map<string, bigint> {
+export function threadCpuNanos(pid: number, slices?: Map<string, number>): Map<string, bigint> {
   const out = new Map<string, bigint>();
   for (const tid of readdirSync(`/proc/${pid}/task`)) {
     try {
-      out.set(tid, BigInt(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, "utf8").split(" ")[0]!));
+      const fields = readFileSync(`/proc/${pid}/task/${tid}/schedstat`, "utf8").split(" ");
+      out.set(tid, BigInt(fields[0]!));
+      slices?.set(tid, Number(fields[2]));
     } catch {
       /* the thread exited meanwhile */
     }

@@ -181,7 +181,8 @@ function describe(probes: number, driftMs: number, cpu: CpuDelta) {
           `utime + stime in 10 ms ticks says ${sig(cpu.statSeconds)} s in all)`
         : `/proc/<pid>/stat utime + stime (10 ms ticks; a thread exited, so schedstat could not be used)`) +
       ` from arrival #2 to arrival #${probes + 2}: ${probes} cycles of send, detection, one /metrics ` +
-      `scrape and ~1 s idle.`,
+      `scrape and ~1 s idle; its threads were put onto a CPU ${sig(cpu.slices / probes, 3)} times per ` +
+      `probe (schedstat).`,
     bound:
       `wall-to-monotonic mapping: under a microsecond at each edge, drift ${(driftMs * 1000).toFixed(1)} µs ` +
       `over the phase. Go and the witness thread react to the same inotify event, so this lag is ` +

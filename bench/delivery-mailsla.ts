@@ -234,10 +234,11 @@ function summary(
       `${ms(median(publish))}.`,
     cpuMethod:
       `${source} of the agent process alone (the bench and its witness thread are not counted) over ` +
-      `${sent} probe cycles ${SPACING_MS / 1000} s apart (send, NOOP burst, fetch, a share of the batched delete, SQLite state ` +
-      `file with synchronous=FULL, one IPC message in and one out per probe); an idle cycle of the same ` +
+      `${sent} probe cycles ${SPACING_MS / 1000} s apart (send, NOOP burst, fetch, a share of the batched delete and of the ` +
+      `durable commit before it, SQLite state file, one IPC message in and one out per probe); an idle cycle of the same ` +
       `length (nothing sent) cost ${sig(cpu.idle.seconds, 2)} s. Of the CPU per probe, the main thread ` +
-      `(the event loop) took ${sig(cpu.main / sent, 2)} s, V8's and libuv's threads the rest.`,
+      `(the event loop) took ${sig(cpu.main / sent, 2)} s, V8's and libuv's threads the rest; its threads ` +
+      `were put onto a CPU ${sig(cpu.probes.slices / sent, 3)} times per probe (schedstat).`,
     bound:
       `onResult is stamped in the agent process on CLOCK_MONOTONIC, the witness thread's clock, so ` +
       `the bench's own event loop (delay p99 ${ms(loop.p99Ms)}, max ${ms(loop.maxMs)}) does not count; ` +

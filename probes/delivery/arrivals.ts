@@ -26,11 +26,16 @@ export class Arrivals {
     },
   ) {}
 
-  /** Takes the message if it is in flight: "taken"; held until confirmed: "pending"; else "unknown". */
-  arrive(token: string, seen: Seen): "taken" | "pending" | "unknown" {
+  /**
+   * Takes the message if it is in flight: "taken"; held until confirmed: "pending"; else "unknown".
+   * `durable: false` for a message still in a mailbox, whose watcher settles before deleting it
+   * ({@link InFlight.take}).
+   */
+  arrive(token: string, seen: Seen, durable = true): "taken" | "pending" | "unknown" {
     const { inflight } = this.o;
     // taken first: the usual case costs one statement, not a look-up before it
-    const result = inflight.take(token, (r) => arrivedResult(r, inflight.elapsed(r, seen.at), seen));
+    const build = (r: InFlightRow) => arrivedResult(r, inflight.elapsed(r, seen.at), seen);
+    const result = inflight.take(token, build, durable);
     if (result) {
       this.o.published(result);
       return "taken";
@@ -66,7 +71,7 @@ export class Arrivals {
       hops: a.hops,
       spam: a.folder === "junk",
     };
-    if (this.arrive(a.token, seen) !== "unknown") return "delete";
+    if (this.arrive(a.token, seen, false) !== "unknown") return "delete";
     if (a.vantage === undefined || a.vantage === this.o.vantage) {
       this.o.log.info({ token: a.token, folder: a.folder }, "stale probe message deleted");
       return "delete";

@@ -117,6 +117,7 @@ export async function startDeliveries(o: DeliveryOptions): Promise<DeliveryRunne
   };
   const expireSafely = () => {
     try {
+      inflight.settle(); // a lazy take is durable within one loss check
       expireNow();
     } catch (err) {
       o.log.error({ err }, "could not expire lost probe messages; trying again later");
@@ -148,6 +149,7 @@ export async function startDeliveries(o: DeliveryOptions): Promise<DeliveryRunne
       pool?.close();
       await Promise.all([...watchers.values()].map((w) => w.stop()));
       await sink?.close();
+      inflight.settle();
     },
   };
 }
@@ -232,6 +234,7 @@ function startWatchers(
       tuning: { ...DEFAULT_TUNING, pollMs, ...(watch ? { mode: watch.mode } : {}), ...o.tuning },
       awaited: () => inflight.awaitedIn(service.name),
       onArrival: arrivals.fromMailbox,
+      settle: () => inflight.settle(),
       limits,
     };
     watchers.set(

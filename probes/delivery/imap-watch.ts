@@ -1,10 +1,10 @@
-import { ImapFlow, type FetchMessageObject } from "imapflow";
+import { ImapFlow, type FetchMessageObject, type FetchQueryObject } from "imapflow";
 import { retryDelay } from "../../contract/backoff.js";
 import type { ServiceOf } from "../../config/services.js";
 import type { Credentials } from "../kinds/kind.js";
 import { nodeTlsOptions, tlsClientOptions } from "../net/tls.js";
 import { instant } from "./inflight.js";
-import { PROBE_HEADER } from "./message.js";
+import { PROBE_HEADER, VANTAGE_HEADER } from "./message.js";
 import type { Detection } from "../../contract/delivery-result.js";
 import { probeOf, Wake, type MailboxArrival, type Watcher, type WatcherDeps } from "./watch.js";
 
@@ -37,6 +37,16 @@ type Client = ImapFlow;
  * were a large share of a probe's CPU. At one probe a minute a message stays at most a few minutes.
  */
 export const DELETE_BATCH = 4;
+
+/**
+ * What is fetched of a message: its UID and the header fields a probe is read from (token, vantage
+ * point, Date for the age of other agents' probes, Received for the hops), not the whole header:
+ * DKIM signatures and authentication results are most of its bytes.
+ */
+const PROBE_FIELDS = {
+  uid: true,
+  headers: [PROBE_HEADER, VANTAGE_HEADER, "Date", "Received"],
+} satisfies FetchQueryObject;
 
 /** An EXISTS the server sent: messages up to `count` (sequence numbers) were visible at `at`. */
 interface ExistsEvent {
@@ -234,7 +244,7 @@ class ImapWatcher implements Watcher {
     const fresh = uids.filter((u) => !doomed.has(u));
     this.doomed = uids.filter((u) => doomed.has(u)); // taken before the drop; the rest are gone
     if (fresh.length > 0) {
-      const messages = await client.fetchAll(fresh, { uid: true, headers: true }, { uid: true });
+      const messages = await client.fetchAll(fresh, PROBE_FIELDS, { uid: true });
       const seen = { at: this.mono(), lower: this.knownUntil, detection: "imap-search" as const };
       await this.process(client, messages, "inbox", () => seen);
     }
@@ -313,7 +323,7 @@ class ImapWatcher implements Watcher {
     if (this.events.length === 0 || !client.usable) return;
     const f = this.mono();
     this.talkedAt = f;
-    const messages = await client.fetchAll(`${this.nextUid}:*`, { uid: true, headers: true }, { uid: true });
+    const messages = await client.fetchAll(`${this.nextUid}:*`, PROBE_FIELDS, { uid: true });
     const fetchedAt = this.mono();
     const fresh = messages.filter((m) => m.uid >= this.nextUid);
     // an EXISTS that came with the FETCH's answer may be for a message the FETCH did not cover
@@ -333,6 +343,7 @@ class ImapWatcher implements Watcher {
   /** Deletes the taken messages of the watched mailbox (which must be selected). */
   private async deleteDoomed(client: Client): Promise<void> {
     if (this.doomed.length === 0 || !client.usable) return;
+    this.deps.settle?.();
     const uids = this.doomed.splice(0);
     this.talkedAt = this.mono();
     await client.messageDelete(uids, { uid: true });
@@ -362,9 +373,7 @@ class ImapWatcher implements Watcher {
       const seen = { at: d, lower: junk.checkedAt, detection };
       await client.mailboxOpen(junk.path);
       const uids = (await client.search({ header: { [PROBE_HEADER]: "" } }, { uid: true })) || [];
-      const messages = uids.length
-        ? await client.fetchAll(uids, { uid: true, headers: true }, { uid: true })
-        : [];
+      const messages = uids.length ? await client.fetchAll(uids, PROBE_FIELDS, { uid: true }) : [];
       await this.process(client, messages, "junk", () => seen);
       await this.reopenInbox(client);
     }
@@ -414,6 +423,9 @@ class ImapWatcher implements Watcher {
       if (verdict === "delete") remove.push(m.uid);
     }
     if (folder === "inbox") this.doomed.push(...remove);
-    else if (remove.length > 0 && client.usable) await client.messageDelete(remove, { uid: true });
+    else if (remove.length > 0 && client.usable) {
+      this.deps.settle?.();
+      await client.messageDelete(remove, { uid: true });
+    }
   }
 }

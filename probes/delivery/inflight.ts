@@ -103,6 +103,9 @@ function statements(db: Database.Database) {
     awaited: db.prepare("SELECT count(*) AS n FROM delivery_inflight WHERE mailbox = ?"),
     lazy: db.prepare("PRAGMA synchronous = NORMAL"),
     durable: db.prepare("PRAGMA synchronous = FULL"),
+    settle: db.prepare(
+      "INSERT INTO delivery_settled (id, n) VALUES (1, 1) ON CONFLICT (id) DO UPDATE SET n = n + 1",
+    ),
   };
 }
 
@@ -113,6 +116,8 @@ export class InFlight {
   /** The state file commits with synchronous=FULL (it does, except in tests that open it otherwise). */
   private readonly fullSync: boolean;
   private readonly taking: ReturnType<InFlight["takeTransaction"]>;
+  /** A take was committed lazily since the last durable commit: {@link settle} has work to do. */
+  private unsettled = false;
 
   constructor(
     private readonly state: AgentState,
@@ -133,6 +138,10 @@ export class InFlight {
       queue_id TEXT
     )`);
     this.db.exec("CREATE INDEX IF NOT EXISTS delivery_inflight_mailbox ON delivery_inflight (mailbox)");
+    // one row, rewritten by settle(): a durable commit that flushes the lazy ones before it
+    this.db.exec(
+      "CREATE TABLE IF NOT EXISTS delivery_settled (id INTEGER PRIMARY KEY CHECK (id = 1), n INTEGER NOT NULL)",
+    );
     this.sql = statements(this.db);
     this.taking = this.takeTransaction();
     this.fullSync = this.db.pragma("synchronous", { simple: true }) === 2;
@@ -140,34 +149,42 @@ export class InFlight {
 
   /**
    * Records a message about to be handed over (before DATA), so an arrival can never beat its row.
-   * The row is committed without waiting for the disk (WAL, synchronous=NORMAL for this one commit):
-   * a row never confirmed is dropped at the next start anyway ({@link recover}), and
-   * {@link confirm}'s durable commit makes it durable together with its confirmation. That saves one
-   * fsync per probe on the event loop.
+   * Committed {@link lazily}: a row never confirmed is dropped at the next start anyway
+   * ({@link recover}).
    */
   begin(m: NewMessage, startedWall: number): void {
-    const { insert, lazy, durable } = this.sql;
+    const { insert } = this.sql;
+    const row = [m.token, m.delivery, m.direction, m.vantage, m.lossTimeoutMs, m.mailbox ?? null];
+    this.lazily(() => insert.run(...row, this.bootId, startedWall));
+  }
+
+  /**
+   * Records the operator's 250 to DATA: from now on the message counts as taken over. Committed
+   * {@link lazily}: the next durable commit of the file (the take of this or any message, a loss,
+   * an abandon) makes it durable, and until then only an operating-system crash or power loss, not
+   * a crash of the agent, can undo it; the message then counts neither way, like one whose 250
+   * the agent never saw.
+   */
+  confirm(token: string, at: Instant, queueId?: string): void {
+    const { confirm } = this.sql;
+    this.lazily(() => confirm.run(Math.round(at.wall), at.mono, queueId ?? null, this.bootId, token));
+  }
+
+  /**
+   * Runs one autocommit statement with synchronous=NORMAL: in WAL mode the commit survives a crash
+   * of the process (the kernel has it) but is not flushed to the disk. Each fsync cost four
+   * context switches and about 0.2 ms of CPU on the event loop, a large share of a probe
+   * (docs/benchmarks-delivery.md); results (take, expire, abandon) stay durable at once.
+   */
+  private lazily(run: () => unknown): void {
+    const { lazy, durable } = this.sql;
     const durableNow = this.fullSync;
     if (durableNow) lazy.run();
     try {
-      insert.run(
-        m.token,
-        m.delivery,
-        m.direction,
-        m.vantage,
-        m.lossTimeoutMs,
-        m.mailbox ?? null,
-        this.bootId,
-        startedWall,
-      );
+      run();
     } finally {
       if (durableNow) durable.run();
     }
-  }
-
-  /** Records the operator's 250 to DATA: from now on the message counts as taken over. */
-  confirm(token: string, at: Instant, queueId?: string): void {
-    this.sql.confirm.run(Math.round(at.wall), at.mono, queueId ?? null, this.bootId, token);
   }
 
   /** The message, or undefined when it is not (or no longer) in flight. */
@@ -180,9 +197,37 @@ export class InFlight {
    * Removes a confirmed message and adds the result `build` makes of it to the outbox, in one
    * transaction. Returns the result, or undefined when the message is not in flight (already taken,
    * not yet confirmed, or another agent's): then nothing is written. A throwing outbox rolls it back.
+   *
+   * `durable: false` (a message seen in a mailbox) commits {@link lazily}: an agent crash cannot undo
+   * it, an operating-system crash can, so the watcher calls {@link settle} before it deletes the
+   * message from the server, and the loss check settles at every tick. Undone, the message is still
+   * in the mailbox and is taken again after the restart, under the same result id. The sink's
+   * arrivals stay durable at once: the operator's MTA is told 250 right after and sends no copy.
    */
-  take(token: string, build: (row: InFlightRow) => DeliveryResult): DeliveryResult | undefined {
-    return this.taking.immediate(token, build);
+  take(
+    token: string,
+    build: (row: InFlightRow) => DeliveryResult,
+    durable = true,
+  ): DeliveryResult | undefined {
+    if (durable) {
+      const result = this.taking.immediate(token, build);
+      if (result) this.unsettled = false;
+      return result;
+    }
+    let result: DeliveryResult | undefined;
+    this.lazily(() => (result = this.taking.immediate(token, build)));
+    if (result) this.unsettled = true;
+    return result;
+  }
+
+  /**
+   * Makes every lazy take durable (one small durable commit, whose fsync flushes the write-ahead log
+   * before it); nothing to do when none happened since the last durable commit.
+   */
+  settle(): void {
+    if (!this.unsettled) return;
+    this.sql.settle.run();
+    this.unsettled = false;
   }
 
   /** {@link take}'s transaction, made once: better-sqlite3 builds five wrappers per `transaction()`. */

@@ -128,7 +128,10 @@ class Pop3Watcher implements Watcher {
           boundSeconds,
           detection: "pop3-poll",
         });
-        if (verdict === "delete") await command(conn, `DELE ${n}`);
+        if (verdict === "delete") {
+          this.deps.settle?.();
+          await command(conn, `DELE ${n}`);
+        }
       }
       await command(conn, "QUIT");
       this.knownUntil = Math.max(this.knownUntil, s);

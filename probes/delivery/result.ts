@@ -1,4 +1,4 @@
-import { randomUUID } from "node:crypto";
+import { createHash } from "node:crypto";
 import type { z } from "zod";
 import type { DeliveryResult, Detection, Hop } from "../../contract/delivery-result.js";
 import type { ProbeError } from "../../contract/errors.js";
@@ -60,7 +60,7 @@ export function sendFailedResult(
   e: ProbeError,
 ): DeliveryResult {
   return {
-    id: randomUUID(),
+    id: resultId(m.token),
     delivery: m.delivery,
     direction: m.direction,
     vantage: m.vantage,
@@ -78,7 +78,7 @@ export function sendFailedResult(
 
 function identity(row: InFlightRow) {
   return {
-    id: randomUUID(),
+    id: resultId(row.token),
     delivery: row.delivery,
     direction: row.direction,
     vantage: row.vantage,
@@ -97,4 +97,21 @@ function cleanHop(h: z.infer<typeof Hop>): z.infer<typeof Hop> {
       ? { at: h.at }
       : {}),
   };
+}
+
+/** The namespace of {@link resultId}'s name-based UUIDs (a random UUID, fixed for mailsla). */
+const RESULT_NAMESPACE = Buffer.from("5f0b7c2e9d8a4e61b3c4a7d2e9f01b6c", "hex");
+
+/**
+ * The id of a probe message's result: a name-based UUID (RFC 9562 version 5) of its token, so the
+ * collector, which stores each id once, never counts one message twice, even when an operating
+ * system crash undid a take that was committed without waiting for the disk and the message is
+ * taken again after the restart (docs/delivery.md, "In flight, loss and agent restarts").
+ */
+export function resultId(token: string): string {
+  const b = createHash("sha1").update(RESULT_NAMESPACE).update(`delivery:${token}`).digest();
+  b[6] = (b[6]! & 0x0f) | 0x50;
+  b[8] = (b[8]! & 0x3f) | 0x80;
+  const h = b.subarray(0, 16).toString("hex");
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }

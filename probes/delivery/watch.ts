@@ -87,6 +87,11 @@ export interface WatcherDeps {
   awaited(): number;
   /** Reports one probe message; the verdict says whether to delete it. */
   onArrival(arrival: MailboxArrival): Verdict;
+  /**
+   * Makes what onArrival committed durable; called before deleting messages from the server, so an
+   * operating-system crash can never leave a message neither taken nor in the mailbox.
+   */
+  settle?(): void;
   /** Per-host login spacing and back-off shared with the agent's other probes (`agent.hostLimits`). */
   limits?: HostLimits;
 }

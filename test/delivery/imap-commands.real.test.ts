@@ -3,7 +3,8 @@
  * the real Dovecot (plain IMAP, so the commands are readable). A probe whose message is there at
  * the first look costs a NOOP and a UID FETCH, plus the batched delete every DELETE_BATCH probes.
  * A message that lands while the FETCH is on its way is announced at the FETCH's end, after the
- * FETCH's own view of the mailbox: it is fetched next, within its bound, not forgotten.
+ * FETCH's own view of the mailbox: it is fetched next, within its bound, not forgotten. Takes are
+ * committed without waiting for the disk, and made durable before a delete goes to the server.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DELETE_BATCH } from "../../probes/delivery/imap-watch.js";
@@ -11,7 +12,7 @@ import { openAgentState } from "../../probes/state/agent-state.js";
 import { stackImapClient } from "../helpers/stack-imap.js";
 import { startTcpTap, type TcpTap } from "../helpers/tcp-tap.js";
 import { startMailStack, type MailStack } from "../stack/mail-stack.js";
-import { waitFor } from "../stack/proc.js";
+import { sleep, waitFor } from "../stack/proc.js";
 import { exportPasswords, maildirWitness, stackConfig, testRunner, type TestRunner } from "./harness.js";
 
 let stack: MailStack;
@@ -46,7 +47,9 @@ beforeAll(async () => {
       { name: "rt", direction: "roundtrip", via: "sub", mailbox: "imap-tap", vantagePoints: ["a"] },
     ];
   });
-  t = await testRunner({ config, vantage: "a", state, tuning: { burstPollMs: FIRST_LOOK_MS } });
+  // no loss check during the test: it would settle lazy takes on its own tick
+  const tuning = { burstPollMs: FIRST_LOOK_MS };
+  t = await testRunner({ config, vantage: "a", state, tuning, lossCheckMs: 3_600_000 });
 });
 afterAll(async () => {
   await t?.runner.stop();
@@ -108,5 +111,27 @@ describe("the IMAP watcher on the wire", () => {
     const visible = (landed - second.sentMono) / 1000;
     expect(b.delaySeconds! - b.errorBoundSeconds!).toBeLessThanOrEqual(visible + 0.01);
     expect(b.delaySeconds!).toBeGreaterThanOrEqual(visible - 0.01);
+  });
+
+  it("makes the lazily committed takes durable before the batched delete reaches the server", async () => {
+    const settles = () =>
+      (state.db.prepare("SELECT n FROM delivery_settled").get() as { n: number } | undefined)?.n ?? 0;
+    const before = settles();
+    const held = tap.holdNext(/UID STORE/);
+    let release: (() => void) | undefined;
+    void held.then((r) => (release = r));
+    const tokens: string[] = [];
+    // the batch fills within DELETE_BATCH probes; its delete follows the last one's result at once
+    for (let i = 0; i < DELETE_BATCH && !release; i++) {
+      const { token } = await t.send("rt");
+      tokens.push(token);
+      expect((await t.result(token)).outcome).toBe("delivered");
+      await Promise.race([held, sleep(500)]);
+    }
+    expect(release, "a batched delete within DELETE_BATCH probes").toBeDefined();
+    expect(settles()).toBe(before + 1); // one durable commit, before the STORE left the agent
+    release!();
+    const taken = state.outbox.pending(1000).map((r) => (r.payload as { token: string }).token);
+    expect(taken).toEqual(expect.arrayContaining(tokens));
   });
 });

@@ -135,4 +135,41 @@ describe("in-flight messages", () => {
     expect(r?.errorBoundSeconds).toBeCloseTo(0.02 + 1 + 0.045, 6);
     expect(outbox(after)).toEqual([r]);
   });
+
+  it("taken lazily from a mailbox, are made durable by settle(), once, before anything else is needed", () => {
+    const path = join(mkdtempSync(join(tmpdir(), "mailsla-inflight-")), "state.db");
+    const state = open(path);
+    const inflight = new InFlight(state, "boot-1");
+    const settles = () =>
+      (state.db.prepare("SELECT n FROM delivery_settled").get() as { n: number } | undefined)?.n ?? 0;
+    inflight.settle(); // nothing taken: no commit
+    expect(settles()).toBe(0);
+    const [a, b, c] = [sent(inflight), sent(inflight), sent(inflight)];
+    const ra = inflight.take(a, delivered(inflight, 100), false);
+    inflight.take(b, delivered(inflight, 200), false);
+    expect(ra).toMatchObject({ token: a, outcome: "delivered" });
+    expect(settles()).toBe(0); // lazy takes wait for the settle
+    inflight.settle();
+    inflight.settle(); // the second has nothing to do
+    expect(settles()).toBe(1);
+    inflight.take(c, delivered(inflight, 300)); // a durable take flushes what came before it
+    inflight.settle();
+    expect(settles()).toBe(1);
+    expect(outbox(state).map((r) => r.token)).toEqual([a, b, c]);
+  });
+
+  it("give one message's results one id, derived from its token: the collector stores it once", () => {
+    const inflight = new InFlight(open(":memory:"), "boot-1");
+    const token = sent(inflight);
+    const row = inflight.get(token)!;
+    const first = arrivedResult(row, inflight.elapsed(row, at(100)), seen(100));
+    const again = arrivedResult(row, { seconds: 900, clock: "wall" }, seen(900_000));
+    expect(first.id).toBe(again.id);
+    expect(lostResult(row, { seconds: 3600, clock: "monotonic" }).id).toBe(first.id);
+    expect(DeliveryResult.parse(first).id).toMatch(
+      /^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
+    );
+    const other = inflight.get(sent(inflight))!;
+    expect(arrivedResult(other, inflight.elapsed(other, at(100)), seen(100)).id).not.toBe(first.id);
+  });
 });
