@@ -16,7 +16,7 @@ import { probeOf, Wake, type MailboxArrival, type Watcher, type WatcherDeps } fr
  * messages that landed while the server restarted are still matched. While nothing is awaited the
  * connection stays selected and quiet, with a NOOP after `idleRenewMs` without traffic: IDLE would
  * only add a DONE and an IDLE to every probe. Probe messages taken from the inbox are deleted in
- * batches of {@link DELETE_BATCH} (and at that NOOP): each STORE and EXPUNGE is a round trip.
+ * batches of `tuning.deleteBatch` (and at that NOOP): each STORE and EXPUNGE is a round trip.
  * Reconnects back off exponentially; each outage is logged once, and so is its end.
  *
  * Error bound: `knownUntil` is the latest moment the mailbox was observed without unseen messages:
@@ -30,13 +30,6 @@ export function watchImap(service: ServiceOf<"imap">, account: Credentials, deps
 }
 
 type Client = ImapFlow;
-
-/**
- * Probe messages taken from the watched mailbox are deleted (UID STORE + UID EXPUNGE) this many at
- * a time, or sooner at the keep-alive NOOP or a reconnect's sweep: the two round trips per message
- * were a large share of a probe's CPU. At one probe a minute a message stays at most a few minutes.
- */
-export const DELETE_BATCH = 4;
 
 /**
  * What is fetched of a message: its UID and the header fields a probe is read from (token, vantage
@@ -66,7 +59,7 @@ class ImapWatcher implements Watcher {
   private idling = false;
   private events: ExistsEvent[] = [];
   private nextUid = 1;
-  /** UIDs of taken probe messages in the watched mailbox, not yet deleted ({@link DELETE_BATCH}). */
+  /** UIDs of taken probe messages in the watched mailbox, not yet deleted (`tuning.deleteBatch`). */
   private doomed: number[] = [];
   /** The UIDVALIDITY `doomed` belongs to: after a reconnect they are only valid under the same one. */
   private doomedValidity = "";
@@ -337,7 +330,7 @@ class ImapWatcher implements Watcher {
     this.nextUid = Math.max(this.nextUid, ...fresh.map((m) => m.uid + 1));
     await this.process(client, fresh, "inbox", (m) => events.find((e) => e.count >= m.seq) ?? fallback);
     this.knownUntil = Math.max(this.knownUntil, f);
-    if (this.doomed.length >= DELETE_BATCH) await this.deleteDoomed(client);
+    if (this.doomed.length >= this.deps.tuning.deleteBatch) await this.deleteDoomed(client);
   }
 
   /** Deletes the taken messages of the watched mailbox (which must be selected). */

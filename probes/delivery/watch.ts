@@ -51,6 +51,13 @@ export interface WatchTuning {
   mode: WatchMode;
   /** Poll interval while messages are awaited: POP3, IMAP without IDLE, IMAP in mode auto. */
   pollMs: number;
+  /**
+   * IMAP: probe messages taken from the watched mailbox are deleted (UID STORE + UID EXPUNGE, after
+   * the durable commit of their takes) this many at a time, or sooner at the keep-alive NOOP or a
+   * reconnect's sweep: the two round trips and the fsync per message were a large share of a
+   * probe's CPU. At one probe a minute a message stays at most this many minutes.
+   */
+  deleteBatch: number;
   /** How often the Junk folder is checked while messages are awaited (during a burst: 10x as often). */
   junkCheckMs: number;
   /** IDLE is renewed this often (RFC 2177: under 29 minutes), also when nothing is awaited. */
@@ -72,6 +79,7 @@ export const DEFAULT_TUNING: WatchTuning = {
   mode: "auto",
   pollMs: 5000,
   junkCheckMs: 30_000,
+  deleteBatch: 16,
   idleRenewMs: 4 * 60_000,
   reconnectMs: 250,
   reconnectAwaitedMaxMs: 2000,

@@ -7,7 +7,6 @@
  * committed without waiting for the disk, and made durable before a delete goes to the server.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DELETE_BATCH } from "../../probes/delivery/imap-watch.js";
 import { openAgentState } from "../../probes/state/agent-state.js";
 import { stackImapClient } from "../helpers/stack-imap.js";
 import { startTcpTap, type TcpTap } from "../helpers/tcp-tap.js";
@@ -23,6 +22,8 @@ const state = openAgentState(":memory:");
 
 /** The first burst poll comes this long after the send: long enough for Postfix to deliver first. */
 const FIRST_LOOK_MS = 1500;
+/** A batch shorter than the shipped one, to see several within the test. */
+const DELETE_BATCH = 4;
 
 beforeAll(async () => {
   stack = await startMailStack();
@@ -48,7 +49,7 @@ beforeAll(async () => {
     ];
   });
   // no loss check during the test: it would settle lazy takes on its own tick
-  const tuning = { burstPollMs: FIRST_LOOK_MS };
+  const tuning = { burstPollMs: FIRST_LOOK_MS, deleteBatch: DELETE_BATCH };
   t = await testRunner({ config, vantage: "a", state, tuning, lossCheckMs: 3_600_000 });
 });
 afterAll(async () => {

@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import type { ImapFlow } from "imapflow";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { DELETE_BATCH } from "../../probes/delivery/imap-watch.js";
+import { DEFAULT_TUNING } from "../../probes/delivery/watch.js";
 import { buildProbeMessage, newToken } from "../../probes/delivery/message.js";
 import { SmtpDialog } from "../../probes/net/smtp-dialog.js";
 import { openAgentState } from "../../probes/state/agent-state.js";
@@ -146,6 +146,7 @@ describe("mailbox hygiene", () => {
 });
 
 describe("deleting delivered probes", () => {
+  const DELETE_BATCH = DEFAULT_TUNING.deleteBatch;
   it(`deletes them ${DELETE_BATCH} at a time while probes flow, and at the keep-alive once quiet`, async () => {
     const client = await probe2();
     await client.mailboxOpen("INBOX");
