@@ -12,8 +12,9 @@ import { hrMinusPerf } from "./delivery-common.js";
  * The mailsla agent of the delivery bench, run as a process of its own (forked by
  * bench/delivery-mailsla.ts) so its CPU is read from /proc for it alone, exactly like the peers':
  * neither the bench's loop nor its witness thread counts. It runs the shipped delivery runner with
- * one roundtrip delivery and talks to the bench over IPC only: per probe one message in (send) and
- * one out (its result, or the send's failure).
+ * one roundtrip delivery and talks to the bench over IPC only. Probes are sent on the agent's own
+ * timer (`run`), as production's timetable sends, so per probe only one message goes over IPC: its
+ * result (or the send's failure).
  * Its time stamps are CLOCK_MONOTONIC milliseconds (process.hrtime), the clock the witness uses.
  */
 
@@ -26,7 +27,8 @@ export type AgentCommand =
       stateFile: string;
       burstMs: number;
     }
-  | { type: "send" }
+  /** Sends `count` probes `spacingMs` apart on the agent's own timer, then reports "ran". */
+  | { type: "run"; count: number; spacingMs: number }
   /** Starts the V8 CPU profiler now, or stops it and writes the profile to `file`. */
   | { type: "profile"; action: "start" }
   | { type: "profile"; action: "stop"; file: string }
@@ -35,6 +37,7 @@ export type AgentCommand =
 /** What the agent reports: ready, each send that failed, each committed result. */
 export type AgentEvent =
   | { type: "ready" }
+  | { type: "ran" }
   | { type: "profiled"; action: "start" | "stop" }
   | { type: "send-failed"; token: string; error: string }
   | {
@@ -100,6 +103,17 @@ async function send(): Promise<void> {
   }
 }
 
+/** The timed probes: fixed-rate sends on this process's timer, like the runner's own schedule. */
+async function run(c: Extract<AgentCommand, { type: "run" }>): Promise<void> {
+  let due = performance.now();
+  for (let i = 0; i < c.count; i++) {
+    await send();
+    due += c.spacingMs;
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, due - performance.now())));
+  }
+  post({ type: "ran" });
+}
+
 async function stop(): Promise<void> {
   await runner?.stop();
   close();
@@ -129,6 +143,6 @@ async function profile(c: Extract<AgentCommand, { type: "profile" }>): Promise<v
 
 process.on("message", (c: AgentCommand) => {
   const work =
-    c.type === "start" ? start(c) : c.type === "send" ? send() : c.type === "profile" ? profile(c) : stop();
+    c.type === "start" ? start(c) : c.type === "run" ? run(c) : c.type === "profile" ? profile(c) : stop();
   work.catch((err: unknown) => post({ type: "error", error: String((err as Error)?.stack ?? err) }));
 });

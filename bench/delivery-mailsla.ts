@@ -3,7 +3,6 @@ import { join } from "node:path";
 import { probeHeaders } from "../probes/delivery/message.js";
 import { bundleAgent, productionNodeFlags } from "./bundle.js";
 import { DEFAULT_TUNING } from "../probes/delivery/watch.js";
-import { DELETE_BATCH } from "../probes/delivery/imap-watch.js";
 import type { AgentCommand, AgentEvent } from "./delivery-mailsla-agent.js";
 import {
   cpuDelta,
@@ -82,7 +81,7 @@ export async function runMailsla(p: PhaseContext): Promise<ToolRun> {
     });
     await agent.next((e) => e.type === "ready", 30_000);
     const errors: string[] = [];
-    await probeOnce(agent, witness, errors); // warm-up: TLS session, JIT, SQLite pages
+    await runProbes(agent, witness, errors, 1); // warm-up: TLS session, JIT, SQLite pages
     errors.length = 0;
     const delay = loopDelay();
     const idle0 = cpuReading(agent.pid);
@@ -90,11 +89,7 @@ export async function runMailsla(p: PhaseContext): Promise<ToolRun> {
     const idle = cpuDelta(idle0, cpuReading(agent.pid));
     await profiling(agent, "start");
     const cpu0 = cpuReading(agent.pid);
-    const probes: Probe[] = [];
-    for (let i = 0; i < p.probes; i++) {
-      const probe = await probeOnce(agent, witness, errors);
-      if (probe) probes.push(probe);
-    }
+    const probes = await runProbes(agent, witness, errors, p.probes);
     const cpu1 = cpuReading(agent.pid);
     const cpu = cpuDelta(cpu0, cpu1);
     const main = mainThreadSeconds(agent.pid, cpu0, cpu1);
@@ -188,14 +183,32 @@ async function startAgent(p: PhaseContext): Promise<Agent> {
   };
 }
 
-/** Sends one probe, waits for its sighting and result, then for the rest of its spacing. */
-async function probeOnce(agent: Agent, witness: Witness, errors: string[]): Promise<Probe | undefined> {
-  const start = performance.now();
+/**
+ * `count` probes sent on the agent's own timer, `SPACING_MS` apart, with what became of each;
+ * resolves at the end of the last one's cycle.
+ */
+async function runProbes(agent: Agent, witness: Witness, errors: string[], count: number): Promise<Probe[]> {
+  agent.command({ type: "run", count, spacingMs: SPACING_MS });
+  const probes: Probe[] = [];
+  for (let i = 0; i < count; i++) {
+    const probe = await timedProbe(agent, witness, errors);
+    if (probe) probes.push(probe);
+  }
+  await agent.next((e) => e.type === "ran", SPACING_MS + TIMEOUT_MS);
+  return probes;
+}
+
+/**
+ * The next probe the agent sent on its own timer: its result (or the send's failure) and the
+ * witness's sighting of its message.
+ */
+async function timedProbe(agent: Agent, witness: Witness, errors: string[]): Promise<Probe | undefined> {
   const offset = hrMinusPerf();
   try {
-    agent.command({ type: "send" });
-    // one message back per probe: its result, or the send's failure
-    const r = await agent.next((e) => e.type === "result" || e.type === "send-failed", TIMEOUT_MS);
+    const r = await agent.next(
+      (e) => e.type === "result" || e.type === "send-failed",
+      SPACING_MS + TIMEOUT_MS,
+    );
     if (r.type === "send-failed") return void keepError(errors, r.error);
     if (r.type !== "result" || r.outcome !== "delivered" || r.detectedHr === undefined)
       return void keepError(errors, `outcome ${r.type === "result" ? r.outcome : r.type}`);
@@ -203,8 +216,6 @@ async function probeOnce(agent: Agent, witness: Witness, errors: string[]): Prom
     return { appeared, reported: r.reportedHr - offset, detected: r.detectedHr - offset };
   } catch (err) {
     return void keepError(errors, (err as Error).message);
-  } finally {
-    await sleep(start + SPACING_MS - performance.now());
   }
 }
 
@@ -227,7 +238,7 @@ function summary(
     method:
       `roundtrip probe (submission + IMAPS as probe2: a ${BURST_MS / 1000} s burst of NOOPs every 25 ms ` +
       `after each send, ended once nothing is awaited, no command while nothing is awaited, taken messages ` +
-      `deleted ${DELETE_BATCH} at a time), in an agent process of its own (node ${productionNodeFlags().join(" ")}, ` +
+      `deleted ${DEFAULT_TUNING.deleteBatch} at a time), in an agent process of its own (node ${productionNodeFlags().join(" ")}, ` +
       `the options of the mailsla bin); noticed = ` +
       `onResult (result committed to the outbox), CLOCK_MONOTONIC in the agent. The watcher's own ` +
       `detection stamp is earlier: lag median ${ms(median(detectLag))}, publishing takes ` +
@@ -235,7 +246,7 @@ function summary(
     cpuMethod:
       `${source} of the agent process alone (the bench and its witness thread are not counted) over ` +
       `${sent} probe cycles ${SPACING_MS / 1000} s apart (send, NOOP burst, fetch, a share of the batched delete and of the ` +
-      `durable commit before it, SQLite state file, one IPC message in and one out per probe); an idle cycle of the same ` +
+      `durable commit before it, SQLite state file; sends on the agent's own timer, one IPC message out per probe: its result); an idle cycle of the same ` +
       `length (nothing sent) cost ${sig(cpu.idle.seconds, 2)} s. Of the CPU per probe, the main thread ` +
       `(the event loop) took ${sig(cpu.main / sent, 2)} s, V8's and libuv's threads the rest; its threads ` +
       `were put onto a CPU ${sig(cpu.probes.slices / sent, 3)} times per probe (schedstat).`,
