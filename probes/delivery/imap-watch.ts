@@ -47,6 +47,8 @@ interface ExistsEvent {
   count: number;
   lower: number;
   detection: Detection;
+  /** Kept once already for a FETCH that did not cover it. */
+  kept?: boolean;
 }
 
 class ImapWatcher implements Watcher {
@@ -321,11 +323,12 @@ class ImapWatcher implements Watcher {
     const fresh = messages.filter((m) => m.uid >= this.nextUid);
     // an EXISTS that came with the FETCH's answer may be for a message the FETCH did not cover
     // (servers report new mail at the end of a command): while the mailbox holds more messages than
-    // the FETCH saw, its event stays and the next step fetches again
+    // the FETCH saw, its event stays and the next step fetches again (once: a count that never
+    // matches, whatever the reason, must not make the watcher fetch in a loop)
     const lastSeq = messages.reduce((n, m) => Math.max(n, m.seq), 0);
     const events = this.events.splice(0);
     if ((client.mailbox ? client.mailbox.exists : 0) > lastSeq)
-      this.events = events.filter((e) => e.count > lastSeq);
+      this.events = events.filter((e) => e.count > lastSeq && !e.kept).map((e) => ({ ...e, kept: true }));
     const fallback = { at: fetchedAt, lower: this.knownUntil, detection: "imap-poll" as const };
     this.nextUid = Math.max(this.nextUid, ...fresh.map((m) => m.uid + 1));
     await this.process(client, fresh, "inbox", (m) => events.find((e) => e.count >= m.seq) ?? fallback);

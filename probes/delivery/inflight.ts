@@ -116,7 +116,7 @@ export class InFlight {
   /** The state file commits with synchronous=FULL (it does, except in tests that open it otherwise). */
   private readonly fullSync: boolean;
   private readonly taking: ReturnType<InFlight["takeTransaction"]>;
-  /** A take was committed lazily since the last durable commit: {@link settle} has work to do. */
+  /** A confirmation or take was committed lazily since the last durable commit: {@link settle} has work to do. */
   private unsettled = false;
 
   constructor(
@@ -160,14 +160,15 @@ export class InFlight {
 
   /**
    * Records the operator's 250 to DATA: from now on the message counts as taken over. Committed
-   * {@link lazily}: the next durable commit of the file (the take of this or any message, a loss,
-   * an abandon) makes it durable, and until then only an operating-system crash or power loss, not
-   * a crash of the agent, can undo it; the message then counts neither way, like one whose 250
-   * the agent never saw.
+   * {@link lazily}: the next {@link settle} (at the latest the loss check's, every 30 s) or durable
+   * commit makes it durable, and until then only an operating-system crash or power loss, not a
+   * crash of the agent, can undo it; the message then counts neither way, like one whose 250 the
+   * agent never saw.
    */
   confirm(token: string, at: Instant, queueId?: string): void {
     const { confirm } = this.sql;
     this.lazily(() => confirm.run(Math.round(at.wall), at.mono, queueId ?? null, this.bootId, token));
+    this.unsettled = true;
   }
 
   /**
@@ -221,8 +222,8 @@ export class InFlight {
   }
 
   /**
-   * Makes every lazy take durable (one small durable commit, whose fsync flushes the write-ahead log
-   * before it); nothing to do when none happened since the last durable commit.
+   * Makes every lazy confirmation and take durable (one small durable commit, whose fsync flushes
+   * the write-ahead log before it); nothing to do when none happened since the last durable commit.
    */
   settle(): void {
     if (!this.unsettled) return;

@@ -136,25 +136,27 @@ describe("in-flight messages", () => {
     expect(outbox(after)).toEqual([r]);
   });
 
-  it("taken lazily from a mailbox, are made durable by settle(), once, before anything else is needed", () => {
+  it("confirmed and taken lazily from a mailbox, are made durable by settle(), once per batch", () => {
     const path = join(mkdtempSync(join(tmpdir(), "mailsla-inflight-")), "state.db");
     const state = open(path);
     const inflight = new InFlight(state, "boot-1");
     const settles = () =>
       (state.db.prepare("SELECT n FROM delivery_settled").get() as { n: number } | undefined)?.n ?? 0;
-    inflight.settle(); // nothing taken: no commit
+    inflight.settle(); // nothing confirmed or taken: no commit
     expect(settles()).toBe(0);
     const [a, b, c] = [sent(inflight), sent(inflight), sent(inflight)];
+    inflight.settle(); // the lazy confirmations
+    expect(settles()).toBe(1);
     const ra = inflight.take(a, delivered(inflight, 100), false);
     inflight.take(b, delivered(inflight, 200), false);
     expect(ra).toMatchObject({ token: a, outcome: "delivered" });
-    expect(settles()).toBe(0); // lazy takes wait for the settle
+    expect(settles()).toBe(1); // lazy takes wait for the settle
     inflight.settle();
     inflight.settle(); // the second has nothing to do
-    expect(settles()).toBe(1);
+    expect(settles()).toBe(2);
     inflight.take(c, delivered(inflight, 300)); // a durable take flushes what came before it
     inflight.settle();
-    expect(settles()).toBe(1);
+    expect(settles()).toBe(2);
     expect(outbox(state).map((r) => r.token)).toEqual([a, b, c]);
   });
 
