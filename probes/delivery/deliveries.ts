@@ -118,6 +118,10 @@ export async function startDeliveries(o: DeliveryOptions): Promise<DeliveryRunne
   const expireSafely = () => {
     try {
       inflight.settle(); // a lazy take is durable within one loss check
+    } catch (err) {
+      o.log.error({ err }, "could not make the state file durable; trying again later");
+    }
+    try {
       expireNow();
     } catch (err) {
       o.log.error({ err }, "could not expire lost probe messages; trying again later");

@@ -224,6 +224,12 @@ class ImapWatcher implements Watcher {
       this.events.push({ at, count: e.count, lower: this.knownUntil, detection });
       this.wake.notify();
     });
+    // an expunge (our batched delete or another client's) moves every later message down: an
+    // event not fetched yet must follow, or it would match messages that came after it
+    client.on("expunge", (e: { path?: string; seq?: number }) => {
+      if (e.path !== this.watched || typeof e.seq !== "number") return;
+      for (const ev of this.events) if (ev.count >= e.seq) ev.count -= 1;
+    });
     return client;
   }
 
@@ -332,7 +338,8 @@ class ImapWatcher implements Watcher {
     const fallback = { at: fetchedAt, lower: this.knownUntil, detection: "imap-poll" as const };
     this.nextUid = Math.max(this.nextUid, ...fresh.map((m) => m.uid + 1));
     await this.process(client, fresh, "inbox", (m) => events.find((e) => e.count >= m.seq) ?? fallback);
-    this.knownUntil = Math.max(this.knownUntil, f);
+    // the mailbox is known complete at f only if the FETCH covered everything announced
+    if (this.events.length === 0) this.knownUntil = Math.max(this.knownUntil, f);
     if (this.doomed.length >= this.deps.tuning.deleteBatch) await this.deleteDoomed(client);
   }
 

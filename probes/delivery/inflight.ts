@@ -117,7 +117,9 @@ export class InFlight {
   private readonly fullSync: boolean;
   private readonly taking: ReturnType<InFlight["takeTransaction"]>;
   /** A confirmation or take was committed lazily since the last durable commit: {@link settle} has work to do. */
-  private unsettled = false;
+  // true at start: a crashed predecessor's lazy commits may not be on the disk yet, and the sweep
+  // after the watcher's first login may delete the messages they took
+  private unsettled = true;
 
   constructor(
     private readonly state: AgentState,

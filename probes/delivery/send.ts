@@ -196,8 +196,10 @@ async function transfer(
 
 /**
  * An idle session the server closed (or told 421, its "closing" answer) before it answered MAIL:
- * nothing of this message reached it, so a fresh session may carry it instead (the in-flight row,
- * if already written, is kept: beforeData runs once).
+ * the server took nothing of this message over, so a fresh session may carry it instead (the
+ * in-flight row, if already written, is kept: beforeData runs once). With BDAT the bytes may have
+ * reached a server that then dropped the session; should it still have delivered that copy, the
+ * second is found as a stale probe and deleted, never counted.
  */
 function droppedWhileIdle(failure: ProbeError): boolean {
   if (failure.stage !== "mail") return false;
