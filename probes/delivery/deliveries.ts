@@ -152,8 +152,8 @@ export async function startDeliveries(o: DeliveryOptions): Promise<DeliveryRunne
       await Promise.allSettled([...running]);
       pool?.close();
       await Promise.all([...watchers.values()].map((w) => w.stop()));
+      inflight.settle(); // no more mailbox takes; the sink's are durable at once
       await sink?.close();
-      inflight.settle();
     },
   };
 }

@@ -116,9 +116,11 @@ export class InFlight {
   /** The state file commits with synchronous=FULL (it does, except in tests that open it otherwise). */
   private readonly fullSync: boolean;
   private readonly taking: ReturnType<InFlight["takeTransaction"]>;
-  /** A confirmation or take was committed lazily since the last durable commit: {@link settle} has work to do. */
-  // true at start: a crashed predecessor's lazy commits may not be on the disk yet, and the sweep
-  // after the watcher's first login may delete the messages they took
+  /**
+   * A confirmation or take was committed lazily since the last durable commit: {@link settle} has
+   * work to do. True at start: a crashed predecessor's lazy commits may not be on the disk yet, and
+   * the sweep after the watcher's first login may delete the messages they took.
+   */
   private unsettled = true;
 
   constructor(
@@ -177,7 +179,7 @@ export class InFlight {
    * Runs one autocommit statement with synchronous=NORMAL: in WAL mode the commit survives a crash
    * of the process (the kernel has it) but is not flushed to the disk. Each fsync cost four
    * context switches and about 0.2 ms of CPU on the event loop, a large share of a probe
-   * (docs/benchmarks-delivery.md); results (take, expire, abandon) stay durable at once.
+   * (docs/benchmarks-delivery.md). Losses, send failures and the sink's takes stay durable at once.
    */
   private lazily(run: () => unknown): void {
     const { lazy, durable } = this.sql;
@@ -212,14 +214,11 @@ export class InFlight {
     build: (row: InFlightRow) => DeliveryResult,
     durable = true,
   ): DeliveryResult | undefined {
-    if (durable) {
-      const result = this.taking.immediate(token, build);
-      if (result) this.unsettled = false;
-      return result;
-    }
     let result: DeliveryResult | undefined;
-    this.lazily(() => (result = this.taking.immediate(token, build)));
-    if (result) this.unsettled = true;
+    const run = () => (result = this.taking.immediate(token, build));
+    if (durable) run();
+    else this.lazily(run);
+    if (result) this.unsettled = !durable;
     return result;
   }
 

@@ -128,11 +128,9 @@ class Pop3Watcher implements Watcher {
           boundSeconds,
           detection: "pop3-poll",
         });
-        if (verdict === "delete") {
-          this.deps.settle?.();
-          await command(conn, `DELE ${n}`);
-        }
+        if (verdict === "delete") await command(conn, `DELE ${n}`);
       }
+      this.deps.settle?.(); // the DELEs take effect at QUIT: the takes are made durable first, once
       await command(conn, "QUIT");
       this.knownUntil = Math.max(this.knownUntil, s);
     } finally {

@@ -306,18 +306,21 @@ export function parseEhlo(reply: SmtpReply): EhloInfo {
   };
 }
 
+/** A message's lines, whatever its line ends, without the final line end. */
+function linesOf(message: string): string[] {
+  return message.replace(/\r?\n$/, "").split(/\r?\n/);
+}
+
 /** A message with CRLF line ends and a final CRLF: the payload of `BDAT ... LAST`. */
 export function crlfLines(message: string): string {
-  return (
-    message
-      .replace(/\r?\n$/, "")
-      .split(/\r?\n/)
-      .join("\r\n") + "\r\n"
-  );
+  return linesOf(message).join("\r\n") + "\r\n";
 }
 
 /** The DATA payload: CRLF line ends, a leading "." doubled (RFC 5321 4.5.2), then the end mark. */
 export function dotStuff(message: string): string {
-  const lines = message.replace(/\r?\n$/, "").split(/\r?\n/);
-  return lines.map((l) => (l.startsWith(".") ? `.${l}` : l)).join("\r\n") + "\r\n.\r\n";
+  return (
+    linesOf(message)
+      .map((l) => (l.startsWith(".") ? `.${l}` : l))
+      .join("\r\n") + "\r\n.\r\n"
+  );
 }
