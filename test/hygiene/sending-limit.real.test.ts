@@ -12,6 +12,7 @@ import { systemClock } from "../../contract/clock.js";
 import { KINDS } from "../../probes/kinds/index.js";
 import { runCheck, type RunDeps } from "../../probes/run-check.js";
 import { startMailStack, type MailStack } from "../stack/mail-stack.js";
+import { waitFor } from "../stack/proc.js";
 
 let stack: MailStack;
 let deps: RunDeps;
@@ -85,7 +86,12 @@ describe("sending-limit check (Postfix, anvil)", () => {
       expect(String(r.details?.throttleReply)).toMatch(/^450 4\.7\.1 .*too much mail/i);
       expect(Number(r.details?.seconds)).toBeGreaterThanOrEqual(1.4); // spaced: 3 s / 6 per message
       expect(await burstIds(before)).toHaveLength(3);
-      expect((await stack.maillog()).slice(before)).toMatch(/Message delivery request rate limit exceeded/);
+      // Postfix's syslog line may land a moment after the 450 reached the check
+      await waitFor("Postfix's rate-limit warning in its log", async () =>
+        /Message delivery request rate limit exceeded/.test((await stack.maillog()).slice(before))
+          ? true
+          : undefined,
+      );
 
       // the account is still throttled: the first message refused measures nothing
       const again = await runCheck(service(), 30_000, deps);
